@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: MIT
+/* The `tapwire` command line: global options, the object table, batch mode. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static int do_help(struct cli *c, int argc, char **argv);
+
+/* Objects of `tapwire OBJECT COMMAND`. Help is generated from this table. */
+const struct cli_cmd cli_objects[] = {
+	{"help", do_help, NULL, "", "show this help"},
+	{0},
+};
+
+/* Programs that run tapwire under another name (a symlink). */
+struct personality {
+	const char *name;
+	int (*main)(int argc, char **argv);
+};
+static const struct personality personalities[] = {
+	{0},
+};
+
+static const char global_usage[] =
+	"Usage: tapwire [OPTIONS] OBJECT COMMAND [ARGS]\n"
+	"       tapwire [OPTIONS] -b FILE\n"
+	"OPTIONS := -j|--json  -p|--pretty  -d|--details  -n|--netns NAME  -b|--batch FILE\n"
+	"           -V|--version  -h|--help\n";
+
+void cli_usage(FILE *f, const struct cli_cmd *table, const char *path)
+{
+	size_t w = 0;
+
+	for (const struct cli_cmd *e = table; e->name; e++)
+		if (strlen(e->name) > w)
+			w = strlen(e->name);
+	for (const struct cli_cmd *e = table; e->name; e++) {
+		if (e->sub) {
+			fprintf(f, "%s %-*s  %s\n", path, (int)w, e->name, e->help);
+			continue;
+		}
+		fprintf(f, "%s %s%s%s\n", path, e->name, e->usage && *e->usage ? " " : "",
+			e->usage ? e->usage : "");
+		if (e->help && *e->help)
+			fprintf(f, "    %s\n", e->help);
+	}
+}
+
+static int do_help(struct cli *c, int argc, char **argv)
+{
+	fputs(global_usage, stdout);
+	fputs("OBJECTS:\n", stdout);
+	for (const struct cli_cmd *e = cli_objects; e->name; e++)
+		if (strcmp(e->name, "help"))
+			printf("    %-8s %s\n", e->name, e->help);
+	printf("Run \"tapwire OBJECT help\" for the commands of an object.\n");
+	return CLI_OK;
+}
+
+int cli_dispatch(struct cli *c, const struct cli_cmd *table, const char *path, int argc,
+		 char **argv)
+{
+	char sub[128];
+
+	if (argc < 1 || !strcmp(argv[0], "help")) {
+		cli_usage(argc < 1 ? stderr : stdout, table, path);
+		return argc < 1 ? CLI_USAGE : CLI_OK;
+	}
+	for (const struct cli_cmd *e = table; e->name; e++) {
+		if (strcmp(e->name, argv[0]))
+			continue;
+		if (e->sub) {
+			snprintf(sub, sizeof(sub), "%s %s", path, e->name);
+			return cli_dispatch(c, e->sub, sub, argc - 1, argv + 1);
+		}
+		if (argc > 1 && !strcmp(argv[argc - 1], "help") && strcmp(e->name, "help")) {
+			printf("Usage: %s %s %s\n", path, e->name, e->usage ? e->usage : "");
+			return CLI_OK;
+		}
+		return e->fn(c, argc - 1, argv + 1);
+	}
+	return arg_unknown(c, argv[0], path);
+}
+
+static int enter_netns(struct cli *c, const char *name)
+{
+	char path[512];
+	int fd;
+
+	if (!*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, "..")) {
+		cli_err(c, "argument \"%s\" is wrong: not a network namespace name", name);
+		return CLI_USAGE;
+	}
+	snprintf(path, sizeof(path), "/var/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		cli_err(c, "cannot open network namespace \"%s\": %s", name, strerror(errno));
+		return CLI_FAIL;
+	}
+	if (setns(fd, CLONE_NEWNET) < 0) {
+		cli_err(c, "cannot enter network namespace \"%s\": %s", name, strerror(errno));
+		close(fd);
+		return CLI_FAIL;
+	}
+	close(fd);
+	return CLI_OK;
+}
+
+int cli_split_line(char *line, char **argv, int max)
+{
+	int argc = 0;
+	char *p = line, *w;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+		if (!*p || *p == '#')
+			break;
+		if (argc == max)
+			return -E2BIG;
+		if (*p == '"') {
+			w = ++p;
+			while (*p && *p != '"')
+				p++;
+			if (!*p)
+				return -EINVAL;
+		} else {
+			w = p;
+			while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+				p++;
+		}
+		argv[argc++] = w;
+		if (!*p)
+			break;
+		*p++ = '\0';
+	}
+	return argc;
+}
+
+int cli_run_batch(struct cli *c, const char *file)
+{
+	FILE *f = strcmp(file, "-") ? fopen(file, "re") : stdin;
+	char *line = NULL, *argv[256];
+	size_t cap = 0;
+	int ret = CLI_OK, argc;
+
+	if (!f) {
+		cli_err(c, "cannot open batch file \"%s\": %s", file, strerror(errno));
+		return CLI_FAIL;
+	}
+	c->batch_file = file;
+	c->batch_line = 0;
+	while (getline(&line, &cap, f) >= 0) {
+		c->batch_line++;
+		argc = cli_split_line(line, argv, 256);
+		if (argc < 0) {
+			cli_err(c, argc == -E2BIG ? "too many words" : "unterminated quote");
+			ret = CLI_USAGE;
+			break;
+		}
+		if (argc == 0)
+			continue;
+		ret = cli_dispatch(c, cli_objects, "tapwire", argc, argv);
+		fflush(stdout);
+		if (ret != CLI_OK)
+			break;
+	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	c->batch_file = NULL;
+	return ret;
+}
+
+static int run(struct cli *c, int argc, char **argv)
+{
+	const char *batch = NULL;
+	int i = 1, ret;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *o = argv[i];
+
+		if (!strcmp(o, "-j") || !strcmp(o, "--json")) {
+			c->json = true;
+		} else if (!strcmp(o, "-p") || !strcmp(o, "--pretty")) {
+			c->pretty = true;
+		} else if (!strcmp(o, "-d") || !strcmp(o, "--details")) {
+			c->details = true;
+		} else if (!strcmp(o, "-V") || !strcmp(o, "--version")) {
+			printf("tapwire %s\n", tw_version());
+			return CLI_OK;
+		} else if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
+			return do_help(c, 0, NULL);
+		} else if (!strcmp(o, "-n") || !strcmp(o, "--netns") || !strcmp(o, "-b") ||
+			   !strcmp(o, "--batch")) {
+			if ((ret = arg_next(c, argc, argv, &i)) != CLI_OK)
+				return ret;
+			if (o[1] == 'n' || !strcmp(o, "--netns"))
+				c->netns = argv[i];
+			else
+				batch = argv[i];
+		} else if (!strcmp(o, "--")) {
+			i++;
+			break;
+		} else {
+			cli_err(c, "unknown option \"%s\" (try \"tapwire help\")", o);
+			return CLI_USAGE;
+		}
+	}
+	out_init(&c->out, stdout, c->json, c->pretty);
+	if (c->netns && (ret = enter_netns(c, c->netns)) != CLI_OK)
+		return ret;
+	if (batch) {
+		if (i < argc) {
+			cli_err(c, "unexpected word \"%s\" after the batch file", argv[i]);
+			return CLI_USAGE;
+		}
+		return cli_run_batch(c, batch);
+	}
+	if (i >= argc) {
+		fputs(global_usage, stderr);
+		return CLI_USAGE;
+	}
+	return cli_dispatch(c, cli_objects, "tapwire", argc - i, argv + i);
+}
+
+int cli_main(int argc, char **argv)
+{
+	struct cli c = {.prog = "tapwire"};
+	char *dup = strdup(argv[0] ? argv[0] : "tapwire");
+	const char *base = dup ? basename(dup) : "tapwire";
+	int ret = -1;
+
+	for (const struct personality *p = personalities; p->name; p++)
+		if (!strcmp(base, p->name))
+			ret = p->main(argc, argv);
+	free(dup);
+	if (ret < 0)
+		ret = run(&c, argc, argv);
+	tw_nl_close(c.nl);
+	if (fflush(stdout) != 0 && ret == CLI_OK)
+		ret = CLI_FAIL;
+	return ret;
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/* Internal helpers shared by libtapwire's files; not part of the API. */
+#ifndef TAPWIRE_INTERNAL_H
+#define TAPWIRE_INTERNAL_H
+
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <libmnl/libmnl.h>
+
+#include <tapwire/tapwire.h>
+
+#define TW_EXPORT __attribute__((visibility("default")))
+
+static inline void freep(void *p)
+{
+	free(*(void **)p);
+}
+static inline void closep(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+}
+#define _cleanup_free_  __attribute__((cleanup(freep)))
+#define _cleanup_close_ __attribute__((cleanup(closep)))
+
+/* Size of a handle's buffers: requests and each datagram of a reply. */
+#define TW_NL_BUFSIZE (64u * 1024u)
+
+struct tw_nl {
+	struct mnl_socket *sock;
+	unsigned portid;
+	unsigned seq;
+	char errmsg[256];
+	char req[TW_NL_BUFSIZE];
+	char rcv[TW_NL_BUFSIZE];
+};
+
+/*
+ * Starts a request in the handle's buffer: a netlink header of @type with
+ * NLM_F_REQUEST|NLM_F_ACK|@flags and a zeroed family header of @hdrlen bytes.
+ * Returns the header; the family header follows at mnl_nlmsg_get_payload().
+ */
+struct nlmsghdr *nl_req_start(struct tw_nl *nl, uint16_t type, uint16_t flags, size_t hdrlen);
+
+/*
+ * Sends @req and reads until the kernel's ACK (or NLMSG_DONE for dumps),
+ * calling @cb (may be NULL) for each data message. Returns 0 or -errno; on
+ * failure the extended-ack text is in nl->errmsg.
+ */
+int nl_request(struct tw_nl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data);
+
+/*
+ * Parses the extended-ack TLVs of an NLMSG_ERROR message into @buf ("" when
+ * none). Exposed for unit tests.
+ */
+void nl_parse_extack(const struct nlmsghdr *nlh, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what tapwire needs to build, test and benchmark on Debian 12.
+# --no-install-recommends matters: without it wireguard-tools pulls in a
+# kernel image and openvpn a smart-card stack.
+set -euo pipefail
+[ "$(id -u)" = 0 ] || { echo "Error: run as root (apt-get, network namespaces)" >&2; exit 1; }
+export DEBIAN_FRONTEND=noninteractive
+pkgs=(
+	# build
+	build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
+	libmnl-dev libsodium-dev libb2-dev libinih-dev libcap-ng-dev libcap-ng-utils
+	libcmocka-dev valgrind
+	# the real things the tests drive
+	iproute2 procps psmisc kmod iptables nftables tcpdump jq python3
+	wireguard-go wireguard-tools iperf3
+	qemu-system-x86 ipxe-qemu dnsmasq-base
+	bridge-utils uml-utilities
+)
+if [ "${TW_DEPS_BENCH:-0}" = 1 ]; then
+	pkgs+=(fastd openvpn tinc linux-perf)
+fi
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

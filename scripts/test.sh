@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The whole test suite, from scratch: dependencies, a build with warnings as
+# errors, every unit and integration test; then the same suite again built
+# with ASan+UBSan. Ends with CTest's summary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh
+jobs=$(nproc)
+
+build() { # dir cmake-args...
+	local dir=$1; shift
+	rm -rf "$dir"
+	cmake -S . -B "$dir" -DTW_WERROR=ON "$@" >/dev/null
+	cmake --build "$dir" -j "$jobs" 2>&1 | grep -Ev '^\[ *[0-9]+%\]|^-- ' || true
+	[ "${PIPESTATUS[0]}" = 0 ]
+}
+
+build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+build build-asan -DCMAKE_BUILD_TYPE=Debug -DTW_SANITIZE=ON
+
+status=0
+echo "=== test suite (release build)"
+(cd build && ctest -j "$jobs" --output-on-failure --timeout 900) || status=1
+echo "=== test suite (ASan+UBSan build)"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+(cd build-asan && ctest -j "$jobs" --output-on-failure --timeout 900) || status=1
+exit $status

@@ -1,0 +1,125 @@
+# shellcheck shell=bash
+# Common helpers for tapwire's integration tests. Source it first thing:
+#     . "$TW_TESTS/lib.sh"
+#
+# Rules every test follows (and this file enforces where it can):
+#  - all network work happens in namespaces made with ns_new, whose names are
+#    unique to this run (tw-<test>-<pid>-<n>);
+#  - addresses come from TEST-NET (198.51.100.0/24, 203.0.113.0/24, fd00::/8);
+#  - everything made is removed by the EXIT trap, even on failure;
+#  - processes are started with bg and ended by PID;
+#  - the whole test is bounded by TW_TEST_TIMEOUT seconds (default 300).
+set -u
+set -o pipefail
+
+: "${TW_BUILD:?run through ctest (TW_BUILD unset)}"
+: "${TW_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+: "${TW_TESTS:=$TW_SRC/tests}"
+TAPWIRE="$TW_BUILD/cli/tapwire"
+TW_TEST_NAME=$(basename "${0%.sh}")
+TW_TMP=$(mktemp -d "/tmp/tw-$TW_TEST_NAME.XXXXXX")
+_tw_ns=()
+_tw_pids=()
+_tw_cleanups=()
+_tw_nsn=0
+_tw_failures=0
+_tw_checks=0
+
+log() { printf '[%s] %s\n' "$TW_TEST_NAME" "$*" >&2; }
+die() { log "FAIL: $*"; exit 1; }
+
+# Registers a command to run at exit (last registered runs first).
+at_exit() { _tw_cleanups+=("$*"); }
+
+_tw_cleanup() {
+	local rc=$? i pid ns
+	set +e
+	for (( i=${#_tw_cleanups[@]}-1; i>=0; i-- )); do eval "${_tw_cleanups[$i]}" >/dev/null 2>&1; done
+	for pid in "${_tw_pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+	for pid in "${_tw_pids[@]}"; do
+		for _ in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	for ns in "${_tw_ns[@]}"; do
+		# processes we did not start but that live in our namespace (e.g. daemons
+		# that forked) are ours too: the namespace is unique to this test
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+		ip netns del "$ns" 2>/dev/null
+	done
+	rm -rf "$TW_TMP"
+	[ "$rc" = 0 ] && [ "$_tw_failures" != 0 ] && rc=1
+	exit "$rc"
+}
+trap _tw_cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Bound the whole test.
+( sleep "${TW_TEST_TIMEOUT:-300}"; log "timeout after ${TW_TEST_TIMEOUT:-300}s"; kill -TERM $$ ) 2>/dev/null &
+_tw_watchdog=$!
+at_exit "kill $_tw_watchdog"
+
+# ns_new VAR: makes a fresh namespace with lo up; its name goes in VAR.
+ns_new() {
+	local name="tw${TW_TEST_NAME:0:6}$$n$_tw_nsn"
+	_tw_nsn=$((_tw_nsn + 1))
+	ip netns add "$name" || die "cannot create namespace $name"
+	_tw_ns+=("$name")
+	ip -n "$name" link set lo up
+	printf -v "$1" '%s' "$name"
+}
+
+# nsx NS CMD...: runs CMD in NS.
+nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+# tw [-n NS] ARGS...: runs the tapwire CLI built here.
+tw() { "$TAPWIRE" "$@"; }
+
+# bg VAR CMD...: starts CMD in the background, records its PID in VAR.
+bg() {
+	local var=$1; shift
+	"$@" &
+	_tw_pids+=("$!")
+	printf -v "$var" '%s' "$!"
+}
+
+# wait_for SECONDS CMD...: polls CMD every 0.1 s until it succeeds.
+wait_for() {
+	local t=$1 i; shift
+	for (( i=0; i<t*10; i++ )); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+	return 1
+}
+
+# Assertions: they count, log, and keep going; the test fails at exit.
+ok() { _tw_checks=$((_tw_checks+1)); log "ok: $*"; }
+fail() { _tw_checks=$((_tw_checks+1)); _tw_failures=$((_tw_failures+1)); log "NOT OK: $*"; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else fail "$what"; fi; }
+check_eq() { # what got want
+	if [ "$2" == "$3" ]; then ok "$1"; else fail "$1: got [$2] want [$3]"; fi
+}
+check_fails() { # what expected_rc cmd...
+	local what=$1 want=$2 rc; shift 2
+	"$@" >/dev/null 2>&1; rc=$?
+	if [ "$rc" = "$want" ]; then ok "$what (exit $rc)"; else fail "$what: exit $rc, want $want"; fi
+}
+# snapshot NS: a normalised listing of the namespace's links, addresses and
+# routes, to prove a rejected command changed nothing.
+snapshot() {
+	{ ip -n "$1" -o link show | sed 's/^[0-9]*: //'; ip -n "$1" -o addr show; ip -n "$1" route show table all; } 2>&1
+}
+# finish: prints the plain summary line; call last.
+finish() {
+	log "$((_tw_checks-_tw_failures)) passed, $_tw_failures failed"
+	[ "$_tw_failures" = 0 ]
+}
+
+# needs CMD...: skips the test (exit 77) if a command is missing.
+# In CI a missing tool is a failure, never a skip.
+needs() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null && continue
+		[ "${CI:-}" = true ] && die "$c missing"
+		log "SKIP: $c missing"; exit 77
+	done
+}
