@@ -181,41 +181,31 @@ static bool all_digits(const char *w)
 	return true;
 }
 
-static int key_user(struct pstate *ps, const struct key *k, char **words, int n)
+/* user = NAME|UID, group = NAME|GID (k->arg set for group). */
+static int key_id(struct pstate *ps, const struct key *k, char **words, int n)
 {
 	struct apply_if *i = ps->cur_if;
 	unsigned long long v;
 	struct passwd *pw;
-
-	if (all_digits(words[0])) {
-		if (!parse_dec(words[0], (unsigned)-2, &v))
-			return perr(ps, "user id \"%s\" is out of range", words[0]);
-		i->user = (uid_t)v;
-	} else if ((pw = getpwnam(words[0]))) {
-		i->user = pw->pw_uid;
-	} else {
-		return perr(ps, "no such user \"%s\"", words[0]);
-	}
-	i->has_user = true;
-	return 0;
-}
-
-static int key_group(struct pstate *ps, const struct key *k, char **words, int n)
-{
-	struct apply_if *i = ps->cur_if;
-	unsigned long long v;
 	struct group *gr;
 
 	if (all_digits(words[0])) {
 		if (!parse_dec(words[0], (unsigned)-2, &v))
-			return perr(ps, "group id \"%s\" is out of range", words[0]);
-		i->group = (gid_t)v;
-	} else if ((gr = getgrnam(words[0]))) {
-		i->group = gr->gr_gid;
+			return perr(ps, "%s id \"%s\" is out of range", k->name, words[0]);
+	} else if (!k->arg && (pw = getpwnam(words[0]))) {
+		v = pw->pw_uid;
+	} else if (k->arg && (gr = getgrnam(words[0]))) {
+		v = gr->gr_gid;
 	} else {
-		return perr(ps, "no such group \"%s\"", words[0]);
+		return perr(ps, "no such %s \"%s\"", k->name, words[0]);
 	}
-	i->has_group = true;
+	if (k->arg) {
+		i->group = (gid_t)v;
+		i->has_group = true;
+	} else {
+		i->user = (uid_t)v;
+		i->has_user = true;
+	}
 	return 0;
 }
 
@@ -414,8 +404,8 @@ static int key_port_opt(struct pstate *ps, const struct key *k, char **words, in
 
 /* slot: where a single-valued key remembers its line, to refuse it twice. */
 static const struct key keys[] = {
-    {"user", S_DEV, 0, key_user, 0},
-    {"group", S_DEV, 1, key_group, 0},
+    {"user", S_DEV, 0, key_id, 0},
+    {"group", S_DEV, 1, key_id, 1},
     {"pi", S_DEV, 2, key_flag, TW_TUN_PI},
     {"vnet_hdr", S_DEV, 3, key_flag, TW_TUN_VNET_HDR},
     {"multi_queue", S_DEV, 4, key_flag, TW_TUN_MULTI_QUEUE},
