@@ -53,7 +53,7 @@ bool wg_key_from_hex(uint8_t key[32], const char *hex)
 		    lo = hexval((unsigned char)hex[2 * i + 1]);
 
 		bad |= (hi | lo) < 0;
-		key[i] = (uint8_t)((hi << 4) | (lo & 0xf));
+		key[i] = (uint8_t)(((unsigned)hi & 0xf) << 4 | ((unsigned)lo & 0xf));
 	}
 	return !bad;
 }
@@ -242,7 +242,8 @@ static int begin_peer(struct wg_device *dev, struct wg_uapi_conn *c, const char 
 	c->have_peer = true;
 	c->peer_created = false;
 	/* Our own key as a peer's: ignore this peer's lines, as wireguard-go does. */
-	c->peer_skip = dev->identity.has_identity && !sodium_memcmp(c->peer_key, dev->identity.public_key, 32);
+	c->peer_skip =
+	    dev->identity.has_identity && !sodium_memcmp(c->peer_key, dev->identity.public_key, 32);
 	if (c->peer_skip)
 		return 0;
 	if (wg_device_find_peer(dev, c->peer_key))

@@ -21,7 +21,9 @@
 #define K(c) c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c
 /* keys as 64 hex digits: one repeated byte each */
 /* already clamped, so it reads back as written */
-#define PRIV   "20202020202020202020202020202020202020202020202020202020202020" "60"
+#define PRIV                                                                                       \
+	"20202020202020202020202020202020202020202020202020202020202020"                           \
+	"60"
 #define PEER_A K("a1")
 #define PEER_B K("b2")
 #define PSK    K("5e")
@@ -110,30 +112,32 @@ static void test_set_and_get(void **state)
 				   "allowed_ip=10.9.0.77/16\n"
 				   "\n"),
 			    "errno=0\n\n");
-	assert_string_equal(req(f, "get=1\n\n"), "private_key=" PRIV "\n"
-						 "listen_port=51820\n"
-						 "public_key=" PEER_A "\n"
-						 "preshared_key=" PSK "\n"
-						 "protocol_version=1\n"
-						 "endpoint=198.51.100.7:51821\n"
-						 "last_handshake_time_sec=0\n"
-						 "last_handshake_time_nsec=0\n"
-						 "tx_bytes=0\n"
-						 "rx_bytes=0\n"
-						 "persistent_keepalive_interval=25\n"
-						 "allowed_ip=10.0.0.2/32\n"
-						 "allowed_ip=fd00::1:2/128\n"
-						 "public_key=" PEER_B "\n"
-						 "preshared_key=" K("00") "\n"
-						 "protocol_version=1\n"
-						 "endpoint=[fd00::7]:9\n"
-						 "last_handshake_time_sec=0\n"
-						 "last_handshake_time_nsec=0\n"
-						 "tx_bytes=0\n"
-						 "rx_bytes=0\n"
-						 "persistent_keepalive_interval=0\n"
-						 "allowed_ip=10.9.0.0/16\n" /* host bits cleared */
-						 "errno=0\n\n");
+	assert_string_equal(
+	    req(f, "get=1\n\n"),
+	    "private_key=" PRIV "\n"
+	    "listen_port=51820\n"
+	    "public_key=" PEER_A "\n"
+	    "preshared_key=" PSK "\n"
+	    "protocol_version=1\n"
+	    "endpoint=198.51.100.7:51821\n"
+	    "last_handshake_time_sec=0\n"
+	    "last_handshake_time_nsec=0\n"
+	    "tx_bytes=0\n"
+	    "rx_bytes=0\n"
+	    "persistent_keepalive_interval=25\n"
+	    "allowed_ip=10.0.0.2/32\n"
+	    "allowed_ip=fd00::1:2/128\n"
+	    "public_key=" PEER_B "\n"
+	    "preshared_key=" K("00") "\n"
+				     "protocol_version=1\n"
+				     "endpoint=[fd00::7]:9\n"
+				     "last_handshake_time_sec=0\n"
+				     "last_handshake_time_nsec=0\n"
+				     "tx_bytes=0\n"
+				     "rx_bytes=0\n"
+				     "persistent_keepalive_interval=0\n"
+				     "allowed_ip=10.9.0.0/16\n" /* host bits cleared */
+				     "errno=0\n\n");
 	assert_int_equal(f->dev->n_peers, 2);
 }
 
@@ -151,7 +155,8 @@ static const char *aips_of(struct fx *f, const char *peer_hex)
 	     l = strstr(l + 1, "allowed_ip=")) {
 		const char *nl = strchr(l, '\n');
 
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%.*s ", (int)(nl - l - 11), l + 11);
+		n +=
+		    (size_t)snprintf(buf + n, sizeof(buf) - n, "%.*s ", (int)(nl - l - 11), l + 11);
 	}
 	return buf;
 }
@@ -245,28 +250,28 @@ static void test_errors(void **state)
 {
 	struct fx *f = *state;
 	static const char *const bad[] = {
-		"private_key=" K("2") "\n",           /* 32 digits */
-		"private_key=" K("zz") "\n",          /* not hex */
-		"private_key=" PRIV "0\n",            /* 65 digits */
-		"listen_port=65536\n",                /* range */
-		"listen_port=-1\n",                   /* sign */
-		"listen_port=\n",                     /* empty */
-		"fwmark=4294967296\n",                /* range */
-		"fwmark=0x10\n",                      /* hex is not accepted */
-		"replace_peers=yes\n",                /* only true */
-		"bogus=1\n",                          /* unknown device key */
-		"endpoint=1.2.3.4:5\n",               /* peer key before any peer */
-		"public_key=" PEER_A "\nbogus=1\n",   /* unknown peer key */
-		"public_key=" PEER_A "\nendpoint=1.2.3.4\n",
-		"public_key=" PEER_A "\nendpoint=[fd00::1:5\n",
-		"public_key=" PEER_A "\nendpoint=1.2.3.4:65536\n",
-		"public_key=" PEER_A "\nendpoint=example.com:5\n",
-		"public_key=" PEER_A "\npersistent_keepalive_interval=65536\n",
-		"public_key=" PEER_A "\nprotocol_version=2\n",
-		"public_key=" PEER_A "\nremove=false\n",
-		"public_key=" PEER_A "\nupdate_only=1\n",
-		"public_key=" PEER_A "\nreplace_allowed_ips=TRUE\n",
-		"public_key=" PEER_A "\npreshared_key=123\n",
+	    "private_key=" K("2") "\n",		/* 32 digits */
+	    "private_key=" K("zz") "\n",	/* not hex */
+	    "private_key=" PRIV "0\n",		/* 65 digits */
+	    "listen_port=65536\n",		/* range */
+	    "listen_port=-1\n",			/* sign */
+	    "listen_port=\n",			/* empty */
+	    "fwmark=4294967296\n",		/* range */
+	    "fwmark=0x10\n",			/* hex is not accepted */
+	    "replace_peers=yes\n",		/* only true */
+	    "bogus=1\n",			/* unknown device key */
+	    "endpoint=1.2.3.4:5\n",		/* peer key before any peer */
+	    "public_key=" PEER_A "\nbogus=1\n", /* unknown peer key */
+	    "public_key=" PEER_A "\nendpoint=1.2.3.4\n",
+	    "public_key=" PEER_A "\nendpoint=[fd00::1:5\n",
+	    "public_key=" PEER_A "\nendpoint=1.2.3.4:65536\n",
+	    "public_key=" PEER_A "\nendpoint=example.com:5\n",
+	    "public_key=" PEER_A "\npersistent_keepalive_interval=65536\n",
+	    "public_key=" PEER_A "\nprotocol_version=2\n",
+	    "public_key=" PEER_A "\nremove=false\n",
+	    "public_key=" PEER_A "\nupdate_only=1\n",
+	    "public_key=" PEER_A "\nreplace_allowed_ips=TRUE\n",
+	    "public_key=" PEER_A "\npreshared_key=123\n",
 	};
 	char buf[512];
 
@@ -277,10 +282,12 @@ static void test_errors(void **state)
 	/* a line without '=' is a protocol error */
 	assert_string_equal(req(f, "set=1\nprivate_key\n\n"), "errno=71\n\n");
 	/* the connection is still usable after a failed set */
-	assert_string_equal(req(f, "get=1\n\n"),
-			    "public_key=" PEER_A "\npreshared_key=" K("00") "\nprotocol_version=1\n"
-			    "last_handshake_time_sec=0\nlast_handshake_time_nsec=0\ntx_bytes=0\n"
-			    "rx_bytes=0\npersistent_keepalive_interval=0\nerrno=0\n\n");
+	assert_string_equal(
+	    req(f, "get=1\n\n"),
+	    "public_key=" PEER_A "\npreshared_key=" K(
+		"00") "\nprotocol_version=1\n"
+		      "last_handshake_time_sec=0\nlast_handshake_time_nsec=0\ntx_bytes=0\n"
+		      "rx_bytes=0\npersistent_keepalive_interval=0\nerrno=0\n\n");
 }
 
 static void test_protocol_errors(void **state)
@@ -350,17 +357,17 @@ static void test_hex(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_hex),
-		cmocka_unit_test_setup_teardown(test_get_empty, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_set_and_get, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_allowed_ips, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_update_only_remove, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_own_key, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_protocol_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_get_trailing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_long_line, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_chunked, setup, teardown),
+	    cmocka_unit_test(test_hex),
+	    cmocka_unit_test_setup_teardown(test_get_empty, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_set_and_get, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_allowed_ips, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_update_only_remove, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_own_key, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_protocol_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_get_trailing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_long_line, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_chunked, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
