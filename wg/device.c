@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <libgen.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -29,6 +31,7 @@ enum {
 	EV_UAPI,
 	EV_SIGNAL,
 	EV_TIMER,
+	EV_INOTIFY,
 	EV_CONN = 16, /* + connection slot */
 };
 
@@ -42,7 +45,7 @@ int wg_device_new(const char *ifname, struct wg_device **ret_dev)
 	if (!dev)
 		return -ENOMEM;
 	snprintf(dev->ifname, sizeof(dev->ifname), "%s", ifname);
-	dev->tun_fd = dev->uapi_fd = dev->epfd = dev->sigfd = dev->timerfd = -1;
+	dev->tun_fd = dev->uapi_fd = dev->epfd = dev->sigfd = dev->timerfd = dev->inotify_fd = -1;
 	dev->mtu = WG_DEFAULT_MTU;
 	wg_socket_init(&dev->sock);
 	wg_cookie_checker_init(&dev->cookie_checker, NULL);
@@ -80,7 +83,8 @@ void wg_device_free(struct wg_device *dev)
 	wg_socket_close(&dev->sock);
 	if (dev->uapi_fd >= 0) {
 		close(dev->uapi_fd);
-		unlink(dev->uapi_path);
+		if (dev->uapi_path[0])
+			unlink(dev->uapi_path);
 	}
 	if (dev->tun_fd >= 0)
 		close(dev->tun_fd);
@@ -90,7 +94,10 @@ void wg_device_free(struct wg_device *dev)
 		close(dev->sigfd);
 	if (dev->timerfd >= 0)
 		close(dev->timerfd);
+	if (dev->inotify_fd >= 0)
+		close(dev->inotify_fd);
 	wg_allowedips_free(&dev->allowedips);
+	free(dev->aip_hash);
 	wg_index_free(dev->index);
 	wg_ratelimiter_free(dev->ratelimiter);
 	wg_cookie_checker_destroy(&dev->cookie_checker);
@@ -137,6 +144,52 @@ static void read_mtu(struct wg_device *dev)
 	close(fd);
 }
 
+/* `wg-quick down` removes the socket of a userspace daemon to stop it: watch for that. */
+static void watch_uapi_path(struct wg_device *dev)
+{
+	char dir[sizeof(dev->uapi_path)];
+
+	if (!dev->uapi_path[0])
+		return;
+	snprintf(dir, sizeof(dir), "%s", dev->uapi_path);
+	dev->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (dev->inotify_fd < 0)
+		return;
+	if (inotify_add_watch(dev->inotify_fd, dirname(dir),
+			      IN_DELETE | IN_MOVED_FROM | IN_DELETE_SELF | IN_MOVE_SELF) < 0) {
+		close(dev->inotify_fd);
+		dev->inotify_fd = -1;
+	}
+}
+
+static void on_inotify(struct wg_device *dev)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	char path[sizeof(dev->uapi_path)];
+	const char *base;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s", dev->uapi_path);
+	base = basename(path);
+	while ((n = read(dev->inotify_fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const void *)p;
+			bool gone = (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF)) ||
+				    (ev->len && !strcmp(ev->name, base));
+
+			if (gone && !dev->stopping) {
+				log_info("UAPI socket %s was removed, shutting down",
+					 dev->uapi_path);
+				/* whatever is at that path now is not ours to unlink */
+				dev->uapi_path[0] = '\0';
+				dev->stopping = true;
+				dev->exit_code = 0;
+			}
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+}
+
 int wg_device_start(struct wg_device *dev, int tun_fd, int uapi_fd, const char *uapi_path)
 {
 	sigset_t mask;
@@ -166,10 +219,12 @@ int wg_device_start(struct wg_device *dev, int tun_fd, int uapi_fd, const char *
 	err = wg_socket_bind(&dev->sock, dev->listen_port, dev->fwmark);
 	if (err < 0)
 		return err;
+	watch_uapi_path(dev);
 	if ((err = ep_add(dev, dev->sigfd, EPOLLIN, EV_SIGNAL)) ||
 	    (err = ep_add(dev, dev->timerfd, EPOLLIN, EV_TIMER)) ||
 	    (err = ep_add(dev, dev->tun_fd, EPOLLIN, EV_TUN)) ||
-	    (err = ep_add(dev, dev->uapi_fd, EPOLLIN, EV_UAPI)) || (err = watch_sockets(dev)))
+	    (err = ep_add(dev, dev->uapi_fd, EPOLLIN, EV_UAPI)) ||
+	    (err = ep_add(dev, dev->inotify_fd, EPOLLIN, EV_INOTIFY)) || (err = watch_sockets(dev)))
 		return err;
 	dev->next_gc = wg_now_ns() + NSEC_PER_SEC;
 	dev->timers_dirty = true;
@@ -419,6 +474,9 @@ static void dispatch(struct wg_device *dev, const struct epoll_event *ev)
 		break;
 	case EV_TIMER:
 		on_timer(dev);
+		break;
+	case EV_INOTIFY:
+		on_inotify(dev);
 		break;
 	default:
 		if (tag >= EV_CONN && tag < EV_CONN + WG_UAPI_MAX_CONNS &&

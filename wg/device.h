@@ -42,6 +42,7 @@ struct wg_device {
 	int uapi_fd; /* listening socket, -1 if none */
 	char uapi_path[108];
 	int epfd, sigfd, timerfd;
+	int inotify_fd; /* watches the UAPI socket: its removal stops the daemon */
 	unsigned mtu;
 
 	struct wg_socket sock;
@@ -52,6 +53,8 @@ struct wg_device {
 	struct wg_cookie_checker cookie_checker;
 	struct wg_ratelimiter *ratelimiter;
 	struct wg_allowedips allowedips;
+	struct wg_aip **aip_hash; /* exact prefix -> entry (peer.c) */
+	size_t aip_buckets, aip_count;
 	struct wg_index_table *index;
 
 	struct wg_peer *peers; /* doubly linked, insertion order */

@@ -103,12 +103,11 @@ void wg_peer_reset_sessions(struct wg_peer *p)
 
 void wg_peer_remove(struct wg_peer *p)
 {
-	struct wg_device *dev = p->dev;
 	char name[24];
 
 	log_info("%s - Removing peer", log_peer_name(p->public_key, name));
 	wg_timers_stop(p);
-	wg_allowedips_remove_by_peer(&dev->allowedips, p);
+	wg_peer_clear_allowedips(p);
 	wg_peer_reset_sessions(p);
 	wg_keypairs_destroy(&p->keypairs);
 	wg_noise_handshake_destroy(&p->handshake);
@@ -150,32 +149,192 @@ static int check_prefix(int family, uint8_t cidr)
 	return -EINVAL;
 }
 
-int wg_peer_add_allowedip(struct wg_peer *p, int family, const void *addr, uint8_t cidr)
+static void mask_prefix(int family, uint8_t addr[16], uint8_t cidr)
 {
-	struct wg_device *dev = p->dev;
-	int err = check_prefix(family, cidr);
+	unsigned len = family == AF_INET ? 4 : 16;
 
-	if (err < 0)
-		return err;
-	if (dev->allowedips.count >= WG_MAX_ALLOWEDIPS)
-		return -ENOSPC;
-	return wg_allowedips_insert(&dev->allowedips, family, addr, cidr, p);
+	for (unsigned i = 0; i < 16; i++) {
+		if (i >= len || cidr <= 8 * i)
+			addr[i] = 0;
+		else if (cidr < 8 * (i + 1))
+			addr[i] &= (uint8_t)(0xff00u >> (cidr - 8 * i));
+	}
 }
 
-int wg_peer_del_allowedip(struct wg_peer *p, int family, const void *addr, uint8_t cidr)
+static size_t prefix_hash(const struct wg_device *dev, int family, const uint8_t addr[16],
+			  uint8_t cidr)
 {
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+
+	for (int i = 0; i < 16; i++)
+		h = (h ^ addr[i]) * 1099511628211ULL;
+	h = (h ^ (uint64_t)family) * 1099511628211ULL;
+	h = (h ^ cidr) * 1099511628211ULL;
+	return (size_t)(h & (dev->aip_buckets - 1));
+}
+
+static struct wg_aip *aip_find(const struct wg_device *dev, int family, const uint8_t addr[16],
+			       uint8_t cidr)
+{
+	if (!dev->aip_buckets)
+		return NULL;
+	for (struct wg_aip *a = dev->aip_hash[prefix_hash(dev, family, addr, cidr)]; a;
+	     a = a->hash_next)
+		if (a->family == family && a->cidr == cidr && !memcmp(a->addr, addr, 16))
+			return a;
+	return NULL;
+}
+
+/* Keeps chains short: doubles the table when it holds two entries per bucket. */
+static int aip_hash_grow(struct wg_device *dev)
+{
+	size_t n = dev->aip_buckets ? dev->aip_buckets * 2 : 256;
+	struct wg_aip **t;
+
+	if (dev->aip_buckets && dev->aip_count < dev->aip_buckets * 2)
+		return 0;
+	t = calloc(n, sizeof(*t));
+	if (!t)
+		return dev->aip_buckets ? 0 : -ENOMEM; /* longer chains, still correct */
+	for (size_t i = 0; i < dev->aip_buckets; i++) {
+		struct wg_aip *a = dev->aip_hash[i], *next;
+
+		for (; a; a = next) {
+			size_t h;
+
+			next = a->hash_next;
+			dev->aip_buckets = n; /* prefix_hash() reads it */
+			h = prefix_hash(dev, a->family, a->addr, a->cidr);
+			dev->aip_buckets = n / 2;
+			a->hash_next = t[h];
+			t[h] = a;
+		}
+	}
+	free(dev->aip_hash);
+	dev->aip_hash = t;
+	dev->aip_buckets = n;
+	return 0;
+}
+
+static void list_append(struct wg_peer *p, struct wg_aip *a)
+{
+	a->peer = p;
+	a->next = NULL;
+	a->prev = p->aips_tail;
+	if (p->aips_tail)
+		p->aips_tail->next = a;
+	else
+		p->aips = a;
+	p->aips_tail = a;
+}
+
+static void list_unlink(struct wg_aip *a)
+{
+	struct wg_peer *p = a->peer;
+
+	if (a->prev)
+		a->prev->next = a->next;
+	else
+		p->aips = a->next;
+	if (a->next)
+		a->next->prev = a->prev;
+	else
+		p->aips_tail = a->prev;
+	a->next = a->prev = NULL;
+}
+
+static void aip_delete(struct wg_device *dev, struct wg_aip *a)
+{
+	struct wg_aip **pp = &dev->aip_hash[prefix_hash(dev, a->family, a->addr, a->cidr)];
+
+	for (; *pp; pp = &(*pp)->hash_next) {
+		if (*pp == a) {
+			*pp = a->hash_next;
+			break;
+		}
+	}
+	wg_allowedips_remove(&dev->allowedips, a->family, a->addr, a->cidr, a->peer);
+	list_unlink(a);
+	dev->aip_count--;
+	free(a);
+}
+
+int wg_peer_add_allowedip(struct wg_peer *p, int family, const void *addr_in, uint8_t cidr)
+{
+	struct wg_device *dev = p->dev;
+	uint8_t addr[16] = {0};
+	struct wg_aip *a;
+	size_t h;
 	int err = check_prefix(family, cidr);
 
 	if (err < 0)
 		return err;
+	memcpy(addr, addr_in, family == AF_INET ? 4 : 16);
+	mask_prefix(family, addr, cidr);
+	a = aip_find(dev, family, addr, cidr);
+	if (a) {
+		/* known prefix: it moves to this peer, at the end of its list */
+		err = wg_allowedips_insert(&dev->allowedips, family, addr, cidr, p);
+		if (err < 0)
+			return err;
+		list_unlink(a);
+		list_append(p, a);
+		return 0;
+	}
+	if (dev->aip_count >= WG_MAX_ALLOWEDIPS)
+		return -ENOSPC;
+	err = aip_hash_grow(dev);
+	if (err < 0)
+		return err;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	err = wg_allowedips_insert(&dev->allowedips, family, addr, cidr, p);
+	if (err < 0) {
+		free(a);
+		return err;
+	}
+	a->family = (uint8_t)family;
+	a->cidr = cidr;
+	memcpy(a->addr, addr, 16);
+	h = prefix_hash(dev, family, addr, cidr);
+	a->hash_next = dev->aip_hash[h];
+	dev->aip_hash[h] = a;
+	dev->aip_count++;
+	list_append(p, a);
+	return 0;
+}
+
+int wg_peer_del_allowedip(struct wg_peer *p, int family, const void *addr_in, uint8_t cidr)
+{
+	uint8_t addr[16] = {0};
+	struct wg_aip *a;
+	int err = check_prefix(family, cidr);
+
+	if (err < 0)
+		return err;
+	memcpy(addr, addr_in, family == AF_INET ? 4 : 16);
+	mask_prefix(family, addr, cidr);
+	a = aip_find(p->dev, family, addr, cidr);
 	/* absent or another peer's: nothing to do */
-	wg_allowedips_remove(&p->dev->allowedips, family, addr, cidr, p);
+	if (a && a->peer == p)
+		aip_delete(p->dev, a);
 	return 0;
 }
 
 void wg_peer_clear_allowedips(struct wg_peer *p)
 {
-	wg_allowedips_remove_by_peer(&p->dev->allowedips, p);
+	while (p->aips)
+		aip_delete(p->dev, p->aips);
+}
+
+void wg_peer_for_each_allowedip(const struct wg_peer *p,
+				void (*cb)(void *ctx, int family, const uint8_t *addr,
+					   uint8_t cidr),
+				void *ctx)
+{
+	for (const struct wg_aip *a = p->aips; a; a = a->next)
+		cb(ctx, a->family, a->addr, a->cidr);
 }
 
 void wg_peer_stage(struct wg_peer *p, const uint8_t *pkt, size_t len)

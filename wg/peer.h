@@ -19,6 +19,20 @@
 
 struct wg_device;
 
+/*
+ * One allowed-IPs prefix as configured: kept in its peer's list in the order
+ * given (what `get` reports, as wireguard-go does) and in the device's
+ * prefix hash (to find the owner of exactly this prefix); the routing
+ * itself is the device's trie.
+ */
+struct wg_aip {
+	struct wg_aip *next, *prev; /* peer's list */
+	struct wg_aip *hash_next;
+	struct wg_peer *peer;
+	uint8_t family, cidr;
+	uint8_t addr[16]; /* masked to cidr */
+};
+
 /* Packets from the TUN waiting for a session, at most this many per peer (oldest dropped). */
 #define WG_STAGED_MAX 128
 
@@ -49,6 +63,7 @@ struct wg_peer {
 	uint8_t preshared_key[32];
 	struct wg_endpoint endpoint;
 	uint16_t persistent_keepalive; /* seconds, 0 = off */
+	struct wg_aip *aips, *aips_tail;
 
 	uint64_t rx_bytes, tx_bytes;
 	uint64_t last_handshake_wall_ns; /* CLOCK_REALTIME of the last completed handshake */
@@ -86,6 +101,12 @@ void wg_peer_set_keepalive(struct wg_peer *peer, uint16_t seconds);
 int wg_peer_add_allowedip(struct wg_peer *peer, int family, const void *addr, uint8_t cidr);
 int wg_peer_del_allowedip(struct wg_peer *peer, int family, const void *addr, uint8_t cidr);
 void wg_peer_clear_allowedips(struct wg_peer *peer);
+
+/* Calls @cb for each allowed IP of the peer, in the order they were added. */
+void wg_peer_for_each_allowedip(const struct wg_peer *peer,
+				void (*cb)(void *ctx, int family, const uint8_t *addr,
+					   uint8_t cidr),
+				void *ctx);
 
 /* Drops every session and the ongoing handshake (keys changed). */
 void wg_peer_reset_sessions(struct wg_peer *peer);

@@ -99,13 +99,12 @@ static void out_add(struct wg_uapi_conn *c, const char *fmt, ...)
 	}
 }
 
-static int get_aip(void *ctx, void *peer, int family, const uint8_t *addr, uint8_t cidr)
+static void get_aip(void *ctx, int family, const uint8_t *addr, uint8_t cidr)
 {
 	char ip[INET6_ADDRSTRLEN];
 
 	inet_ntop(family, addr, ip, sizeof(ip));
 	out_add(ctx, "allowed_ip=%s/%u\n", ip, cidr);
-	return 0;
 }
 
 static void get_peer(struct wg_uapi_conn *c, const struct wg_peer *p)
@@ -127,7 +126,7 @@ static void get_peer(struct wg_uapi_conn *c, const struct wg_peer *p)
 	out_add(c, "tx_bytes=%llu\n", (unsigned long long)p->tx_bytes);
 	out_add(c, "rx_bytes=%llu\n", (unsigned long long)p->rx_bytes);
 	out_add(c, "persistent_keepalive_interval=%u\n", p->persistent_keepalive);
-	wg_allowedips_walk(&p->dev->allowedips, (void *)p, get_aip, c);
+	wg_peer_for_each_allowedip(p, get_aip, c);
 }
 
 static void do_get(struct wg_device *dev, struct wg_uapi_conn *c)
@@ -361,7 +360,8 @@ static int set_line(struct wg_device *dev, struct wg_uapi_conn *c, char *line)
 
 static void end_request(struct wg_uapi_conn *c)
 {
-	out_add(c, "errno=%d\n\n", c->err);
+	/* negative, as wireguard-go writes it and as wg reads it back */
+	out_add(c, "errno=%d\n\n", -c->err);
 	c->state = UAPI_IDLE;
 	c->err = 0;
 	c->have_peer = false;
@@ -411,7 +411,7 @@ static int handle_line(struct wg_device *dev, struct wg_uapi_conn *c, char *line
 		return -1;
 	}
 	/* Not a request we know: say so and hang up, as wireguard-go does. */
-	out_add(c, "errno=%d\n\n", EPROTO);
+	out_add(c, "errno=%d\n\n", -EPROTO);
 	c->state = UAPI_CLOSED;
 	return -1;
 }

@@ -4,7 +4,7 @@
  * `wg` speaks over /var/run/wireguard/IFNAME.sock:
  *
  *   get=1\n\n            -> key=value lines ... errno=0\n\n
- *   set=1\nkey=value\n...\n -> errno=N\n\n
+ *   set=1\nkey=value\n...\n -> errno=-N\n\n (0, or a negative errno as wireguard-go)
  *
  * Input is parsed incrementally as it arrives: wg_uapi_feed() takes any
  * number of bytes and appends the replies to the connection's output buffer.
