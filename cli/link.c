@@ -260,7 +260,7 @@ static void print_name(struct out *o, const struct tw_link_info *li, const struc
 	const struct tw_link_info *peer = NULL;
 
 	out_str(o, "ifname", "%s", li->name);
-	if (!li->link || li->link == li->ifindex)
+	if (!li->link) /* the kernel sends IFLA_LINK only when it differs from the index */
 		return;
 	peer = li->link_netns ? NULL : link_by_index(all, n, li->link);
 	if (peer)
@@ -279,7 +279,7 @@ void link_print_head(struct out *o, const struct tw_link_info *li, const struct 
 	out_int(o, "ifindex", "%lld: ", li->ifindex);
 	print_name(o, li, all, n);
 	out_text(o, ": ");
-	print_flags(o, li, peer && peer != li && !(peer->flags & IFF_UP));
+	print_flags(o, li, peer && !(peer->flags & IFF_UP));
 	out_uint(o, "mtu", " mtu %llu", li->mtu);
 	if (li->qdisc[0])
 		out_str(o, "qdisc", " qdisc %s", li->qdisc);

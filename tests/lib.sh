@@ -55,7 +55,15 @@ trap _tw_cleanup EXIT
 trap 'exit 130' INT TERM
 
 # Bound the whole test.
-( sleep "${TW_TEST_TIMEOUT:-300}"; log "timeout after ${TW_TEST_TIMEOUT:-300}s"; kill -TERM $$ ) 2>/dev/null &
+# (The sleep is killed with its subshell: an orphaned sleep would keep the
+# test's output pipe open and make CTest wait for it.)
+(
+	trap 'kill "$_tw_sleep" 2>/dev/null; exit 0' TERM
+	sleep "${TW_TEST_TIMEOUT:-300}" &
+	_tw_sleep=$!
+	wait "$_tw_sleep"
+	log "timeout after ${TW_TEST_TIMEOUT:-300}s"; kill -TERM $$
+) 2>/dev/null &
 _tw_watchdog=$!
 at_exit "kill $_tw_watchdog"
 
