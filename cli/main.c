@@ -14,11 +14,11 @@ static int do_help(struct cli *c, int argc, char **argv);
 
 /* Objects of `tapwire OBJECT COMMAND`. Help is generated from this table. */
 const struct cli_cmd cli_objects[] = {
-    {"help", do_help, NULL, "", "show this help"},
-    {"link", NULL, cli_link_cmds, "", "network interfaces: set, show"},
-    {"addr", NULL, cli_addr_cmds, "", "IPv4 and IPv6 addresses: add, del, show"},
-    {"route", NULL, cli_route_cmds, "", "IPv4 and IPv6 routes: add, del, show"},
-    {0},
+	{"help", do_help, NULL, "", "show this help"},
+	{"link", NULL, cli_link_cmds, "", "network interfaces: set, show"},
+	{"addr", NULL, cli_addr_cmds, "", "IPv4 and IPv6 addresses: add, del, show"},
+	{"route", NULL, cli_route_cmds, "", "IPv4 and IPv6 routes: add, del, show"},
+	{0},
 };
 
 /* Programs that run tapwire under another name (a symlink). */
@@ -27,14 +27,14 @@ struct personality {
 	int (*main)(int argc, char **argv);
 };
 static const struct personality personalities[] = {
-    {0},
+	{0},
 };
 
 static const char global_usage[] =
-    "Usage: tapwire [OPTIONS] OBJECT COMMAND [ARGS]\n"
-    "       tapwire [OPTIONS] -b FILE\n"
-    "OPTIONS := -j|--json  -p|--pretty  -d|--details  -n|--netns NAME  -b|--batch FILE\n"
-    "           -V|--version  -h|--help\n";
+	"Usage: tapwire [OPTIONS] OBJECT COMMAND [ARGS]\n"
+	"       tapwire [OPTIONS] -b FILE\n"
+	"OPTIONS := -j|--json  -p|--pretty  -d|--details  -n|--netns NAME  -b|--batch FILE\n"
+	"           -V|--version  -h|--help\n";
 
 void cli_usage(FILE *f, const struct cli_cmd *table, const char *path)
 {
