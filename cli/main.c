@@ -15,6 +15,7 @@ static int do_help(struct cli *c, int argc, char **argv);
 /* Objects of `tapwire OBJECT COMMAND`. Help is generated from this table. */
 const struct cli_cmd cli_objects[] = {
 	{"help", do_help, NULL, "", "show this help"},
+	{"bridge", NULL, cli_bridge_cmds, "", "Ethernet bridges, their ports and forwarding database"},
 	{0},
 };
 
@@ -24,6 +25,7 @@ struct personality {
 	int (*main)(int argc, char **argv);
 };
 static const struct personality personalities[] = {
+	{"brctl", brctl_main},
 	{0},
 };
 

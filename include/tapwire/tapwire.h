@@ -17,6 +17,7 @@
 #include <tapwire/nl.h>
 #include <tapwire/tun.h>
 #include <tapwire/link.h>
+#include <tapwire/bridge.h>
 
 #define TAPWIRE_VERSION "0.1.0"
 
