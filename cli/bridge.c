@@ -103,7 +103,7 @@ void bridge_out_port(struct out *o, const struct tw_bridge_port_info *p, bool st
 	out_onoff(o, "hairpin", p->hairpin);
 	if (!stp_details)
 		return;
-	out_text(o, "\n   ");
+	out_text(o, "\n       ");
 	if (o->json)
 		out_uint(o, "port_id", NULL, p->port_id);
 	else
@@ -117,7 +117,7 @@ void bridge_out_port(struct out *o, const struct tw_bridge_port_info *p, bool st
 	out_uint(o, "designated_cost", " designated_cost %llu", p->designated_cost);
 	out_bool(o, "topology_change_ack", " topology_change_ack", p->topology_change_ack);
 	out_bool(o, "config_pending", " config_pending", p->config_pending);
-	out_text(o, "\n   ");
+	out_text(o, "\n       ");
 	out_cs(o, "message_age_timer", p->message_age_timer);
 	out_cs(o, "forward_delay_timer", p->forward_delay_timer);
 	out_cs(o, "hold_timer", p->hold_timer);
@@ -137,7 +137,8 @@ void bridge_out_fdb(struct out *o, const struct tw_bridge_fdb_entry *e, const ch
 		out_uint(o, "vlan", " vlan %llu", e->vlan);
 	out_bool(o, "is_local", " local", e->is_local);
 	out_bool(o, "is_static", " static", e->is_static && !e->is_local);
-	out_cs(o, "ageing_timer", e->ageing_timer);
+	if (o->json || !(e->is_local || e->is_static))
+		out_cs(o, "ageing_timer", e->ageing_timer);
 }
 
 static int cmp_bridge(const void *a, const void *b)

@@ -248,9 +248,9 @@ int bridge_parse_fdb(const struct nlmsghdr *nlh, int brindex, struct tw_bridge_f
 
 	if (parse_msg(nlh, sizeof(*ndm), tb, NDA_MAX) < 0)
 		return -EBADMSG;
-	/* Entries of the bridge itself (NTF_SELF) and of the ports' own address lists are not the
-	 * bridge's forwarding database. */
-	if (ndm->ndm_family != AF_BRIDGE || !(ndm->ndm_flags & NTF_MASTER))
+	/* Entries of the bridge itself and of the ports' own address lists carry NTF_SELF: they
+	 * are not the bridge's forwarding database. */
+	if (ndm->ndm_family != AF_BRIDGE || (ndm->ndm_flags & NTF_SELF))
 		return 0;
 	if (!tb[NDA_MASTER] || (int)get_uint(tb[NDA_MASTER]) != brindex ||
 	    ndm->ndm_ifindex == brindex)
