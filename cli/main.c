@@ -14,9 +14,9 @@ static int do_help(struct cli *c, int argc, char **argv);
 
 /* Objects of `tapwire OBJECT COMMAND`. Help is generated from this table. */
 const struct cli_cmd cli_objects[] = {
-    {"help", do_help, NULL, "", "show this help"},
-    {"bridge", NULL, cli_bridge_cmds, "", "Ethernet bridges, their ports and forwarding database"},
-    {0},
+	{"help", do_help, NULL, "", "show this help"},
+	{"bridge", NULL, cli_bridge_cmds, "", "Ethernet bridges, their ports and forwarding database"},
+	{0},
 };
 
 /* Programs that run tapwire under another name (a symlink). */
@@ -25,15 +25,15 @@ struct personality {
 	int (*main)(int argc, char **argv);
 };
 static const struct personality personalities[] = {
-    {"brctl", brctl_main},
-    {0},
+	{"brctl", brctl_main},
+	{0},
 };
 
 static const char global_usage[] =
-    "Usage: tapwire [OPTIONS] OBJECT COMMAND [ARGS]\n"
-    "       tapwire [OPTIONS] -b FILE\n"
-    "OPTIONS := -j|--json  -p|--pretty  -d|--details  -n|--netns NAME  -b|--batch FILE\n"
-    "           -V|--version  -h|--help\n";
+	"Usage: tapwire [OPTIONS] OBJECT COMMAND [ARGS]\n"
+	"       tapwire [OPTIONS] -b FILE\n"
+	"OPTIONS := -j|--json  -p|--pretty  -d|--details  -n|--netns NAME  -b|--batch FILE\n"
+	"           -V|--version  -h|--help\n";
 
 void cli_usage(FILE *f, const struct cli_cmd *table, const char *path)
 {
