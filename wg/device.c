@@ -313,6 +313,7 @@ static void arm_timerfd(struct wg_device *dev)
 	its.it_value.tv_sec = (time_t)(wait / NSEC_PER_SEC);
 	its.it_value.tv_nsec = (long)(wait % NSEC_PER_SEC);
 	timerfd_settime(dev->timerfd, 0, &its, NULL);
+	dev->timer_armed_at = next;
 	dev->timers_dirty = false;
 }
 

@@ -66,7 +66,8 @@ struct wg_device {
 
 	uint64_t last_under_load; /* wg_now_ns() when handshakes last queued up */
 	uint64_t next_gc;
-	bool timers_dirty;
+	bool timers_dirty;	 /* the timerfd must be re-armed (timers.c) */
+	uint64_t timer_armed_at; /* protocol time the timerfd is armed for */
 
 	struct wg_rx_batch *rx; /* UDP receive batch */
 	uint8_t *tx_buf;	/* 2 * WG_TUN_BATCH transmit slots: TUN reads, then scratch */
