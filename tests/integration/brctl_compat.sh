@@ -23,7 +23,7 @@ for ns in "$NR" "$NO"; do
 done
 
 # Timers tick: mask values on lines that name a timer, and showmacs' last column.
-mask() { sed -E '/timer/ s/[0-9]+\.[0-9]{2}/T/g; s/\t +[0-9]+\.[0-9]{2}$/\tT/'; }
+mask() { sed -E '/timer/ s/\t *[0-9]+\.[0-9]{2}(\t|$)/\tT\1/g; s/\t *[0-9]+\.[0-9]{2}$/\tT/'; }
 # run NS DIR ARGS...: one brctl call, as "rc / stdout / stderr"
 run() {
 	local ns=$1 dir=$2 rc; shift 2
