@@ -139,10 +139,10 @@ void bridge_put_linkinfo(struct nlmsghdr *nlh, const struct tw_bridge_opts *opts
 
 void bridge_put_protinfo(struct nlmsghdr *nlh, const struct tw_bridge_port_opts *opts)
 {
+	/* mnl_attr_nest_start() sets NLA_F_NESTED, without which the kernel would read a bare
+	 * port state. */
 	struct nlattr *nest = mnl_attr_nest_start(nlh, IFLA_PROTINFO);
 
-	/* The kernel reads a protinfo without NLA_F_NESTED as a bare port state. */
-	nest->nla_type |= NLA_F_NESTED;
 	if (opts->mask & TW_BRIDGE_PORT_COST)
 		mnl_attr_put_u32(nlh, IFLA_BRPORT_COST, opts->cost);
 	if (opts->mask & TW_BRIDGE_PORT_PRIORITY)
