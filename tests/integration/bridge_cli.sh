@@ -60,6 +60,11 @@ check "addif" T bridge addif br0 vA
 check "addif a second port" T bridge addif br0 vC
 check_eq "vA's master" "$(portinfo vA | jq -r .master)" br0
 check_eq "show lists the ports" "$(T -j bridge show br0 | jq -c '.[0].ports')" '["vA","vC"]'
+check_eq "show JSON keys" "$(T -j bridge show br0 | jq -c '.[0] | keys_unsorted')" \
+	'["ifname","ifindex","up","bridge_id","stp","stp_state","priority","forward_delay","hello_time","max_age","ageing_time","vlan_filtering","ports"]'
+check_eq "show text" "$(T bridge show br0 | sed 's/id [0-9a-f.]*/id X/')" \
+	"br0: id X stp off priority 4096 forward_delay 4.00 hello_time 1.50 max_age 12.00 ageing_time 45.20
+    ports: vA vC"
 check "port set cost priority hairpin" T bridge port set vA cost 77 priority 12 hairpin on
 pi=$(portinfo vA)
 check_eq "cost 77" "$(jq .cost <<<"$pi")" 77
@@ -92,6 +97,12 @@ check "peer's MAC learned" grep -q 02:00:00:00:0d:01 <<<"$fdb_tw"
 check_eq "static entry" "$(T -j bridge showmacs br0 | jq -c '.[] | select(.mac == "02:00:00:00:0e:01") | [.is_static, .is_local]')" "[true,false]"
 check_eq "fdb JSON keys" "$(T -j bridge showmacs br0 | jq -c '.[0] | keys_unsorted')" \
 	'["mac","ifname","port_no","vlan","is_local","is_static","ageing_timer"]'
+
+# batch mode runs bridge commands like the command line
+printf 'bridge add brb stp on\nbridge set brb priority 7\nbridge del brb\nbridge add brb\n' >"$TW_TMP/batch"
+check "batch of bridge commands" T -b "$TW_TMP/batch"
+check_eq "batch result" "$(brinfo brb | jq -c '[.stp_state, .priority]')" "[0,32768]"
+check "batch cleanup" T bridge del brb
 
 # hostile input: usage errors (2) and refusals (1) leave everything as it was
 state() { snapshot "$NS"; brinfo br0 | jq -c 'with_entries(select(.key | test("timer|topology") | not))'; portinfo vA | jq -c 'del(.state)'; }
