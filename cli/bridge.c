@@ -66,7 +66,7 @@ void bridge_out_bridge(struct out *o, const struct tw_bridge_info *br, bool stp_
 {
 	out_str(o, "ifname", "%s:", br->name);
 	out_uint(o, "ifindex", NULL, (unsigned)br->ifindex);
-	out_bool(o, "up", NULL, br->flags & 1u /* IFF_UP */);
+	out_bool(o, "up", NULL, br->flags & IFF_UP);
 	out_id(o, "bridge_id", " id %s", &br->bridge_id);
 	out_onoff(o, "stp", br->stp_state != 0);
 	out_uint(o, "stp_state", NULL, br->stp_state);
@@ -183,7 +183,7 @@ static int bridge_fail(struct cli *c, int err, const char *what, const char *obj
 static int need_name(struct cli *c, int argc, char **argv, const char *cmd)
 {
 	if (argc < 1) {
-		cli_err(c, "\"%s\" needs an interface name (try \"tapwire bridge help\")", cmd);
+		cli_err(c, "\"%s\" needs a name (try \"tapwire bridge help\")", cmd);
 		return CLI_USAGE;
 	}
 	return arg_ifname(c, argv[0]);

@@ -270,9 +270,6 @@ int bridge_parse_fdb(const struct nlmsghdr *nlh, int brindex, struct tw_bridge_f
 	return 1;
 }
 
-/* Reads the bridge @name into @info (may be NULL: just check it is one). */
-static int bridge_lookup(struct tw_nl *nl, const char *name, struct tw_bridge_info *info);
-
 struct get_ctx {
 	struct tw_bridge_info *info;
 	int found; /* 1 bridge, 0 other kind, <0 error */
@@ -292,6 +289,7 @@ static int bridge_get_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* Reads the bridge @name into @info (may be NULL: just check it is one). */
 static int bridge_lookup(struct tw_nl *nl, const char *name, struct tw_bridge_info *info)
 {
 	struct tw_bridge_info tmp;

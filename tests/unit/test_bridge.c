@@ -445,6 +445,49 @@ static void test_parse_fdb(void **state)
 	assert_int_equal(bridge_parse_fdb(fake_neigh(buf, 0, NUD_REACHABLE, 5, 3), 2, &e), 0);
 }
 
+/* Every bad word is refused before any system call (the handle is never opened). */
+static void test_cli_usage(void **state)
+{
+	static const char *const bad[][8] = {
+	    {"add"},
+	    {"add", "a/b"},
+	    {"add", "br0", "stp", "maybe"},
+	    {"add", "br0", "stp"},
+	    {"add", "br0", "forward_delay", "1.555"},
+	    {"add", "br0", "hello_time", "-1"},
+	    {"add", "br0", "priority", "65536"},
+	    {"add", "br0", "bogus"},
+	    {"set", "br0", "max_age", "1e3"},
+	    {"del", "br0", "extra"},
+	    {"addif", "br0"},
+	    {"addif", "br0", "1234567890123456"},
+	    {"delif", "br0", "eth0", "x"},
+	    {"port", "set", "eth0", "cost", "0"},
+	    {"port", "set", "eth0", "cost", "65536"},
+	    {"port", "set", "eth0", "priority", "64"},
+	    {"port", "set", "eth0", "hairpin", "yes"},
+	    {"port", "nope"},
+	    {"show", "a b"},
+	    {"showstp"},
+	    {"showmacs", "br0", "x"},
+	    {"sh"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct cli c = {.prog = "tapwire"};
+		char *argv[8];
+		int argc = 0;
+
+		while (argc < 8 && bad[i][argc]) {
+			argv[argc] = (char *)bad[i][argc];
+			argc++;
+		}
+		out_init(&c.out, stdout, false, false);
+		assert_int_equal(cli_dispatch(&c, cli_bridge_cmds, "tapwire bridge", argc, argv),
+				 CLI_USAGE);
+		assert_null(c.nl);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -454,7 +497,7 @@ int main(void)
 	    cmocka_unit_test(test_brctl_showstp),  cmocka_unit_test(test_brctl_showmacs),
 	    cmocka_unit_test(test_tapwire_output), cmocka_unit_test(test_build_linkinfo),
 	    cmocka_unit_test(test_build_protinfo), cmocka_unit_test(test_parse_link),
-	    cmocka_unit_test(test_parse_fdb),
+	    cmocka_unit_test(test_parse_fdb),	   cmocka_unit_test(test_cli_usage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
