@@ -151,8 +151,10 @@ int wg_noise_handshake_create_response(struct wg_message_response *dst, struct w
 
 /*
  * Consumes a response (mac1 checked) for the handshake the device found by
- * the message's receiver_index. 0 (state WG_HANDSHAKE_CONSUMED_RESPONSE) or
- * -EINVAL (wrong state, index, or authentication).
+ * the message's receiver_index. 0 (state WG_HANDSHAKE_CONSUMED_RESPONSE),
+ * -EINVAL (wrong state or index, low-order ephemeral) or -EBADMSG (does not
+ * authenticate, e.g. a different preshared key). The state is unchanged on
+ * failure.
  */
 int wg_noise_handshake_consume_response(const struct wg_message_response *src,
 					struct wg_handshake *hs);
