@@ -131,3 +131,16 @@ needs() {
 		log "SKIP: $c missing"; exit 77
 	done
 }
+
+# tun_open_up: makes /dev/net/tun usable by unprivileged users (mode 0666)
+# until the test exits, then restores its mode. Every test that does this
+# holds the same lock for its whole run, so two tests never save each other's
+# temporary mode (which would leave the host's device open).
+tun_open_up() {
+	local mode
+	exec {_tw_tun_lock}>/tmp/tapwire-dev-net-tun.lock
+	flock -w 240 "$_tw_tun_lock" || die "waited too long for /dev/net/tun's lock"
+	mode=$(stat -c %a /dev/net/tun) || die "no /dev/net/tun"
+	at_exit "chmod $mode /dev/net/tun"
+	chmod 0666 /dev/net/tun
+}
