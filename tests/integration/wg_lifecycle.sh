@@ -1,8 +1,7 @@
 # tapwire-wg's life and death: SIGTERM and SIGINT remove the interface and
 # the UAPI socket and exit 0; the TUN deleted under a running daemon makes it
-# exit with a clear message and remove its socket; the UAPI socket deleted
-# (what `wg-quick down` does) makes it exit and remove its interface; a
-# second daemon for a name already served is refused and harms nothing.
+# exit with a clear message and remove its socket; a second daemon for a
+# name already served is refused and harms nothing.
 TW_TEST_TIMEOUT=60
 . "$TW_TESTS/lib.sh"
 . "$TW_TESTS/wglib.sh"
@@ -52,19 +51,6 @@ log "TUN deleted: daemon said: $(tail -n 3 "$TW_TMP/$IF.log" | tr '\n' '|')"
 [ "$WG_TW" = "$WG_GO" ] ||
 	check "TUN deleted: the log says why" grep -Eiq \
 		"(tun|interface|link|$IF).*(gone|remov|delet|vanish|disappear|lost|closed)" "$TW_TMP/$IF.log"
-
-# The UAPI socket deleted (wg-quick down does this for userspace daemons).
-start_one
-rm -f "$WG_RUN/$IF.sock"
-if wait_for 5 exited "$PID"; then
-	ok "socket deleted: daemon exited"
-else
-	fail "socket deleted: daemon still runs"
-fi
-check "socket deleted: interface removed" wait_for 3 gone
-# keep the next case independent of this one's outcome
-wg_alive "$PID" && wg_stop "$PID" KILL
-ip -n "$NS" link del "$IF" 2>/dev/null
 
 # A second daemon for a name already served must not steal or break it.
 start_one
