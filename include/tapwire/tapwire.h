@@ -17,6 +17,8 @@
 #include <tapwire/nl.h>
 #include <tapwire/tun.h>
 #include <tapwire/link.h>
+#include <tapwire/addr.h>
+#include <tapwire/route.h>
 
 #define TAPWIRE_VERSION "0.1.0"
 
