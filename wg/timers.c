@@ -33,20 +33,25 @@ static uint64_t jitter(void)
 	return r % WG_REKEY_TIMEOUT_JITTER;
 }
 
+/*
+ * The device's timerfd needs re-arming only when a deadline comes before the
+ * one it is armed for: pushing a timer later or disarming it costs nothing
+ * here (a wake-up that finds nothing due just re-arms), so the per-packet
+ * hooks stay O(1) whatever the number of peers.
+ */
 static void arm(struct wg_peer *p, enum wg_timer t, uint64_t delay)
 {
-	p->timers[t] = wg_now_ns() + delay;
-	if (!p->timers[t])
-		p->timers[t] = 1;
-	p->dev->timers_dirty = true;
+	struct wg_device *dev = p->dev;
+	uint64_t at = wg_now_ns() + delay;
+
+	p->timers[t] = at ? at : 1;
+	if (!dev->timer_armed_at || p->timers[t] < dev->timer_armed_at)
+		dev->timers_dirty = true;
 }
 
 static void disarm(struct wg_peer *p, enum wg_timer t)
 {
-	if (p->timers[t]) {
-		p->timers[t] = 0;
-		p->dev->timers_dirty = true;
-	}
+	p->timers[t] = 0;
 }
 
 static bool pending(const struct wg_peer *p, enum wg_timer t)
@@ -184,7 +189,6 @@ void wg_timers_expire(struct wg_device *dev, uint64_t now)
 		for (int t = 0; t < WG_TIMER_COUNT; t++) {
 			if (p->timers[t] && p->timers[t] <= now) {
 				p->timers[t] = 0;
-				dev->timers_dirty = true;
 				handlers[t](p);
 			}
 		}
