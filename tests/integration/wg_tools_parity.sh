@@ -52,29 +52,30 @@ else:
 ' "$1" "$2"
 }
 
+# view NS IF VIEW: one view of a daemon's state, normalised.
+view() {
+	local ns=$1 ifn=$2 f
+	case $3 in
+	showconf) nsx "$ns" wg showconf "$ifn" 2>&1 | norm "$ifn" conf ;;
+	show) nsx "$ns" wg show "$ifn" 2>&1 | norm "$ifn" show ;;
+	dump) nsx "$ns" wg show "$ifn" dump 2>&1 | norm "$ifn" dump ;;
+	fields) for f in public-key private-key listen-port fwmark peers preshared-keys \
+			endpoints allowed-ips persistent-keepalive; do
+			nsx "$ns" wg show "$ifn" "$f" 2>&1 | sort
+		done | norm "$ifn" dump ;;
+	esac
+}
+
 # compare STAGE: all views of both daemons agree.
 compare() {
-	local stage=$1 view t g
-	for view in "showconf conf" "show show" "show_dump dump" "show_ap show"; do
-		set -- $view
-		case $1 in
-		showconf) t=$(nsx "$NST" wg showconf "$IFT" 2>&1 | norm "$IFT" "$2")
-			g=$(nsx "$NSG" wg showconf "$IFG" 2>&1 | norm "$IFG" "$2") ;;
-		show) t=$(nsx "$NST" wg show "$IFT" 2>&1 | norm "$IFT" "$2")
-			g=$(nsx "$NSG" wg show "$IFG" 2>&1 | norm "$IFG" "$2") ;;
-		show_dump) t=$(nsx "$NST" wg show "$IFT" dump 2>&1 | norm "$IFT" "$2")
-			g=$(nsx "$NSG" wg show "$IFG" dump 2>&1 | norm "$IFG" "$2") ;;
-		show_ap) t=$(for f in public-key private-key listen-port fwmark peers preshared-keys \
-				endpoints allowed-ips persistent-keepalive; do
-				nsx "$NST" wg show "$IFT" "$f" 2>&1 | sort; done | norm "$IFT" dump)
-			g=$(for f in public-key private-key listen-port fwmark peers preshared-keys \
-				endpoints allowed-ips persistent-keepalive; do
-				nsx "$NSG" wg show "$IFG" "$f" 2>&1 | sort; done | norm "$IFG" dump) ;;
-		esac
+	local v t g
+	for v in showconf show dump fields; do
+		t=$(view "$NST" "$IFT" $v)
+		g=$(view "$NSG" "$IFG" $v)
 		if [ "$t" == "$g" ]; then
-			ok "$stage: wg $1 agrees"
+			ok "$1: wg $v agrees"
 		else
-			fail "$stage: wg $1 differs"
+			fail "$1: wg $v differs"
 			diff <(echo "$g") <(echo "$t") | sed 's/^/    /' >&2
 		fi
 	done
