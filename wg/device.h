@@ -33,8 +33,8 @@ struct wg_index_table;
 #define WG_UAPI_MAX_CONNS 16
 #define WG_PEER_HASH_SIZE 1024
 
-/* Packets read from the TUN per turn of the loop. */
-#define WG_TUN_BATCH 64
+/* Packets (segments of TUN super-packets) handled per turn of the loop. */
+#define WG_TUN_BATCH 128
 
 struct wg_device {
 	char ifname[IFNAMSIZ];
@@ -73,6 +73,20 @@ struct wg_device {
 	uint8_t *tx_buf;	/* 2 * WG_TUN_BATCH transmit slots: TUN reads, then scratch */
 	size_t tun_slot;	/* largest packet read from the TUN */
 
+	/*
+	 * Offloads (each probed at start, dropped at run time if the kernel
+	 * refuses it, and off altogether with TW_WG_OFFLOAD=0): TUN with
+	 * IFF_VNET_HDR, TSO/USO super-packets split on read, GRO-coalesced writes.
+	 */
+	bool vnet;	    /* the TUN carries a virtio_net_hdr */
+	unsigned gro_flags; /* TW_GRO_* allowed on writes */
+	struct tw_gro *gro;
+	uint8_t *tun_rbuf; /* one super-packet as read (vnet mode) */
+	/* decrypted packets of the current receive batch, written to the TUN at its end */
+	uint8_t *tun_out[WG_RX_BATCH];
+	size_t tun_out_len[WG_RX_BATCH];
+	unsigned n_tun_out;
+
 	bool stopping;
 	int exit_code;
 };
@@ -88,6 +102,16 @@ int wg_device_new(const char *ifname, struct wg_device **ret_dev);
  * the event loop and binds the UDP sockets to a random port.
  */
 int wg_device_start(struct wg_device *dev, int tun_fd, int uapi_fd, const char *uapi_path);
+
+/*
+ * Allows UDP GSO if @enable, and sets up the TUN offloads for @dev->tun_fd if it carries a
+ * virtio_net_hdr (IFF_VNET_HDR): with @enable, the best set of TSO/USO the kernel takes; without,
+ * none (headers are still read and written). Call after wg_device_start(). 0 or -ENOMEM.
+ */
+int wg_device_setup_offloads(struct wg_device *dev, bool enable);
+
+/* Writes the decrypted packets gathered during a receive batch to the TUN. */
+void wg_device_flush_tun(struct wg_device *dev);
 
 /* Runs the event loop until a signal or a fatal error; returns the exit code. */
 int wg_device_run(struct wg_device *dev);

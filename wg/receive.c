@@ -213,8 +213,11 @@ static void receive_data(struct wg_device *dev, uint8_t *buf, size_t len, struct
 	/* cryptokey routing, the other way: the source must be one of the peer's */
 	if (wg_allowedips_lookup(&dev->allowedips, family, src) != p)
 		return;
-	if (write(dev->tun_fd, buf + WG_MSG_DATA_HDR_LEN, inner) < 0 && errno != EAGAIN)
-		log_info("Failed to write packet to TUN device: %s", strerror(errno));
+	/* written at the end of the batch, coalesced where possible */
+	if (dev->n_tun_out < WG_RX_BATCH) {
+		dev->tun_out[dev->n_tun_out] = buf + WG_MSG_DATA_HDR_LEN;
+		dev->tun_out_len[dev->n_tun_out++] = inner;
+	}
 	wg_timers_data_received(p);
 }
 
@@ -259,4 +262,5 @@ void wg_receive_batch(struct wg_device *dev, struct wg_rx_batch *b)
 			break;
 		}
 	}
+	wg_device_flush_tun(dev);
 }

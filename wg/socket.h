@@ -35,6 +35,12 @@ struct wg_socket {
 	int fd4, fd6; /* -1 when absent (e.g. no IPv6 in this namespace) */
 	uint16_t port;
 	uint32_t fwmark;
+	/*
+	 * UDP GSO (UDP_SEGMENT): equal-sized datagrams to one endpoint leave in
+	 * one send. On unless switched off; dropped for good the first time the
+	 * kernel refuses it.
+	 */
+	bool gso;
 };
 
 /* Receive batch: up to WG_RX_BATCH datagrams of at most WG_RX_BUFSIZE bytes, one flat buffer. */
@@ -51,8 +57,8 @@ struct wg_rx_batch {
 	uint8_t data[WG_RX_BATCH][WG_RX_BUFSIZE];
 };
 
-/* Marks both sockets absent. */
-void wg_socket_init(struct wg_socket *s);
+/* Marks both sockets absent; @gso: whether UDP GSO may be used. */
+void wg_socket_init(struct wg_socket *s, bool gso);
 
 /*
  * Opens and binds new sockets to @port (0: a random port free for both
