@@ -22,10 +22,12 @@ nsx "$NS" ip link add ve0 type veth peer name ve1
 acl() { printf "$2" >"$A/$1"; }
 
 # helper CONF ARGS...: runs fake QEMU + helper in NS with CONF as ACL file;
-# sets RC, OUT (the JSON report) and ERR (the helper's stderr).
+# sets RC, OUT (the JSON report) and ERR (the helper's stderr). $FQ_OPTS
+# go to fake-qemu.py.
+FQ_OPTS=()
 helper() {
 	local conf=$1; shift
-	OUT=$(cd "$TW_TMP/cwd" && TAPWIRE_BRIDGE_CONF=$conf nsx "$NS" python3 "$FQ" "$HELPER" "$@" \
+	OUT=$(cd "$TW_TMP/cwd" && TAPWIRE_BRIDGE_CONF=$conf nsx "$NS" python3 "$FQ" "${FQ_OPTS[@]}" "$HELPER" "$@" \
 		2>"$TW_TMP/err")
 	RC=$?
 	ERR=$(cat "$TW_TMP/err")
@@ -110,6 +112,12 @@ refused "nonexistent bridge" "failed to get mtu of bridge \`nosuch': No such dev
 	"$A/all.conf" --br=nosuch --fd=FD
 refused "fd is not a socket" "failed to write fd to unix socket: Socket operation on non-socket" \
 	"$A/all.conf" --br=br0 --fd=0
+# QEMU gone: the TAP is made, configured and enslaved, the send fails, and
+# the TAP must vanish with the helper's fd.
+FQ_OPTS=(--gone)
+refused "QEMU gone before the fd is sent" "failed to write fd to unix socket: Broken pipe" \
+	"$A/all.conf" --br=br0 --fd=FD
+FQ_OPTS=()
 refused "missing --fd" "--fd=unixfd missing
 $USAGE" "$A/all.conf" --br=br0
 

@@ -9,7 +9,7 @@
 # to it through an overlay on /etc in a private mount namespace (the host's
 # /etc is never written).
 . "$TW_TESTS/lib.sh"
-needs python3 jq unshare setcap mkfifo
+needs python3 jq unshare filecap mkfifo
 FQ=$TW_TESTS/integration/fake-qemu.py
 chmod 755 "$TW_TMP" # nobody must reach the copies
 mkdir -p "$TW_TMP/bin" "$TW_TMP/up" "$TW_TMP/work"
@@ -17,7 +17,7 @@ SUID=$TW_TMP/bin/helper-suid
 FCAP=$TW_TMP/bin/helper-fcap
 install -m 4755 -o root "$TW_BUILD/helper/tapwire-bridge-helper" "$SUID"
 install -m 0755 -o root "$TW_BUILD/helper/tapwire-bridge-helper" "$FCAP"
-setcap cap_net_admin+ep "$FCAP" || die "setcap failed"
+filecap "$FCAP" net_admin || die "filecap failed"
 printf 'allow all\n' >"$TW_TMP/allow-all.conf"
 chmod 644 "$TW_TMP/allow-all.conf"
 

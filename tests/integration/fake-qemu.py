@@ -4,11 +4,12 @@
 QEMU does (a socketpair, the helper gets one end as --fd=N), receives the TAP
 fd it sends with SCM_RIGHTS and reports what the fd is, as one JSON line.
 
-    fake-qemu.py [--hold SECONDS] [--as-user USER] HELPER ARGS...
+    fake-qemu.py [--hold SECONDS] [--as-user USER] [--gone] HELPER ARGS...
 
 ARGS may contain the word FD, replaced by the number of the helper's end.
 Exit status: the helper's. The report goes to stdout; the helper's stderr
-passes through unchanged.
+passes through unchanged. --gone closes our end before the helper starts,
+like a QEMU that died: the helper's send must fail.
 """
 import array
 import fcntl
@@ -51,8 +52,12 @@ def describe(fd):
 
 def main():
     args = sys.argv[1:]
-    hold, user = 0.0, None
+    hold, user, gone = 0.0, None, False
     while args and args[0].startswith("--"):
+        if args[0] == "--gone":
+            gone = True
+            args = args[1:]
+            continue
         if args[0] == "--hold":
             hold = float(args[1])
         elif args[0] == "--as-user":
@@ -68,9 +73,11 @@ def main():
             os.setgroups([])
             os.setgid(pw.pw_gid)
             os.setuid(pw.pw_uid)
+    if gone:
+        parent.close()
     proc = subprocess.Popen(cmd, pass_fds=[child.fileno()], preexec_fn=pre)
     child.close()
-    msg, fds = recv_fd(parent)
+    msg, fds = recv_fd(parent) if not gone else (b"", [])
     rc = proc.wait()
     report = {"rc": rc, "fds": len(fds), "msg": msg.hex()}
     if fds:
