@@ -538,6 +538,8 @@ static bool conn_flush(struct wg_uapi_conn *c)
 			return false;
 		c->out_off += (size_t)n;
 	}
+	if (c->out)
+		wg_wipe(c->out, c->out_len); /* sent: a get reply may have held the private key */
 	c->out_off = c->out_len = 0;
 	return true;
 }
