@@ -186,12 +186,13 @@ check "listen-port 0 gives a port (tapwire-wg $t, wireguard-go $g)" test "${t:-0
 check "the random port is really bound" sh -c "ip netns exec $NST ss -uln | grep -q ':$t '"
 
 # errors: a port another socket holds
-nsx "$NST" python3 -c 'import socket,time,sys; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 51999)); time.sleep(5)' &
+nsx "$NST" python3 -c 'import socket,time,sys; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 51999)); time.sleep(10)' &
 hold_t=$!
-nsx "$NSG" python3 -c 'import socket,time,sys; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 51999)); time.sleep(5)' &
+nsx "$NSG" python3 -c 'import socket,time,sys; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 51999)); time.sleep(10)' &
 hold_g=$!
 at_exit "kill $hold_t $hold_g"
-sleep 0.5
+wait_for 5 sh -c "ip netns exec $NST ss -uln | grep -q ':51999 '" || fail "port holder did not start"
+wait_for 5 sh -c "ip netns exec $NSG ss -uln | grep -q ':51999 '" || fail "port holder did not start"
 both set @IF@ listen-port 51999
 check "a port in use is refused" grep -q "Address already in use" "$TW_TMP/out.t"
 kill "$hold_t" "$hold_g" 2>/dev/null
