@@ -63,7 +63,7 @@ os.set_inheritable(4, True)
 os.environ.update(WG_TUN_FD="3", WG_UAPI_FD="4", WG_PROCESS_FOREGROUND="1", LOG_LEVEL="verbose")
 os.execvp(argv[0], argv)
 PY
-bg PIDA ip netns exec "$NS" python3 "$TW_TMP/launch.py" "$IFA" "$WG_RUN/$IFA.sock" "$WG_TW" -f "$IFA" \
+bg PIDA ip netns exec "$NS" "$PYTHON" "$TW_TMP/launch.py" "$IFA" "$WG_RUN/$IFA.sock" "$WG_TW" -f "$IFA" \
 	>"$TW_TMP/fds.log" 2>&1
 check "with inherited fds: wg talks to it" \
 	wait_for 5 sh -c "ip netns exec $NS wg show $IFA >/dev/null 2>&1"
