@@ -20,6 +20,7 @@
 
 #include "clock.h"
 #include "crypto.h"
+#include "cryptpool.h"
 #include "device.h"
 #include "index.h"
 #include "log.h"
@@ -109,6 +110,8 @@ void wg_device_free(struct wg_device *dev)
 	free(dev->rx);
 	free(dev->tx_buf);
 	free(dev->tun_rbuf);
+	wg_cryptpool_free(dev->pool);
+	free(dev->jobs);
 	tw_gro_free(dev->gro);
 	wg_wipe(&dev->identity, sizeof(dev->identity));
 	free(dev);
@@ -207,6 +210,9 @@ int wg_device_start(struct wg_device *dev, int tun_fd, int uapi_fd, const char *
 	snprintf(dev->uapi_path, sizeof(dev->uapi_path), "%s", uapi_path ? uapi_path : "");
 	dev->tun_slot = WG_MAX_DATAGRAM - WG_MSG_DATA_OVERHEAD - WG_MESSAGE_PADDING;
 	dev->rx = malloc(sizeof(*dev->rx));
+	dev->jobs = calloc(WG_TUN_BATCH, sizeof(*dev->jobs));
+	if (!dev->jobs)
+		return -ENOMEM;
 	dev->tx_buf = malloc(2 * WG_TUN_BATCH * TX_SLOT_BYTES(dev->tun_slot));
 	if (!dev->rx || !dev->tx_buf)
 		return -ENOMEM;
@@ -332,6 +338,14 @@ void wg_device_flush_tun(struct wg_device *dev)
 		if (writev(dev->tun_fd, iov, 2) < 0)
 			tun_write_error(dev, 1);
 	}
+}
+
+int wg_device_setup_workers(struct wg_device *dev, unsigned workers)
+{
+	if (!workers)
+		return 0;
+	log_info("Encrypting on %u threads", workers + 1);
+	return wg_cryptpool_new(workers, &dev->pool);
 }
 
 /* ---- configuration ---- */
@@ -524,6 +538,8 @@ static bool conn_flush(struct wg_uapi_conn *c)
 			return false;
 		c->out_off += (size_t)n;
 	}
+	if (c->out)
+		wg_wipe(c->out, c->out_len); /* sent: a get reply may have held the private key */
 	c->out_off = c->out_len = 0;
 	return true;
 }
