@@ -15,6 +15,7 @@ static int do_help(struct cli *c, int argc, char **argv);
 /* Objects of `tapwire OBJECT COMMAND`. Help is generated from this table. */
 const struct cli_cmd cli_objects[] = {
 	{"help", do_help, NULL, "", "show this help"},
+	{"tuntap", NULL, cli_tuntap_cmds, "", "TUN/TAP devices: add, del, show"},
 	{0},
 };
 
@@ -23,7 +24,9 @@ struct personality {
 	const char *name;
 	int (*main)(int argc, char **argv);
 };
+int cli_tunctl_main(int argc, char **argv);
 static const struct personality personalities[] = {
+	{"tunctl", cli_tunctl_main},
 	{0},
 };
 

@@ -126,6 +126,12 @@ static int error_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_ERROR;
 }
 
+/* With a control table, libmnl leaves NLMSG_DONE to us: it ends a dump. */
+static int done_cb(const struct nlmsghdr *nlh, void *data)
+{
+	return MNL_CB_STOP;
+}
+
 static int data_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct req_ctx *ctx = data;
@@ -143,6 +149,7 @@ int nl_request(struct tw_nl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data)
 
 	nl->errmsg[0] = '\0';
 	ctl[NLMSG_ERROR] = error_cb;
+	ctl[NLMSG_DONE] = done_cb;
 	if (mnl_socket_sendto(nl->sock, req, req->nlmsg_len) < 0)
 		return -errno;
 	do {
