@@ -16,6 +16,7 @@ static int do_help(struct cli *c, int argc, char **argv);
 const struct cli_cmd cli_objects[] = {
 	{"help", do_help, NULL, "", "show this help"},
 	{"tuntap", NULL, cli_tuntap_cmds, "", "TUN/TAP devices: add, del, show"},
+	{"bridge", NULL, cli_bridge_cmds, "", "Ethernet bridges, their ports and forwarding database"},
 	{0},
 };
 
@@ -27,6 +28,7 @@ struct personality {
 int cli_tunctl_main(int argc, char **argv);
 static const struct personality personalities[] = {
 	{"tunctl", cli_tunctl_main},
+	{"brctl", brctl_main},
 	{0},
 };
 

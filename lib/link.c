@@ -1,116 +1,124 @@
 // SPDX-License-Identifier: MIT
 /* Link configuration through rtnetlink (RTM_NEWLINK / RTM_GETLINK / RTM_DELLINK). */
+#include <stdio.h>
 #include <string.h>
 #include <net/if.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 
 #include "internal.h"
+#include "nlbuild.h"
 
-TW_EXPORT int tw_link_index(struct tw_nl *nl, const char *name)
+static int index_cb(const struct nlmsghdr *nlh, void *data)
 {
-	unsigned idx;
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 
-	(void)nl;
-	if (tw_ifname_valid(name) < 0)
-		return -EINVAL;
-	idx = if_nametoindex(name);
-	return idx ? (int)idx : -ENODEV;
+	if (nlh->nlmsg_type == RTM_NEWLINK && nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(*ifi)))
+		*(int *)data = ifi->ifi_index;
+	return MNL_CB_OK;
 }
 
-/* Starts an RTM_NEWLINK request for the existing link @name. */
-static int link_req(struct tw_nl *nl, const char *name, struct nlmsghdr **ret_nlh,
-		    struct ifinfomsg **ret_ifi)
+/*
+ * Asks the handle's socket rather than if_nametoindex(): the handle may have
+ * been opened in another network namespace than the caller now runs in.
+ */
+TW_EXPORT int tw_link_index(struct tw_nl *nl, const char *name)
 {
-	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifi;
-	int idx = tw_link_index(nl, name);
+	int idx = 0, err;
 
+	if (tw_ifname_valid(name) < 0)
+		return -EINVAL;
+	err = nl_request(nl, nl_req_seq(nl, nlb_link_get(nl->req, name)), index_cb, &idx);
+	if (err < 0)
+		return err;
+	return idx > 0 ? idx : -ENODEV;
+}
+
+static int set_check(const struct tw_link_set *req)
+{
+	if (req->mask & ~(TW_LINK_SET_UP | TW_LINK_SET_MTU | TW_LINK_SET_ADDRESS |
+			  TW_LINK_SET_TXQLEN | TW_LINK_SET_NAME | TW_LINK_SET_MASTER))
+		return -EINVAL;
+	if ((req->mask & TW_LINK_SET_ADDRESS) &&
+	    (req->address_len == 0 || req->address_len > sizeof(req->address)))
+		return -EINVAL;
+	if ((req->mask & TW_LINK_SET_NAME) && tw_ifname_valid(req->name) < 0)
+		return -EINVAL;
+	if ((req->mask & TW_LINK_SET_MASTER) && req->master[0] && tw_ifname_valid(req->master) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+TW_EXPORT int tw_link_set(struct tw_nl *nl, const char *name, const struct tw_link_set *req)
+{
+	int idx, midx = 0, err;
+
+	err = set_check(req);
+	if (err < 0)
+		return err;
+	idx = tw_link_index(nl, name);
 	if (idx < 0)
 		return idx;
-	nlh = nl_req_start(nl, RTM_NEWLINK, 0, sizeof(*ifi));
-	ifi = mnl_nlmsg_get_payload(nlh);
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = idx;
-	*ret_nlh = nlh;
-	if (ret_ifi)
-		*ret_ifi = ifi;
-	return 0;
+	if ((req->mask & TW_LINK_SET_MASTER) && req->master[0]) {
+		midx = tw_link_index(nl, req->master);
+		if (midx < 0)
+			return midx;
+	}
+	return nl_request(nl, nl_req_seq(nl, nlb_link_set(nl->req, idx, req, midx)), NULL, NULL);
 }
 
 TW_EXPORT int tw_link_set_up(struct tw_nl *nl, const char *name, bool up)
 {
-	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifi;
-	int err = link_req(nl, name, &nlh, &ifi);
+	struct tw_link_set req = {.mask = TW_LINK_SET_UP, .up = up};
 
-	if (err < 0)
-		return err;
-	ifi->ifi_change = IFF_UP;
-	ifi->ifi_flags = up ? IFF_UP : 0;
-	return nl_request(nl, nlh, NULL, NULL);
-}
-
-static int link_set_u32(struct tw_nl *nl, const char *name, uint16_t attr, uint32_t v)
-{
-	struct nlmsghdr *nlh;
-	int err = link_req(nl, name, &nlh, NULL);
-
-	if (err < 0)
-		return err;
-	mnl_attr_put_u32(nlh, attr, v);
-	return nl_request(nl, nlh, NULL, NULL);
+	return tw_link_set(nl, name, &req);
 }
 
 TW_EXPORT int tw_link_set_mtu(struct tw_nl *nl, const char *name, unsigned mtu)
 {
-	return link_set_u32(nl, name, IFLA_MTU, mtu);
+	struct tw_link_set req = {.mask = TW_LINK_SET_MTU, .mtu = mtu};
+
+	return tw_link_set(nl, name, &req);
 }
 
 TW_EXPORT int tw_link_set_txqueuelen(struct tw_nl *nl, const char *name, unsigned qlen)
 {
-	return link_set_u32(nl, name, IFLA_TXQLEN, qlen);
+	struct tw_link_set req = {.mask = TW_LINK_SET_TXQLEN, .txqlen = qlen};
+
+	return tw_link_set(nl, name, &req);
 }
 
 TW_EXPORT int tw_link_set_address(struct tw_nl *nl, const char *name, const uint8_t *addr,
 				  size_t len)
 {
-	struct nlmsghdr *nlh;
-	int err;
+	struct tw_link_set req = {.mask = TW_LINK_SET_ADDRESS, .address_len = len};
 
-	if (!addr || len == 0 || len > 32)
+	if (!addr || len == 0 || len > sizeof(req.address))
 		return -EINVAL;
-	err = link_req(nl, name, &nlh, NULL);
-	if (err < 0)
-		return err;
-	mnl_attr_put(nlh, IFLA_ADDRESS, len, addr);
-	return nl_request(nl, nlh, NULL, NULL);
+	memcpy(req.address, addr, len);
+	return tw_link_set(nl, name, &req);
 }
 
 TW_EXPORT int tw_link_set_name(struct tw_nl *nl, const char *name, const char *newname)
 {
-	struct nlmsghdr *nlh;
-	int err;
+	struct tw_link_set req = {.mask = TW_LINK_SET_NAME};
 
 	if (tw_ifname_valid(newname) < 0)
 		return -EINVAL;
-	err = link_req(nl, name, &nlh, NULL);
-	if (err < 0)
-		return err;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, newname);
-	return nl_request(nl, nlh, NULL, NULL);
+	snprintf(req.name, sizeof(req.name), "%s", newname);
+	return tw_link_set(nl, name, &req);
 }
 
 TW_EXPORT int tw_link_set_master(struct tw_nl *nl, const char *name, const char *master)
 {
-	int midx = 0;
+	struct tw_link_set req = {.mask = TW_LINK_SET_MASTER};
 
 	if (master && *master) {
-		midx = tw_link_index(nl, master);
-		if (midx < 0)
-			return midx;
+		if (tw_ifname_valid(master) < 0)
+			return -EINVAL;
+		snprintf(req.master, sizeof(req.master), "%s", master);
 	}
-	return link_set_u32(nl, name, IFLA_MASTER, (uint32_t)midx);
+	return tw_link_set(nl, name, &req);
 }
 
 TW_EXPORT int tw_link_delete(struct tw_nl *nl, const char *name)
@@ -153,6 +161,26 @@ static int link_attr_cb(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
+static void stats_fill(struct tw_link_info *li, const void *payload)
+{
+	struct rtnl_link_stats64 st;
+
+	memcpy(&st, payload, sizeof(st)); /* attributes are only 4-byte aligned */
+	li->has_stats = true;
+	li->stats = (struct tw_link_stats){
+	    .rx_packets = st.rx_packets,
+	    .tx_packets = st.tx_packets,
+	    .rx_bytes = st.rx_bytes,
+	    .tx_bytes = st.tx_bytes,
+	    .rx_errors = st.rx_errors,
+	    .tx_errors = st.tx_errors,
+	    .rx_dropped = st.rx_dropped,
+	    .tx_dropped = st.tx_dropped,
+	    .multicast = st.multicast,
+	    .collisions = st.collisions,
+	};
+}
+
 static void link_fill(struct tw_link_info *li, const struct ifinfomsg *ifi,
 		      const struct nlattr **tb)
 {
@@ -177,6 +205,23 @@ static void link_fill(struct tw_link_info *li, const struct ifinfomsg *ifi,
 			li->addr_len = len;
 		}
 	}
+	li->type = ifi->ifi_type;
+	if (tb[IFLA_LINK] && mnl_attr_validate(tb[IFLA_LINK], MNL_TYPE_U32) >= 0)
+		li->link = (int)mnl_attr_get_u32(tb[IFLA_LINK]);
+	li->link_netns = tb[IFLA_LINK_NETNSID] != NULL;
+	if (tb[IFLA_BROADCAST]) {
+		size_t len = mnl_attr_get_payload_len(tb[IFLA_BROADCAST]);
+
+		if (len <= sizeof(li->broadcast)) {
+			memcpy(li->broadcast, mnl_attr_get_payload(tb[IFLA_BROADCAST]), len);
+			li->broadcast_len = len;
+		}
+	}
+	if (tb[IFLA_QDISC] && mnl_attr_validate(tb[IFLA_QDISC], MNL_TYPE_NUL_STRING) >= 0)
+		snprintf(li->qdisc, sizeof(li->qdisc), "%s", mnl_attr_get_str(tb[IFLA_QDISC]));
+	if (tb[IFLA_STATS64] &&
+	    mnl_attr_get_payload_len(tb[IFLA_STATS64]) >= sizeof(struct rtnl_link_stats64))
+		stats_fill(li, mnl_attr_get_payload(tb[IFLA_STATS64]));
 	if (tb[IFLA_LINKINFO]) {
 		const struct nlattr *info[IFLA_INFO_MAX + 1] = {0};
 
@@ -229,7 +274,7 @@ TW_EXPORT int tw_link_list(struct tw_nl *nl, const char *name, struct tw_link_in
 	} else {
 		nlh = nl_req_start(nl, RTM_GETLINK, NLM_F_DUMP, sizeof(*ifi));
 	}
-	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS);
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_VF);
 	err = nl_request(nl, nlh, link_list_cb, &ll);
 	if (err == 0)
 		err = ll.err;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from scratch: dependencies, a build with warnings as
-# errors, every unit and integration test; then the same suite again built
-# with ASan+UBSan. Ends with CTest's summary.
+# errors, every fuzz harness for a bounded time, every unit and integration
+# test; then the same suite again built with ASan+UBSan. Ends with CTest's
+# summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
@@ -19,6 +20,8 @@ build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 build build-asan -DCMAKE_BUILD_TYPE=Debug -DTW_SANITIZE=ON
 
 status=0
+echo "=== fuzzing (libFuzzer, ASan+UBSan, bounded time per harness)"
+bash scripts/fuzz.sh "${TW_FUZZ_SECONDS:-20}" || status=1
 echo "=== test suite (release build)"
 (cd build && ctest -j "$jobs" --output-on-failure --timeout 900) || status=1
 echo "=== test suite (ASan+UBSan build)"

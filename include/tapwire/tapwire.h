@@ -17,6 +17,9 @@
 #include <tapwire/nl.h>
 #include <tapwire/tun.h>
 #include <tapwire/link.h>
+#include <tapwire/addr.h>
+#include <tapwire/route.h>
+#include <tapwire/bridge.h>
 
 #define TAPWIRE_VERSION "0.1.0"
 
