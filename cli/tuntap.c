@@ -110,7 +110,8 @@ int tuntap_parse_add(struct cli *c, int argc, char **argv, struct tuntap_add *re
 		if (is_keyword(argv[i]))
 			err = add_keyword(c, argc, argv, &i, &a);
 		else if ((err = add_flag(c, argv[i], &a, &flag)) == CLI_OK && !flag)
-			err = parse_name(c, argv[i], &a.name);
+			err = a.name ? arg_unknown(c, argv[i], "tapwire tuntap")
+				     : parse_name(c, argv[i], &a.name);
 		if (err != CLI_OK)
 			return err;
 	}
