@@ -16,6 +16,9 @@ static int do_help(struct cli *c, int argc, char **argv);
 const struct cli_cmd cli_objects[] = {
 	{"help", do_help, NULL, "", "show this help"},
 	{"tuntap", NULL, cli_tuntap_cmds, "", "TUN/TAP devices: add, del, show"},
+	{"link", NULL, cli_link_cmds, "", "network interfaces: set, show"},
+	{"addr", NULL, cli_addr_cmds, "", "IPv4 and IPv6 addresses: add, del, show"},
+	{"route", NULL, cli_route_cmds, "", "IPv4 and IPv6 routes: add, del, show"},
 	{"bridge", NULL, cli_bridge_cmds, "", "Ethernet bridges, their ports and forwarding database"},
 	{0},
 };

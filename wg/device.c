@@ -6,6 +6,9 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <libgen.h>
+#include <linux/if_tun.h>
+#include <sys/uio.h>
+#include <tapwire/vnet.h>
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
@@ -13,8 +16,11 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <tapwire/tun.h>
+
 #include "clock.h"
 #include "crypto.h"
+#include "cryptpool.h"
 #include "device.h"
 #include "index.h"
 #include "log.h"
@@ -47,7 +53,7 @@ int wg_device_new(const char *ifname, struct wg_device **ret_dev)
 	snprintf(dev->ifname, sizeof(dev->ifname), "%s", ifname);
 	dev->tun_fd = dev->uapi_fd = dev->epfd = dev->sigfd = dev->timerfd = dev->inotify_fd = -1;
 	dev->mtu = WG_DEFAULT_MTU;
-	wg_socket_init(&dev->sock);
+	wg_socket_init(&dev->sock, false);
 	wg_cookie_checker_init(&dev->cookie_checker, NULL);
 	wg_allowedips_init(&dev->allowedips);
 	err = wg_ratelimiter_new(&dev->ratelimiter, 0);
@@ -103,6 +109,10 @@ void wg_device_free(struct wg_device *dev)
 	wg_cookie_checker_destroy(&dev->cookie_checker);
 	free(dev->rx);
 	free(dev->tx_buf);
+	free(dev->tun_rbuf);
+	wg_cryptpool_free(dev->pool);
+	free(dev->jobs);
+	tw_gro_free(dev->gro);
 	wg_wipe(&dev->identity, sizeof(dev->identity));
 	free(dev);
 }
@@ -198,8 +208,11 @@ int wg_device_start(struct wg_device *dev, int tun_fd, int uapi_fd, const char *
 	dev->tun_fd = tun_fd;
 	dev->uapi_fd = uapi_fd;
 	snprintf(dev->uapi_path, sizeof(dev->uapi_path), "%s", uapi_path ? uapi_path : "");
-	dev->tun_slot = WG_RX_BUFSIZE - WG_MSG_DATA_OVERHEAD - WG_MESSAGE_PADDING;
+	dev->tun_slot = WG_MAX_DATAGRAM - WG_MSG_DATA_OVERHEAD - WG_MESSAGE_PADDING;
 	dev->rx = malloc(sizeof(*dev->rx));
+	dev->jobs = calloc(WG_TUN_BATCH, sizeof(*dev->jobs));
+	if (!dev->jobs)
+		return -ENOMEM;
 	dev->tx_buf = malloc(2 * WG_TUN_BATCH * TX_SLOT_BYTES(dev->tun_slot));
 	if (!dev->rx || !dev->tx_buf)
 		return -ENOMEM;
@@ -229,6 +242,110 @@ int wg_device_start(struct wg_device *dev, int tun_fd, int uapi_fd, const char *
 	dev->next_gc = wg_now_ns() + NSEC_PER_SEC;
 	dev->timers_dirty = true;
 	return 0;
+}
+
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#define TUN_F_USO6 0x40
+#endif
+
+/* The offload sets to try, best first: each is refused with EINVAL if the kernel lacks a bit. */
+static const unsigned offload_sets[] = {
+    TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN | TUN_F_USO4 | TUN_F_USO6,
+    TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN,
+    TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6,
+    TUN_F_CSUM,
+    0,
+};
+
+int wg_device_setup_offloads(struct wg_device *dev, bool enable)
+{
+	struct ifreq ifr = {0};
+	unsigned set = 0;
+	size_t i;
+
+	dev->sock.gso = enable;
+	wg_socket_set_gro(&dev->sock, enable);
+	if (ioctl(dev->tun_fd, TUNGETIFF, &ifr) < 0 || !(ifr.ifr_flags & IFF_VNET_HDR))
+		return 0;
+	dev->vnet = true;
+	dev->tun_rbuf = malloc(TW_VNET_HDR_LEN + TW_VNET_MAX_PACKET);
+	if (!dev->tun_rbuf)
+		return -ENOMEM;
+	if (tw_gro_new(WG_TUN_OUT_MAX, &dev->gro) < 0)
+		enable = false;
+	for (i = enable ? 0 : sizeof(offload_sets) / sizeof(offload_sets[0]) - 1;
+	     i < sizeof(offload_sets) / sizeof(offload_sets[0]); i++) {
+		if (tw_tun_set_offload(dev->tun_fd, offload_sets[i]) == 0) {
+			set = offload_sets[i];
+			break;
+		}
+	}
+	if ((set & (TUN_F_TSO4 | TUN_F_TSO6)) == (TUN_F_TSO4 | TUN_F_TSO6))
+		dev->gro_flags |= TW_GRO_TCP;
+	if ((set & (TUN_F_USO4 | TUN_F_USO6)) == (TUN_F_USO4 | TUN_F_USO6))
+		dev->gro_flags |= TW_GRO_UDP;
+	log_info("TUN offloads: vnet_hdr on, csum %s, tso %s, uso %s, gro %s%s",
+		 set & TUN_F_CSUM ? "on" : "off", set & TUN_F_TSO4 ? "on" : "off",
+		 set & TUN_F_USO4 ? "on" : "off", dev->gro_flags & TW_GRO_TCP ? "tcp" : "",
+		 dev->gro_flags & TW_GRO_UDP ? " udp" : "");
+	return 0;
+}
+
+static void tun_write_error(struct wg_device *dev, size_t pkts)
+{
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
+		return;
+	if (pkts > 1 && errno == EINVAL && dev->gro_flags) {
+		/* the kernel refuses our super-packets: stop making them */
+		log_err("TUN refused a coalesced write (%s): GRO off", strerror(errno));
+		dev->gro_flags = 0;
+		return;
+	}
+	log_info("Failed to write packet to TUN device: %s", strerror(errno));
+}
+
+void wg_device_flush_tun(struct wg_device *dev)
+{
+	struct virtio_net_hdr plain = {0};
+	unsigned n = dev->n_tun_out;
+	int writes, cnt;
+
+	dev->n_tun_out = 0;
+	if (!n)
+		return;
+	if (!dev->vnet) {
+		for (unsigned i = 0; i < n; i++)
+			if (write(dev->tun_fd, dev->tun_out[i], dev->tun_out_len[i]) < 0)
+				tun_write_error(dev, 1);
+		return;
+	}
+	if (dev->gro_flags) {
+		writes = tw_gro_batch(dev->gro, dev->tun_out, dev->tun_out_len, n, dev->gro_flags);
+		for (int i = 0; i < writes; i++) {
+			const struct iovec *iov = tw_gro_iov(dev->gro, (size_t)i, &cnt);
+
+			if (writev(dev->tun_fd, iov, cnt) < 0)
+				tun_write_error(dev, tw_gro_count(dev->gro, (size_t)i));
+		}
+		if (writes >= 0)
+			return;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct iovec iov[2] = {{&plain, sizeof(plain)},
+				       {dev->tun_out[i], dev->tun_out_len[i]}};
+
+		if (writev(dev->tun_fd, iov, 2) < 0)
+			tun_write_error(dev, 1);
+	}
+}
+
+int wg_device_setup_workers(struct wg_device *dev, unsigned workers)
+{
+	if (!workers)
+		return 0;
+	log_info("Encrypting on %u threads", workers + 1);
+	return wg_cryptpool_new(workers, &dev->pool);
 }
 
 /* ---- configuration ---- */
@@ -361,7 +478,7 @@ static void on_tun(struct wg_device *dev, uint32_t events)
 			}
 			return;
 		}
-		if (n < WG_TUN_BATCH)
+		if (n < WG_TUN_BATCH / 2)
 			break;
 	}
 	if (n == 0 && (events & (EPOLLERR | EPOLLHUP))) {
@@ -421,6 +538,8 @@ static bool conn_flush(struct wg_uapi_conn *c)
 			return false;
 		c->out_off += (size_t)n;
 	}
+	if (c->out)
+		wg_wipe(c->out, c->out_len); /* sent: a get reply may have held the private key */
 	c->out_off = c->out_len = 0;
 	return true;
 }

@@ -27,14 +27,21 @@
 struct wg_peer;
 struct wg_uapi_conn;
 struct wg_index_table;
+struct wg_cryptpool;
 
 /* Limits on what UAPI requests may make us hold (with WG_MAX_PEERS from messages.h). */
 #define WG_MAX_ALLOWEDIPS (1u << 20)
 #define WG_UAPI_MAX_CONNS 16
 #define WG_PEER_HASH_SIZE 1024
 
-/* Packets read from the TUN per turn of the loop. */
-#define WG_TUN_BATCH 64
+/* Cookie replies gathered before one sendmmsg. */
+#define WG_COOKIE_OUT_MAX 64
+
+/* Decrypted packets gathered for one coalesced write to the TUN. */
+#define WG_TUN_OUT_MAX 512
+
+/* Packets (segments of TUN super-packets) handled per turn of the loop. */
+#define WG_TUN_BATCH 128
 
 struct wg_device {
 	char ifname[IFNAMSIZ];
@@ -73,6 +80,28 @@ struct wg_device {
 	uint8_t *tx_buf;	/* 2 * WG_TUN_BATCH transmit slots: TUN reads, then scratch */
 	size_t tun_slot;	/* largest packet read from the TUN */
 
+	/*
+	 * Offloads (each probed at start, dropped at run time if the kernel
+	 * refuses it, and off altogether with TW_WG_OFFLOAD=0): TUN with
+	 * IFF_VNET_HDR, TSO/USO super-packets split on read, GRO-coalesced writes.
+	 */
+	bool vnet;	    /* the TUN carries a virtio_net_hdr */
+	unsigned gro_flags; /* TW_GRO_* allowed on writes */
+	struct tw_gro *gro;
+	uint8_t *tun_rbuf; /* one super-packet as read (vnet mode) */
+	/* decrypted packets of the current receive batch, written to the TUN at its end */
+	uint8_t *tun_out[WG_TUN_OUT_MAX];
+	size_t tun_out_len[WG_TUN_OUT_MAX];
+	unsigned n_tun_out;
+	/* cookie replies of the current receive batch, sent together at its end */
+	struct wg_message_cookie cookie_out[WG_COOKIE_OUT_MAX];
+	struct wg_endpoint *cookie_ep[WG_COOKIE_OUT_MAX];
+	unsigned n_cookie_out;
+
+	/* encryption of a batch spread over cores (NULL: on the loop's thread) */
+	struct wg_cryptpool *pool;
+	struct wg_crypt_job *jobs; /* WG_TUN_BATCH */
+
 	bool stopping;
 	int exit_code;
 };
@@ -88,6 +117,22 @@ int wg_device_new(const char *ifname, struct wg_device **ret_dev);
  * the event loop and binds the UDP sockets to a random port.
  */
 int wg_device_start(struct wg_device *dev, int tun_fd, int uapi_fd, const char *uapi_path);
+
+/*
+ * Allows UDP GSO if @enable, and sets up the TUN offloads for @dev->tun_fd if it carries a
+ * virtio_net_hdr (IFF_VNET_HDR): with @enable, the best set of TSO/USO the kernel takes; without,
+ * none (headers are still read and written). Call after wg_device_start(). 0 or -ENOMEM.
+ */
+int wg_device_setup_offloads(struct wg_device *dev, bool enable);
+
+/*
+ * Starts @workers crypto threads besides the loop's (0: none). 0 or -errno.
+ * Call after wg_device_start().
+ */
+int wg_device_setup_workers(struct wg_device *dev, unsigned workers);
+
+/* Writes the decrypted packets gathered during a receive batch to the TUN. */
+void wg_device_flush_tun(struct wg_device *dev);
 
 /* Runs the event loop until a signal or a fatal error; returns the exit code. */
 int wg_device_run(struct wg_device *dev);

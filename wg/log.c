@@ -34,7 +34,8 @@ enum log_level log_get_level(void)
 	return cur_level;
 }
 
-static void log_line(const char *tag, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void log_line(const char *tag, const char *fmt,
+							   va_list ap)
 {
 	char stamp[32];
 	time_t now = time(NULL);

@@ -55,12 +55,42 @@ static int env_fd(const char *name, int *ret_fd)
 	return 0;
 }
 
+/* TW_WG_OFFLOAD=0 switches every offload off (documented in tapwire-wg(8)). */
+static bool offloads_wanted(void)
+{
+	const char *s = getenv("TW_WG_OFFLOAD");
+
+	return !s || strcmp(s, "0") != 0;
+}
+
+/*
+ * Crypto threads besides the event loop's: TW_WG_WORKERS=N, or by default
+ * one per further online CPU, at most 3.
+ */
+static unsigned workers_wanted(void)
+{
+	const char *s = getenv("TW_WG_WORKERS");
+	long n;
+
+	if (s && *s) {
+		n = strtol(s, NULL, 10);
+		return n > 0 && n <= 64 ? (unsigned)n : 0;
+	}
+	n = sysconf(_SC_NPROCESSORS_ONLN) - 1;
+	return n > 0 ? (unsigned)(n > 3 ? 3 : n) : 0;
+}
+
 static int open_tun(const char *name, char *ret_name)
 {
+	unsigned flags = TW_TUN_CLOEXEC | TW_TUN_NONBLOCK;
 	struct tw_nl *nl = NULL;
 	int fd, err;
 
-	fd = tw_tun_open(name, TW_TUN_MODE_TUN, TW_TUN_CLOEXEC | TW_TUN_NONBLOCK, ret_name);
+	if (offloads_wanted())
+		flags |= TW_TUN_VNET_HDR;
+	fd = tw_tun_open(name, TW_TUN_MODE_TUN, flags, ret_name);
+	if (fd == -EINVAL && (flags & TW_TUN_VNET_HDR))
+		fd = tw_tun_open(name, TW_TUN_MODE_TUN, flags & ~TW_TUN_VNET_HDR, ret_name);
 	if (fd < 0)
 		return fd;
 	err = tw_nl_open(&nl);
@@ -217,6 +247,10 @@ int main(int argc, char **argv)
 	err = wg_device_new(ifname, &dev);
 	if (!err)
 		err = wg_device_start(dev, tun_fd, uapi_fd, uapi_path);
+	if (!err)
+		err = wg_device_setup_offloads(dev, offloads_wanted());
+	if (!err)
+		err = wg_device_setup_workers(dev, workers_wanted());
 	if (err < 0) {
 		log_err("Failed to start the device: %s", strerror(-err));
 		if (dev) {

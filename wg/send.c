@@ -6,8 +6,11 @@
 #include <netinet/ip.h>
 #include <netinet/ip6.h>
 
+#include <tapwire/vnet.h>
+
 #include "clock.h"
 #include "cookie.h"
+#include "cryptpool.h"
 #include "device.h"
 #include "index.h"
 #include "log.h"
@@ -100,12 +103,14 @@ static unsigned encrypt_and_send(struct wg_peer *p, struct wg_keypair *kp, uint8
 				 const uint16_t *lens, unsigned n, bool in_place, uint64_t now)
 {
 	struct wg_device *dev = p->dev;
+	struct wg_crypt_job *jobs = dev->jobs;
 	struct iovec iov[WG_TUN_BATCH];
 	size_t slot = TX_SLOT(dev);
-	unsigned done = 0, data = 0;
+	unsigned count = 0, done, data = 0;
 	uint64_t bytes = 0;
-	int len, sent;
+	int sent;
 
+	/* counters in order here; the encryption itself may run on several cores */
 	for (unsigned i = 0; i < n && i < WG_TUN_BATCH; i++) {
 		uint8_t *buf = in_place ? pkts[i] - WG_MSG_DATA_HDR_LEN
 					: dev->tx_buf + (WG_TUN_BATCH + i) * slot;
@@ -115,14 +120,26 @@ static unsigned encrypt_and_send(struct wg_peer *p, struct wg_keypair *kp, uint8
 			break;
 		if (!in_place)
 			memcpy(buf + WG_MSG_DATA_HDR_LEN, pkts[i], lens[i]);
-		len = wg_keypair_encrypt(kp, counter, buf, slot, lens[i], dev->mtu);
-		if (len < 0)
-			break;
-		iov[i].iov_base = buf;
-		iov[i].iov_len = (size_t)len;
-		bytes += (size_t)len;
-		data += lens[i] != 0;
-		done++;
+		jobs[i] = (struct wg_crypt_job){.kp = kp,
+						.buf = buf,
+						.cap = slot,
+						.len = lens[i],
+						.counter = counter,
+						.mtu = dev->mtu,
+						.op = WG_CRYPT_ENCRYPT};
+		count++;
+	}
+	if (dev->pool)
+		wg_cryptpool_run(dev->pool, jobs, count);
+	else
+		for (unsigned i = 0; i < count; i++)
+			jobs[i].result = wg_keypair_encrypt(kp, jobs[i].counter, jobs[i].buf, slot,
+							    jobs[i].len, dev->mtu);
+	for (done = 0; done < count && jobs[done].result >= 0; done++) {
+		iov[done].iov_base = jobs[done].buf;
+		iov[done].iov_len = (size_t)jobs[done].result;
+		bytes += (size_t)jobs[done].result;
+		data += lens[done] != 0;
 	}
 	if (!done)
 		return 0;
@@ -231,44 +248,111 @@ static void send_run(struct wg_peer *p, uint8_t **pkts, uint16_t *lens, unsigned
 	wg_send_staged(p);
 }
 
-int wg_send_from_tun(struct wg_device *dev)
-{
+/* The routing of one turn: packets in transmit slots, their peers, how many. */
+struct tun_batch {
 	uint8_t *pkts[WG_TUN_BATCH];
 	uint16_t lens[WG_TUN_BATCH];
 	struct wg_peer *peers[WG_TUN_BATCH];
-	size_t slot = TX_SLOT(dev);
-	unsigned n = 0, start;
-	ssize_t r;
+	unsigned n;
+};
 
-	/* Read straight into the transmit slots: encryption then happens in place. */
-	while (n < WG_TUN_BATCH) {
-		uint8_t *buf = dev->tx_buf + n * slot + WG_MSG_DATA_HDR_LEN;
-		const uint8_t *dst;
-		int family;
+static uint8_t *slot_pkt(struct wg_device *dev, unsigned i)
+{
+	return dev->tx_buf + i * TX_SLOT(dev) + WG_MSG_DATA_HDR_LEN;
+}
 
-		r = read(dev->tun_fd, buf, dev->tun_slot);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			return n ? (int)n : -errno;
-		}
-		if (r == 0)
-			return -EBADFD;
-		dst = packet_dst(buf, (size_t)r, &family);
-		peers[n] = dst ? wg_allowedips_lookup(&dev->allowedips, family, dst) : NULL;
-		if (!peers[n])
-			continue; /* no route: the kernel WireGuard answers ICMP; we drop */
-		pkts[n] = buf;
-		lens[n] = (uint16_t)r;
-		n++;
-	}
-	/* consecutive packets to the same peer go out together, in order */
-	for (unsigned i = 0; i < n; i = start) {
-		for (start = i + 1; start < n && peers[start] == peers[i]; start++)
+/* Routes the packet in slot b->n by its destination; keeps it if some peer takes it. */
+static void route(struct wg_device *dev, struct tun_batch *b, size_t len)
+{
+	uint8_t *pkt = slot_pkt(dev, b->n);
+	const uint8_t *dst;
+	struct wg_peer *p = NULL;
+	int family;
+
+	dst = packet_dst(pkt, len, &family);
+	if (dst)
+		p = wg_allowedips_lookup(&dev->allowedips, family, dst);
+	if (!p)
+		return; /* no route: the kernel's WireGuard answers ICMP; we drop */
+	b->pkts[b->n] = pkt;
+	b->lens[b->n] = (uint16_t)len;
+	b->peers[b->n] = p;
+	b->n++;
+}
+
+/* Consecutive packets to the same peer go out together, in order. */
+static void flush(struct tun_batch *b)
+{
+	unsigned end;
+
+	for (unsigned i = 0; i < b->n; i = end) {
+		for (end = i + 1; end < b->n && b->peers[end] == b->peers[i]; end++)
 			;
-		send_run(peers[i], pkts + i, lens + i, start - i);
+		send_run(b->peers[i], b->pkts + i, b->lens + i, end - i);
 	}
-	return (int)n;
+	b->n = 0;
+}
+
+/* One read in vnet_hdr mode: a super-packet split into MTU-sized packets in the slots. */
+static int read_vnet(struct wg_device *dev, struct tun_batch *b)
+{
+	uint8_t *segs[WG_TUN_BATCH];
+	size_t lens[WG_TUN_BATCH];
+	ssize_t r = read(dev->tun_fd, dev->tun_rbuf, TW_VNET_HDR_LEN + TW_VNET_MAX_PACKET);
+	int n;
+
+	if (r <= 0)
+		return r < 0 ? -errno : -EBADFD;
+	if ((size_t)r <= TW_VNET_HDR_LEN)
+		return 0;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		for (unsigned i = b->n; i < WG_TUN_BATCH; i++)
+			segs[i - b->n] = slot_pkt(dev, i);
+		n = tw_vnet_split((const struct virtio_net_hdr *)dev->tun_rbuf,
+				  dev->tun_rbuf + TW_VNET_HDR_LEN, (size_t)r - TW_VNET_HDR_LEN,
+				  segs, dev->tun_slot, lens, WG_TUN_BATCH - b->n);
+		if (n != -ENOBUFS || !b->n)
+			break;
+		flush(b); /* make room and split again */
+	}
+	if (n < 0)
+		return 0; /* malformed or too big: dropped */
+	for (int i = 0; i < n; i++)
+		route(dev, b, lens[i]);
+	return 1;
+}
+
+/* One read of a plain packet, straight into the next slot. */
+static int read_plain(struct wg_device *dev, struct tun_batch *b)
+{
+	ssize_t r = read(dev->tun_fd, slot_pkt(dev, b->n), dev->tun_slot);
+
+	if (r <= 0)
+		return r < 0 ? -errno : -EBADFD;
+	route(dev, b, (size_t)r);
+	return 1;
+}
+
+int wg_send_from_tun(struct wg_device *dev)
+{
+	static __thread struct tun_batch b;
+	unsigned reads = 0;
+	int r;
+
+	b.n = 0;
+	/* Packets land in the transmit slots: encryption then happens in place. */
+	while (b.n < WG_TUN_BATCH && reads < WG_TUN_BATCH) {
+		r = dev->vnet ? read_vnet(dev, &b) : read_plain(dev, &b);
+		if (r == -EINTR)
+			continue;
+		if (r == -EAGAIN || r == -EWOULDBLOCK)
+			break;
+		if (r < 0) {
+			flush(&b);
+			return reads ? (int)reads : r;
+		}
+		reads++;
+	}
+	flush(&b);
+	return (int)reads;
 }

@@ -6,14 +6,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <netinet/udp.h>
+
+#include "log.h"
 
 #include "socket.h"
 
 /* Large buffers absorb bursts between two turns of the event loop. */
 #define SOCK_BUF_BYTES (4 << 20)
 
-void wg_socket_init(struct wg_socket *s)
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
+
+void wg_socket_init(struct wg_socket *s, bool gso)
 {
+	s->gso = gso;
+	s->gro = false;
 	s->fd4 = -1;
 	s->fd6 = -1;
 	s->port = 0;
@@ -29,6 +38,21 @@ static void set_bufs(int fd)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof(v)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+}
+
+static void apply_gro(int fd, bool on)
+{
+	int v = on;
+
+	if (fd >= 0)
+		setsockopt(fd, SOL_UDP, UDP_GRO, &v, sizeof(v)); /* absent: single datagrams */
+}
+
+void wg_socket_set_gro(struct wg_socket *s, bool on)
+{
+	s->gro = on;
+	apply_gro(s->fd4, on);
+	apply_gro(s->fd6, on);
 }
 
 static int open_one(int family, uint16_t port, uint32_t fwmark, uint16_t *ret_port)
@@ -112,6 +136,7 @@ int wg_socket_bind(struct wg_socket *s, uint16_t port, uint32_t fwmark)
 	s->fd4 = fd4;
 	s->fd6 = fd6;
 	s->port = got;
+	wg_socket_set_gro(s, s->gro);
 	s->fwmark = fwmark;
 	return 0;
 }
@@ -140,12 +165,20 @@ void wg_socket_close(struct wg_socket *s)
 	s->port = 0;
 }
 
-static void parse_pktinfo(struct msghdr *mh, struct wg_endpoint *ep)
+static void parse_cmsgs(struct msghdr *mh, struct wg_endpoint *ep, uint16_t *seg)
 {
 	struct cmsghdr *c;
 
 	ep->has_src = false;
+	*seg = 0;
 	for (c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+			int v;
+
+			memcpy(&v, CMSG_DATA(c), sizeof(v));
+			*seg = v > 0 && v < 65536 ? (uint16_t)v : 0;
+			continue;
+		}
 		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
 			struct in_pktinfo pi;
 
@@ -194,9 +227,11 @@ int wg_socket_recv_batch(int fd, struct wg_rx_batch *b)
 		memset(ep, 0, sizeof(*ep));
 		memcpy(&ep->addr, &b->from[i],
 		       mh->msg_namelen < sizeof(ep->addr) ? mh->msg_namelen : sizeof(ep->addr));
-		parse_pktinfo(mh, ep);
+		parse_cmsgs(mh, ep, &b->seg[i]);
 		if (mh->msg_flags & MSG_TRUNC)
 			b->msgs[i].msg_len = 0; /* too big for us: dropped */
+		if (!b->seg[i] && b->msgs[i].msg_len > WG_MAX_DATAGRAM)
+			b->msgs[i].msg_len = 0;
 	}
 	return n;
 }
@@ -231,36 +266,99 @@ static size_t build_src_cmsg(const struct wg_endpoint *ep, char *ctrl, size_t ca
 	return CMSG_SPACE(sizeof(pi6));
 }
 
-#define TX_BATCH 64
+#define TX_BATCH      64
+#define GSO_MAX_SEGS  64
+#define GSO_MAX_BYTES 65000
+#define CTRL_BYTES    (CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(uint16_t)))
 
-static int send_some(int fd, struct wg_endpoint *ep, struct iovec *iov, unsigned n)
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+
+/*
+ * How many datagrams from @iov[0] can go as one GSO send: all of the size of
+ * the first, but the last may be shorter.
+ */
+static unsigned gso_run(const struct iovec *iov, unsigned n)
+{
+	size_t seg = iov[0].iov_len, total = seg;
+	unsigned k = 1;
+
+	while (k < n && k < GSO_MAX_SEGS && iov[k].iov_len <= seg &&
+	       total + iov[k].iov_len <= GSO_MAX_BYTES) {
+		total += iov[k].iov_len;
+		if (iov[k++].iov_len < seg)
+			break;
+	}
+	return k;
+}
+
+static size_t add_segment_cmsg(char *ctrl, size_t used, size_t cap, uint16_t seg)
+{
+	struct msghdr mh = {.msg_control = ctrl, .msg_controllen = cap};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+
+	/* walk past what build_src_cmsg() put there */
+	if (used)
+		c = (struct cmsghdr *)(ctrl + used);
+	c->cmsg_level = SOL_UDP;
+	c->cmsg_type = UDP_SEGMENT;
+	c->cmsg_len = CMSG_LEN(sizeof(seg));
+	memcpy(CMSG_DATA(c), &seg, sizeof(seg));
+	return used + CMSG_SPACE(sizeof(seg));
+}
+
+/* Sends up to TX_BATCH datagrams; returns how many went, or -errno if none. */
+static int send_some(struct wg_socket *s, int fd, struct wg_endpoint *ep, struct iovec *iov,
+		     unsigned n)
 {
 	struct mmsghdr msgs[TX_BATCH];
-	char ctrl[64];
-	size_t clen = build_src_cmsg(ep, ctrl, sizeof(ctrl));
+	unsigned counts[TX_BATCH];
+	char ctrl[TX_BATCH][CTRL_BYTES] __attribute__((aligned(8)));
 	socklen_t alen =
 	    ep->addr.sa.sa_family == AF_INET ? sizeof(ep->addr.in4) : sizeof(ep->addr.in6);
-	unsigned done = 0;
+	unsigned m = 0, done = 0, sent = 0;
 
 	if (n > TX_BATCH)
 		n = TX_BATCH;
-	memset(msgs, 0, sizeof(msgs[0]) * n);
-	for (unsigned i = 0; i < n; i++) {
-		msgs[i].msg_hdr.msg_name = &ep->addr;
-		msgs[i].msg_hdr.msg_namelen = alen;
-		msgs[i].msg_hdr.msg_iov = &iov[i];
-		msgs[i].msg_hdr.msg_iovlen = 1;
-		msgs[i].msg_hdr.msg_control = clen ? ctrl : NULL;
-		msgs[i].msg_hdr.msg_controllen = clen;
-	}
-	while (done < n) {
-		int r = sendmmsg(fd, msgs + done, n - done, MSG_DONTWAIT);
+	for (unsigned i = 0; i < n; m++) {
+		unsigned k = s->gso ? gso_run(iov + i, n - i) : 1;
+		size_t clen;
 
-		if (r < 0)
-			return done ? (int)done : -errno;
+		memset(&msgs[m], 0, sizeof(msgs[m]));
+		memset(ctrl[m], 0, sizeof(ctrl[m]));
+		clen = build_src_cmsg(ep, ctrl[m], sizeof(ctrl[m]));
+		if (k > 1)
+			clen = add_segment_cmsg(ctrl[m], clen, sizeof(ctrl[m]),
+						(uint16_t)iov[i].iov_len);
+		msgs[m].msg_hdr.msg_name = &ep->addr;
+		msgs[m].msg_hdr.msg_namelen = alen;
+		msgs[m].msg_hdr.msg_iov = &iov[i];
+		msgs[m].msg_hdr.msg_iovlen = k;
+		msgs[m].msg_hdr.msg_control = clen ? ctrl[m] : NULL;
+		msgs[m].msg_hdr.msg_controllen = clen;
+		counts[m] = k;
+		i += k;
+	}
+	while (done < m) {
+		int r = sendmmsg(fd, msgs + done, m - done, MSG_DONTWAIT);
+
+		if (r < 0) {
+			if (sent)
+				return (int)sent;
+			if (s->gso && counts[done] > 1 && (errno == EIO || errno == EINVAL)) {
+				/* the egress device cannot segment: send one by one from now on */
+				log_err("UDP GSO refused (%s), switching it off", strerror(errno));
+				s->gso = false;
+				return send_some(s, fd, ep, iov, n);
+			}
+			return -errno;
+		}
+		for (int j = 0; j < r; j++)
+			sent += counts[done + (unsigned)j];
 		done += (unsigned)r;
 	}
-	return (int)done;
+	return (int)sent;
 }
 
 int wg_socket_send_batch(struct wg_socket *s, struct wg_endpoint *ep, struct iovec *iov, unsigned n)
@@ -280,7 +378,7 @@ int wg_socket_send_batch(struct wg_socket *s, struct wg_endpoint *ep, struct iov
 	if (fd < 0)
 		return -EAFNOSUPPORT;
 	while ((unsigned)sent < n) {
-		r = send_some(fd, ep, iov + sent, n - (unsigned)sent);
+		r = send_some(s, fd, ep, iov + sent, n - (unsigned)sent);
 		if (r < 0 && ep->has_src &&
 		    (r == -EINVAL || r == -EADDRNOTAVAIL || r == -ENETUNREACH)) {
 			/* Our old local address is gone: let the routing table choose. */
@@ -290,6 +388,47 @@ int wg_socket_send_batch(struct wg_socket *s, struct wg_endpoint *ep, struct iov
 		if (r < 0)
 			return sent ? sent : r;
 		sent += r;
+	}
+	return sent;
+}
+
+int wg_socket_send_many(struct wg_socket *s, struct wg_endpoint *const *eps, struct iovec *iov,
+			unsigned n)
+{
+	static const int families[2] = {AF_INET, AF_INET6};
+	struct mmsghdr msgs[TX_BATCH];
+	char ctrl[TX_BATCH][CTRL_BYTES] __attribute__((aligned(8)));
+	int sent = 0;
+
+	for (int f = 0; f < 2; f++) {
+		int fd = families[f] == AF_INET ? s->fd4 : s->fd6;
+		unsigned m = 0;
+
+		if (fd < 0)
+			continue;
+		for (unsigned i = 0; i <= n; i++) {
+			if (i < n && eps[i]->addr.sa.sa_family == families[f]) {
+				size_t clen = build_src_cmsg(eps[i], ctrl[m], sizeof(ctrl[m]));
+
+				memset(&msgs[m], 0, sizeof(msgs[m]));
+				msgs[m].msg_hdr.msg_name = (void *)&eps[i]->addr;
+				msgs[m].msg_hdr.msg_namelen = families[f] == AF_INET
+								  ? sizeof(eps[i]->addr.in4)
+								  : sizeof(eps[i]->addr.in6);
+				msgs[m].msg_hdr.msg_iov = &iov[i];
+				msgs[m].msg_hdr.msg_iovlen = 1;
+				msgs[m].msg_hdr.msg_control = clen ? ctrl[m] : NULL;
+				msgs[m].msg_hdr.msg_controllen = clen;
+				m++;
+			}
+			if (m == TX_BATCH || (i == n && m)) {
+				int r = sendmmsg(fd, msgs, m, MSG_DONTWAIT);
+
+				if (r > 0)
+					sent += r;
+				m = 0;
+			}
+		}
 	}
 	return sent;
 }

@@ -127,6 +127,10 @@ check_eq "message names the non-bridge" "$(cat "$TW_TMP/err")" 'Error: cannot se
 # delif and del release ports without deleting them
 check "delif" T bridge delif br0 vC
 check_eq "vC has no master" "$(nsx "$NS" ip -j link show vC | jq -r '.[0].master // "none"')" none
+check "link set master enslaves too" T link set vC master br0
+check_eq "show lists it" "$(T -j bridge show br0 | jq -c '.[0].ports')" '["vA","vC"]'
+check "link set nomaster releases" T link set vC nomaster
+check_eq "show no longer lists it" "$(T -j bridge show br0 | jq -c '.[0].ports')" '["vA"]'
 nsx "$NS" ip link set br0 down
 check "del" T bridge del br0
 check_fails "br0 gone" 1 nsx "$NS" ip link show br0

@@ -3,7 +3,8 @@
 # with IFF_VNET_HDR and TSO/USO offloads in a private namespace; the kernel's
 # TSO and USO super-packets are split into valid segments carrying the exact
 # stream, and coalesced super-packets we write are accepted and delivered
-# intact to local TCP and UDP sockets. IPv4 and IPv6.
+# intact to local TCP and UDP sockets, also for interleaved flows mixed with
+# packets carrying IP options. IPv4 and IPv6.
 . "$TW_TESTS/lib.sh"
 needs ip
 
@@ -19,7 +20,7 @@ nsx "$NS" ip route add 203.0.113.0/24 dev tv0
 nsx "$NS" ip -6 route add fd00:2::/64 dev tv0
 
 for fam in 4 6; do
-	for mode in tcp-split udp-split tcp-gro udp-gro; do
+	for mode in tcp-split udp-split tcp-gro udp-gro mixed-gro; do
 		out=$(nsx "$NS" timeout 20 "$probe" tv0 "$mode" "$fam" 2>&1)
 		check "$mode over IPv$fam: $out" [ $? = 0 ]
 	done

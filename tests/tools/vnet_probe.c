@@ -11,7 +11,9 @@
  *   tcp-gro    we play a remote TCP sender: segments coalesced by tw_gro
  *              are written as super-packets and a local socket must read
  *              the exact stream;
- *   udp-gro    the same with datagrams to a local UDP socket.
+ *   udp-gro    the same with datagrams to a local UDP socket;
+ *   mixed-gro  two interleaved TCP streams and UDP datagrams with IP options
+ *              (IPv6: a hop-by-hop header) in one batch.
  * Addresses (set up by the script): local 198.51.100.1 / fd00:1::1 on the
  * TUN, remote 203.0.113.9 / fd00:2::9 routed through it.
  * Usage: vnet_probe IFNAME MODE [4|6]. Exit 0 on success, 1 with a reason.
@@ -439,33 +441,74 @@ static void udp_gro(void)
 	close(s);
 }
 
+/* Plays a remote client connecting from rport: returns the accepted socket. */
+static int accept_remote(int ls, uint16_t rport, uint32_t iss, uint32_t *ret_sseq)
+{
+	uint8_t pkt[2000];
+	size_t len, l4 = ip_len();
+	struct virtio_net_hdr vh;
+	int s;
+
+	len = build(pkt, IPPROTO_TCP, rport, LPORT_TCP, iss, 0, TH_SYN, NULL, 0);
+	tun_write(pkt, len);
+	do {
+		len = tun_read(pkt, sizeof(pkt), &vh, IPPROTO_TCP, 3000);
+		if (!len)
+			fail("no SYN-ACK on the TUN");
+	} while (get16(pkt + l4 + 2) != rport ||
+		 (pkt[l4 + 13] & (TH_SYN | TH_ACK)) != (TH_SYN | TH_ACK));
+	*ret_sseq = get32(pkt + l4 + 4) + 1;
+	len = build(pkt, IPPROTO_TCP, rport, LPORT_TCP, iss + 1, *ret_sseq, TH_ACK, NULL, 0);
+	tun_write(pkt, len);
+	if (wait_fd(ls, POLLIN, 3000) != 1 || (s = accept(ls, NULL, NULL)) < 0)
+		fail("accept");
+	return s;
+}
+
+static int listen_tcp(void)
+{
+	socklen_t alen;
+	struct sockaddr_storage la = sockaddr_of(local_ip, LPORT_TCP, &alen);
+	int ls = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0), one = 1;
+
+	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(ls, (struct sockaddr *)&la, alen) || listen(ls, 4))
+		fail("listen: %s", strerror(errno));
+	return ls;
+}
+
+/* Reads exactly n bytes of a stream and compares them with want. */
+static void read_stream(int s, const uint8_t *want, size_t n)
+{
+	static uint8_t got[1 << 17];
+	size_t have = 0;
+
+	while (have < n) {
+		ssize_t r;
+
+		if (wait_fd(s, POLLIN, 3000) != 1)
+			fail("stream stalled at %zu of %zu bytes", have, n);
+		r = recv(s, got + have, n - have, 0);
+		if (r <= 0)
+			fail("recv: %s", r ? strerror(errno) : "closed");
+		have += (size_t)r;
+	}
+	if (memcmp(got, want, n))
+		fail("stream content differs");
+}
+
 static void tcp_gro(void)
 {
 	enum { N = 40, MSS = 1200 };
-	static uint8_t data[N * MSS], got[N * MSS];
-	uint8_t *pkts[N], pkt[2000];
-	size_t lens[N], len, most, l4 = ip_len(), have = 0;
-	struct virtio_net_hdr vh;
-	socklen_t alen;
-	struct sockaddr_storage la = sockaddr_of(local_ip, LPORT_TCP, &alen);
-	int ls = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0), one = 1, s, w;
+	static uint8_t data[N * MSS];
+	uint8_t *pkts[N];
+	size_t lens[N], most;
+	int ls = listen_tcp(), s, w;
 	uint32_t iss = 0xfffff000, sseq; /* wraps around during the stream */
 
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = pattern(i);
-	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(ls, (struct sockaddr *)&la, alen) || listen(ls, 1))
-		fail("listen: %s", strerror(errno));
-	len = build(pkt, IPPROTO_TCP, RPORT, LPORT_TCP, iss, 0, TH_SYN, NULL, 0);
-	tun_write(pkt, len);
-	len = tun_read(pkt, sizeof(pkt), &vh, IPPROTO_TCP, 3000);
-	if (!len || (pkt[l4 + 13] & (TH_SYN | TH_ACK)) != (TH_SYN | TH_ACK))
-		fail("no SYN-ACK on the TUN");
-	sseq = get32(pkt + l4 + 4) + 1;
-	len = build(pkt, IPPROTO_TCP, RPORT, LPORT_TCP, iss + 1, sseq, TH_ACK, NULL, 0);
-	tun_write(pkt, len);
-	if (wait_fd(ls, POLLIN, 3000) != 1 || (s = accept(ls, NULL, NULL)) < 0)
-		fail("accept");
+	s = accept_remote(ls, RPORT, iss, &sseq);
 	for (int i = 0; i < N; i++) {
 		pkts[i] = pkt_store[i];
 		lens[i] =
@@ -475,21 +518,99 @@ static void tcp_gro(void)
 	w = gro_write(pkts, lens, N, TW_GRO_TCP, &most);
 	if (w != 1 || most != N)
 		fail("expected one write of %d segments, got %d writes", N, w);
-	while (have < sizeof(got)) {
-		ssize_t n;
-
-		if (wait_fd(s, POLLIN, 3000) != 1)
-			fail("stream stalled at %zu of %zu bytes", have, sizeof(got));
-		n = recv(s, got + have, sizeof(got) - have, 0);
-		if (n <= 0)
-			fail("recv: %s", n ? strerror(errno) : "closed");
-		have += (size_t)n;
-	}
-	if (memcmp(got, data, sizeof(got)))
-		fail("stream content differs");
-	printf("tcp-gro: %d segments in 1 write, %zu bytes delivered in order\n", N, have);
+	read_stream(s, data, sizeof(data));
+	printf("tcp-gro: %d segments in 1 write, %zu bytes delivered in order\n", N, sizeof(data));
 	close(s);
 	close(ls);
+}
+
+/*
+ * Inserts IPv4 options (4 NOPs) or an IPv6 hop-by-hop header (8 bytes) after
+ * the fixed IP header; the L4 checksum does not change. Returns the new length.
+ */
+static size_t add_ip_options(uint8_t *b, size_t len)
+{
+	if (v6) {
+		static const uint8_t hbh[8] = {0, 0, 1, 4, 0, 0, 0, 0};
+
+		memmove(b + 48, b + 40, len - 40);
+		memcpy(b + 40, hbh, 8);
+		b[40] = b[6];
+		b[6] = 0;
+		put16(b + 4, (unsigned)(len + 8 - 40));
+		return len + 8;
+	}
+	memmove(b + 24, b + 20, len - 20);
+	memset(b + 20, 1, 4);
+	b[0] = 0x46;
+	put16(b + 2, (unsigned)(len + 4));
+	b[10] = b[11] = 0;
+	put16(b + 10, (uint16_t)~fold(sum(0, b, 24)));
+	return len + 4;
+}
+
+/*
+ * Two TCP connections (ports of their own: the tcp-gro run leaves its
+ * connection behind in the kernel) interleaved segment by segment, with UDP datagrams
+ * carrying IP options (or an IPv6 extension header) in between: the TCP
+ * streams coalesce into one write each, the datagrams go alone, and all of
+ * it arrives intact.
+ */
+static void mixed_gro(void)
+{
+	enum { N = 20, MSS = 1000, U = 6 };
+	static uint8_t d1[N * MSS], d2[N * MSS];
+	uint8_t *pkts[2 * N + U], payload[300], buf[400];
+	size_t lens[2 * N + U], n = 0, most;
+	socklen_t alen;
+	struct sockaddr_storage la = sockaddr_of(local_ip, LPORT_UDP, &alen);
+	int ls = listen_tcp(), s1, s2, us = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0), w;
+	uint32_t q1, q2;
+
+	if (bind(us, (struct sockaddr *)&la, alen))
+		fail("bind: %s", strerror(errno));
+	for (size_t i = 0; i < sizeof(d1); i++) {
+		d1[i] = pattern(i);
+		d2[i] = pattern(i + 5);
+	}
+	s1 = accept_remote(ls, RPORT + 100, 1000, &q1);
+	s2 = accept_remote(ls, RPORT + 101, 500000, &q2);
+	for (int i = 0; i < N; i++) {
+		pkts[n] = pkt_store[n];
+		lens[n] = build(pkts[n], IPPROTO_TCP, RPORT + 100, LPORT_TCP,
+				1001 + (uint32_t)(i * MSS), q1, TH_ACK, d1 + i * MSS, MSS);
+		n++;
+		pkts[n] = pkt_store[n];
+		lens[n] = build(pkts[n], IPPROTO_TCP, RPORT + 101, LPORT_TCP,
+				500001 + (uint32_t)(i * MSS), q2, TH_ACK, d2 + i * MSS, MSS);
+		n++;
+		if (i % 4 == 1) {
+			memset(payload, 0x40 + i, sizeof(payload));
+			pkts[n] = pkt_store[n];
+			lens[n] = build(pkts[n], IPPROTO_UDP, RPORT, LPORT_UDP, 0, 0, 0, payload,
+					sizeof(payload));
+			lens[n] = add_ip_options(pkts[n], lens[n]);
+			n++;
+		}
+	}
+	w = gro_write(pkts, lens, n, TW_GRO_TCP | TW_GRO_UDP, &most);
+	if (w != 2 + U - 1 || most != N)
+		fail("%d writes (largest %zu packets), expected 2 super-packets of %d + %d "
+		     "datagrams",
+		     w, most, N, U - 1);
+	read_stream(s1, d1, sizeof(d1));
+	read_stream(s2, d2, sizeof(d2));
+	for (int i = 0; i < U - 1; i++) {
+		if (wait_fd(us, POLLIN, 3000) != 1)
+			fail("datagram %d with IP options not delivered", i);
+		if (recv(us, buf, sizeof(buf), 0) != sizeof(payload) || buf[0] != 0x40 + 1 + 4 * i)
+			fail("datagram %d with IP options wrong", i);
+	}
+	printf("mixed-gro: 2 TCP streams coalesced, %d datagrams with IP options alone\n", U - 1);
+	close(s1);
+	close(s2);
+	close(ls);
+	close(us);
 }
 
 int main(int argc, char **argv)
@@ -497,7 +618,8 @@ int main(int argc, char **argv)
 	unsigned off = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_USO4 | TUN_F_USO6;
 
 	if (argc < 3)
-		fail("usage: vnet_probe IFNAME tcp-split|udp-split|tcp-gro|udp-gro [4|6]");
+		fail(
+		    "usage: vnet_probe IFNAME tcp-split|udp-split|tcp-gro|udp-gro|mixed-gro [4|6]");
 	v6 = argc > 3 && !strcmp(argv[3], "6");
 	inet_pton(v6 ? AF_INET6 : AF_INET, v6 ? "fd00:1::1" : "198.51.100.1", local_ip);
 	inet_pton(v6 ? AF_INET6 : AF_INET, v6 ? "fd00:2::9" : "203.0.113.9", remote_ip);
@@ -515,6 +637,8 @@ int main(int argc, char **argv)
 		tcp_gro();
 	else if (!strcmp(argv[2], "udp-gro"))
 		udp_gro();
+	else if (!strcmp(argv[2], "mixed-gro"))
+		mixed_gro();
 	else
 		fail("unknown mode %s", argv[2]);
 	return 0;
