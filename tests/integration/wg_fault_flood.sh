@@ -55,7 +55,7 @@ rss0=$(rss)
 nsx "$NSA" timeout 30 iperf3 -c "$IN4_B" -p 5201 -t 6 -J >"$TW_TMP/tcp.json" 2>"$TW_TMP/tcp.err" &
 iperf=$!
 sleep 0.5
-n1=$(nsx "$NSA" python3 "$TW_TMP/flood.py" 4)
+n1=$(nsx "$NSA" "$PYTHON" "$TW_TMP/flood.py" 4)
 rss1=$(rss)
 wait "$iperf"
 rc=$?
@@ -68,7 +68,7 @@ check "tapwire-wg survives the flood" wg_alive "$PIDB"
 [ "$WG_TW" = "$WG_GO" ] ||
 	check "RSS bounded during the flood ($rss0 -> $rss1 KiB)" test $((rss1 - rss0)) -lt 16384
 
-n2=$(nsx "$NSA" python3 "$TW_TMP/flood.py" 4)
+n2=$(nsx "$NSA" "$PYTHON" "$TW_TMP/flood.py" 4)
 rss2=$(rss)
 log "flood 2: $n2 datagrams; RSS $rss1 -> $rss2 KiB"
 [ "$WG_TW" = "$WG_GO" ] ||

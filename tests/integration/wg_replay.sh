@@ -62,7 +62,7 @@ kill -INT "$dump"
 wait "$dump" 2>/dev/null
 nsx "$NSB" nft delete table inet twdrop
 t0=$(tun_rx)
-n=$(nsx "$NSA" python3 "$TW_TMP/replay.py" "$TW_TMP/lost.pcap" reverse)
+n=$(nsx "$NSA" "$PYTHON" "$TW_TMP/replay.py" "$TW_TMP/lost.pcap" reverse)
 sleep 0.5
 t1=$(tun_rx)
 log "late, reversed: $n data messages sent, TUN rx $t0 -> $t1"
@@ -70,7 +70,7 @@ check "lost data messages were captured ($n)" test "${n:-0}" -ge 10
 check_eq "late and out of order, inside the window: all delivered" "$((t1 - t0))" "$n"
 
 # 2. the same again: all replays
-n2=$(nsx "$NSA" python3 "$TW_TMP/replay.py" "$TW_TMP/lost.pcap")
+n2=$(nsx "$NSA" "$PYTHON" "$TW_TMP/replay.py" "$TW_TMP/lost.pcap")
 sleep 0.5
 t2=$(tun_rx)
 log "replayed: $n2 data messages sent, TUN rx $t1 -> $t2"
@@ -84,7 +84,7 @@ sleep 0.3
 kill -INT "$dump2"
 wait "$dump2" 2>/dev/null
 t3=$(tun_rx)
-n3=$(nsx "$NSA" python3 "$TW_TMP/replay.py" "$TW_TMP/seen.pcap")
+n3=$(nsx "$NSA" "$PYTHON" "$TW_TMP/replay.py" "$TW_TMP/seen.pcap")
 sleep 0.5
 t4=$(tun_rx)
 log "delivered then replayed: $n3 data messages sent, TUN rx $t3 -> $t4"
