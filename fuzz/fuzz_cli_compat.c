@@ -4,7 +4,8 @@
  * the symlinks are). The first input byte picks the name, the rest is split
  * into words at NUL and newline bytes. As in fuzz_cli_words, commands run for
  * real inside a private network namespace. tunctl's -f (another clone
- * device path) is not fuzzed: it would open arbitrary files.
+ * device path, also inside grouped options) is not fuzzed: it would open
+ * arbitrary files.
  */
 #include <sched.h>
 #include <stdint.h>
@@ -55,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	argv[argc] = NULL;
 	for (int k = 1; k < argc; k++) {
-		if (strstr(argv[0], "tunctl") && !strncmp(argv[k], "-f", 2)) {
+		if (strstr(argv[0], "tunctl") && argv[k][0] == '-' && strchr(argv[k], 'f')) {
 			free(buf);
 			return 0;
 		}
