@@ -87,4 +87,13 @@ check_eq "ip agrees" "$(nsx "$NS" ip -o link show type tun | wc -l)" 0
 # A template name: the kernel picks, tapwire says which.
 check_eq "template name" "$(tw -n "$NS" tuntap add 'tw%d' mode tap)" "tw0"
 check "tw0 exists" nsx "$NS" ip link show tw0 >/dev/null
+
+# help comes from the dispatch tables, at every level
+help=$(tw tuntap help); rc=$?
+check_eq "tuntap help exits 0" "$rc" 0
+for w in "tuntap add" "tuntap del" "tuntap show" "mode tun|tap"; do
+	check "tuntap help mentions '$w'" grep -qF "$w" <<<"$help"
+done
+check "tapwire help lists tuntap" bash -c "'$TAPWIRE' help | grep -q '^tapwire tuntap '"
+check "tuntap add help" bash -c "'$TAPWIRE' tuntap add help | grep -q '^Usage: tapwire tuntap add '"
 finish
