@@ -66,7 +66,7 @@ static int do_help(struct cli *c, int argc, char **argv)
 	fputs("OBJECTS:\n", stdout);
 	for (const struct cli_cmd *e = cli_objects; e->name; e++)
 		if (strcmp(e->name, "help"))
-			printf("    %-8s %s\n", e->name, e->help);
+			printf("tapwire %-8s %s\n", e->name, e->help);
 	printf("Run \"tapwire OBJECT help\" for the commands of an object.\n");
 	return CLI_OK;
 }
