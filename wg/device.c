@@ -6,6 +6,9 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <libgen.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <linux/if_ether.h>
 #include <linux/if_tun.h>
 #include <sys/uio.h>
 #include <tapwire/vnet.h>
@@ -276,6 +279,34 @@ static const unsigned offload_sets[] = {
     0,
 };
 
+/*
+ * Whether the TUN keeps packet information headers. TUNGETIFF cannot tell (it
+ * reports IFF_NOFILTER, which has IFF_NO_PI's value); sysfs can, when its
+ * view is of this network namespace (the ifindex matches).
+ */
+static bool tun_has_pi(const char *name)
+{
+	char path[64], buf[32];
+	unsigned long flags = 0, ifindex = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/ifindex", name);
+	if ((f = fopen(path, "re"))) {
+		if (!fgets(buf, sizeof(buf), f) || sscanf(buf, "%lu", &ifindex) != 1)
+			ifindex = 0;
+		fclose(f);
+	}
+	if (!ifindex || ifindex != if_nametoindex(name))
+		return false;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/tun_flags", name);
+	if (!(f = fopen(path, "re")))
+		return false;
+	if (!fgets(buf, sizeof(buf), f) || sscanf(buf, "%lx", &flags) != 1)
+		flags = IFF_NO_PI;
+	fclose(f);
+	return !(flags & IFF_NO_PI);
+}
+
 int wg_device_setup_offloads(struct wg_device *dev, bool enable)
 {
 	struct ifreq ifr = {0};
@@ -284,7 +315,16 @@ int wg_device_setup_offloads(struct wg_device *dev, bool enable)
 
 	dev->sock.gso = enable;
 	wg_socket_set_gro(&dev->sock, enable);
-	if (ioctl(dev->tun_fd, TUNGETIFF, &ifr) < 0 || !(ifr.ifr_flags & IFF_VNET_HDR))
+	if (ioctl(dev->tun_fd, TUNGETIFF, &ifr) < 0)
+		return 0;
+	/* wireguard-go makes its TUN without IFF_NO_PI and hands such fds on in
+	 * WG_TUN_FD: carry the 4-byte packet information header then */
+	dev->pi = tun_has_pi(ifr.ifr_name);
+	if (dev->pi && (ifr.ifr_flags & IFF_VNET_HDR)) {
+		log_err("TUN has both packet information and vnet headers: unsupported");
+		return -EINVAL;
+	}
+	if (!(ifr.ifr_flags & IFF_VNET_HDR))
 		return 0;
 	dev->vnet = true;
 	dev->tun_rbuf = malloc(TW_VNET_HDR_LEN + TW_VNET_MAX_PACKET);
@@ -334,9 +374,15 @@ void wg_device_flush_tun(struct wg_device *dev)
 	if (!n)
 		return;
 	if (!dev->vnet) {
-		for (unsigned i = 0; i < n; i++)
-			if (write(dev->tun_fd, dev->tun_out[i], dev->tun_out_len[i]) < 0)
+		for (unsigned i = 0; i < n; i++) {
+			struct tun_pi pi = {
+			    0, htons(dev->tun_out[i][0] >> 4 == 6 ? ETH_P_IPV6 : ETH_P_IP)};
+			struct iovec iov[2] = {{&pi, sizeof(pi)},
+					       {dev->tun_out[i], dev->tun_out_len[i]}};
+
+			if (writev(dev->tun_fd, iov + !dev->pi, 2 - !dev->pi) < 0)
 				tun_write_error(dev, 1);
+		}
 		return;
 	}
 	if (dev->gro_flags) {

@@ -86,6 +86,7 @@ struct wg_device {
 	 * IFF_VNET_HDR, TSO/USO super-packets split on read, GRO-coalesced writes.
 	 */
 	bool vnet;	    /* the TUN carries a virtio_net_hdr */
+	bool pi;	    /* an inherited TUN without IFF_NO_PI: struct tun_pi first */
 	unsigned gro_flags; /* TW_GRO_* allowed on writes */
 	struct tw_gro *gro;
 	uint8_t *tun_rbuf; /* one super-packet as read (vnet mode) */

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/if_tun.h>
+#include <sys/uio.h>
 #include <netinet/ip.h>
 #include <netinet/ip6.h>
 
@@ -325,10 +327,17 @@ static int read_vnet(struct wg_device *dev, struct tun_batch *b)
 /* One read of a plain packet, straight into the next slot. */
 static int read_plain(struct wg_device *dev, struct tun_batch *b)
 {
-	ssize_t r = read(dev->tun_fd, slot_pkt(dev, b->n), dev->tun_slot);
+	struct tun_pi pi;
+	struct iovec iov[2] = {{&pi, sizeof(pi)}, {slot_pkt(dev, b->n), dev->tun_slot}};
+	ssize_t r = readv(dev->tun_fd, iov + !dev->pi, 2 - !dev->pi);
 
 	if (r <= 0)
 		return r < 0 ? -errno : -EBADFD;
+	if (dev->pi) {
+		if (r <= (ssize_t)sizeof(pi))
+			return 0;
+		r -= sizeof(pi);
+	}
 	route(dev, b, (size_t)r);
 	return 1;
 }

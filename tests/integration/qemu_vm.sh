@@ -76,17 +76,9 @@ stop() {
 }
 
 # (a) a TAP owned by $U, made by tapwire; QEMU opens it without privileges
-# mktap ARGS...: `tapwire tuntap ARGS`. Until `tapwire tuntap` has landed
-# (issue 3's tuntap part), iproute2's `ip tuntap` stands in, loudly.
-if "$TAPWIRE" tuntap help >/dev/null 2>&1; then
-	MKTAP="tapwire tuntap"
-	mktap() { nsx "$NS" "$TAPWIRE" tuntap "$@"; }
-else
-	MKTAP="ip tuntap"
-	log "NOTE: this tapwire has no 'tuntap' object yet: using 'ip tuntap' instead"
-	mktap() { nsx "$NS" ip tuntap "$@"; }
-fi
-check "a: $MKTAP add tw-vm-a mode tap user $U" mktap add tw-vm-a mode tap user $U
+# mktap ARGS...: tapwire tuntap ARGS, in the namespace
+mktap() { nsx "$NS" "$TAPWIRE" tuntap "$@"; }
+check "a: tapwire tuntap add tw-vm-a mode tap user $U" mktap add tw-vm-a mode tap user $U
 check_eq "a: TAP owner" "$(ip -n "$NS" -j -d link show tw-vm-a | jq -r '.[0].linkinfo.info_data.user')" "$U"
 nsx "$NS" ip link set tw-vm-a mtu 1450 master br0 up
 bg QA nsx "$NS" setpriv --reuid "$UID_U" --regid "$GID_U" --clear-groups \
@@ -97,7 +89,7 @@ boot_check a 52:54:00:03:71:0a
 stop a
 
 # ... and the owner is what lets it: a TAP owned by root is refused to $U.
-mktap add tw-vm-x mode tap user 0 >/dev/null 2>&1
+check "a: tapwire tuntap add tw-vm-x mode tap user root" mktap add tw-vm-x mode tap user root
 nsx "$NS" setpriv --reuid "$UID_U" --regid "$GID_U" --clear-groups timeout 20 \
 	qemu-system-x86_64 "${QEMU_ARGS[@]}" -device e1000,netdev=n0 \
 	-netdev tap,id=n0,ifname=tw-vm-x,script=no,downscript=no >/dev/null 2>"$TW_TMP/run/x.err"
@@ -130,6 +122,6 @@ stop b
 check_eq "b: the helper's TAP went away with QEMU" \
 	"$(ip -n "$NS" -o link show master br0 | grep -vc tw-vm-a)" 0
 
-check "a: $MKTAP del tw-vm-a" mktap del tw-vm-a mode tap
+check "a: tapwire tuntap del tw-vm-a (no mode needed)" mktap del tw-vm-a
 check "a: tw-vm-a gone" bash -c "! ip -n $NS link show tw-vm-a 2>/dev/null"
 finish

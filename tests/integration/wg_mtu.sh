@@ -15,7 +15,7 @@ check_eq "tapwire-wg's default MTU" "$(mtu "$NSA" "$IFA")" "$(mtu "$NSB" "$IFB")
 check_eq "... is 1420" "$(mtu "$NSA" "$IFA")" 1420
 wg_wait_ping "$NSA" "$IN4_B" 10 || die "no tunnel"
 
-bg dump ip netns exec "$NSA" tcpdump -i ula -n -l -Q out udp src port $WG_PORT_A >"$TW_TMP/wire.txt" 2>/dev/null
+bg dump ip netns exec "$NSA" tcpdump --immediate-mode -i ula -n -l -Q out udp src port $WG_PORT_A >"$TW_TMP/wire.txt" 2>/dev/null
 sleep 1
 check "IPv4: 1420-byte packets cross with DF" nsx "$NSA" ping -q -n -c 2 -W 2 -M do -s 1392 "$IN4_B"
 check "IPv4: 1421 bytes are refused locally" sh -c "! ip netns exec $NSA ping -q -n -c 1 -W 1 -M do -s 1393 $IN4_B"

@@ -20,7 +20,7 @@ table inet twdrop {
 	}
 }
 NFT
-bg dump ip netns exec "$NSA" tcpdump -i ula -n -l -tt -Q out udp dst port $WG_PORT_B >"$TW_TMP/out.txt" 2>/dev/null
+bg dump ip netns exec "$NSA" tcpdump --immediate-mode -i ula -n -l -tt -Q out udp dst port $WG_PORT_B >"$TW_TMP/out.txt" 2>/dev/null
 sleep 1
 t0=$(date +%s.%N)
 nsx "$NSA" ping -q -n -c 1 -W 1 "$IN4_B" >/dev/null 2>&1
