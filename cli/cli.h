@@ -98,6 +98,9 @@ extern const struct cli_cmd cli_tuntap_cmds[];
 extern const struct cli_cmd cli_link_cmds[];
 extern const struct cli_cmd cli_addr_cmds[];
 extern const struct cli_cmd cli_route_cmds[];
+/* `tapwire apply FILE` / `tapwire down FILE` (apply.c). */
+int cli_apply(struct cli *c, int argc, char **argv);
+int cli_down(struct cli *c, int argc, char **argv);
 
 /* The top-level table and the personalities (main.c). */
 extern const struct cli_cmd cli_objects[];

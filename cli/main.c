@@ -15,6 +15,8 @@ static int do_help(struct cli *c, int argc, char **argv);
 /* Objects of `tapwire OBJECT COMMAND`. Help is generated from this table. */
 const struct cli_cmd cli_objects[] = {
 	{"help", do_help, NULL, "", "show this help"},
+	{"apply", cli_apply, NULL, "FILE", "bring up the topology FILE declares (tapwire.conf(5))"},
+	{"down", cli_down, NULL, "FILE", "remove what FILE declares"},
 	{0},
 };
 
