@@ -45,9 +45,9 @@ struct undo {
 	char name[IFNAMSIZ];
 	enum tw_tun_mode mode;
 	unsigned tun_flags;
-	bool had;         /* owner/group: was one set */
-	unsigned val;     /* old owner, group, MTU, state, option value */
-	int opt;          /* enum apply_br_opt / apply_port_opt */
+	bool had;	       /* owner/group: was one set */
+	unsigned val;	       /* old owner, group, MTU, state, option value */
+	int opt;	       /* enum apply_br_opt / apply_port_opt */
 	char master[IFNAMSIZ]; /* old master, "" for none */
 	uint8_t mac[32];
 	size_t mac_len;
@@ -82,7 +82,7 @@ static void say(struct run *r, const char *fmt, ...)
 
 /* An error about the declaration at @line: "Error: FILE:LINE: ..." */
 static int file_err(struct run *r, unsigned line, int err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static int file_err(struct run *r, unsigned line, int err, const char *fmt, ...)
 {
 	char msg[512];
@@ -177,8 +177,7 @@ static unsigned info_flags(const struct tw_tun_info *t)
 static void flags_text(unsigned flags, char *buf, size_t len)
 {
 	snprintf(buf, len, "pi %s, vnet_hdr %s, multi_queue %s", flags & TW_TUN_PI ? "on" : "off",
-		 flags & TW_TUN_VNET_HDR ? "on" : "off",
-		 flags & TW_TUN_MULTI_QUEUE ? "on" : "off");
+		 flags & TW_TUN_VNET_HDR ? "on" : "off", flags & TW_TUN_MULTI_QUEUE ? "on" : "off");
 }
 
 /* ---- checks against the live state: nothing is changed ---------------- */
@@ -349,8 +348,9 @@ static int tun_ids(struct run *r, const struct apply_if *i)
 		snprintf(u.name, sizeof(u.name), "%s", i->name);
 		err = tun_set_id(r->nl, i->name, t[0].mode, u.tun_flags, g, id);
 		if (err < 0 || journal(r, &u) < 0)
-			ret = file_err(r, i->line, err < 0 ? err : -ENOMEM, "cannot set the %s of \"%s\"",
-				       g ? "group" : "user", i->name);
+			ret =
+			    file_err(r, i->line, err < 0 ? err : -ENOMEM,
+				     "cannot set the %s of \"%s\"", g ? "group" : "user", i->name);
 		else
 			say(r, "set %s %s %u", i->name, g ? "group" : "user", id);
 	}
@@ -387,8 +387,8 @@ static int devices_create(struct run *r)
 }
 
 static const unsigned br_mask[APPLY_BR_N] = {
-	TW_BRIDGE_STP_STATE,   TW_BRIDGE_FORWARD_DELAY, TW_BRIDGE_HELLO_TIME,
-	TW_BRIDGE_MAX_AGE,     TW_BRIDGE_AGEING_TIME,   TW_BRIDGE_PRIORITY,
+    TW_BRIDGE_STP_STATE, TW_BRIDGE_FORWARD_DELAY, TW_BRIDGE_HELLO_TIME,
+    TW_BRIDGE_MAX_AGE,	 TW_BRIDGE_AGEING_TIME,	  TW_BRIDGE_PRIORITY,
 };
 
 static unsigned br_get(const struct tw_bridge_info *b, int opt)
@@ -512,7 +512,7 @@ static int port_options(struct run *r, const struct apply_port *p)
 	if (err < 0)
 		return file_err(r, p->line, err, "cannot read port \"%s\"", p->name);
 	for (int opt = 0; opt < APPLY_PORT_N; opt++) {
-		unsigned have = opt == APPLY_PORT_COST	   ? pi.cost
+		unsigned have = opt == APPLY_PORT_COST	     ? pi.cost
 				: opt == APPLY_PORT_PRIORITY ? pi.priority
 							     : pi.hairpin;
 		struct undo u = {.op = U_PORT_OPT, .opt = opt, .val = have};
@@ -545,7 +545,8 @@ static int port_master(struct run *r, const struct apply_port *p)
 	int err;
 
 	if (!l || !br)
-		return file_err(r, p->line, -ENODEV, "cannot find \"%s\"", !l ? p->name : p->bridge);
+		return file_err(r, p->line, -ENODEV, "cannot find \"%s\"",
+				!l ? p->name : p->bridge);
 	if (l->master != br->ifindex) {
 		snprintf(u.name, sizeof(u.name), "%s", p->name);
 		old = l->master ? link_by_index(r, l->master) : NULL;
@@ -573,8 +574,8 @@ static int link_state(struct run *r, const struct apply_if *i)
 	u.val = !want;
 	err = tw_link_set_up(r->nl, i->name, want);
 	if (err < 0 || journal(r, &u) < 0)
-		return file_err(r, i->line, err < 0 ? err : -ENOMEM, "cannot set \"%s\" %s", i->name,
-				want ? "up" : "down");
+		return file_err(r, i->line, err < 0 ? err : -ENOMEM, "cannot set \"%s\" %s",
+				i->name, want ? "up" : "down");
 	say(r, "set %s %s", i->name, want ? "up" : "down");
 	return CLI_OK;
 }
@@ -730,8 +731,8 @@ static int undo_one(struct run *r, const struct undo *u, char *what, size_t len)
 		return tw_bridge_delete(r->nl, u->name);
 	case U_TUN_OWNER:
 	case U_TUN_GROUP:
-		snprintf(what, len, "restored the %s of %s", u->op == U_TUN_GROUP ? "group" : "user",
-			 u->name);
+		snprintf(what, len, "restored the %s of %s",
+			 u->op == U_TUN_GROUP ? "group" : "user", u->name);
 		return tun_set_id(r->nl, u->name, u->mode, u->tun_flags, u->op == U_TUN_GROUP,
 				  u->had ? u->val : (unsigned)-1);
 	case U_BR_OPT:
@@ -780,13 +781,12 @@ static void rollback(struct run *r)
 	char what[192];
 
 	if (r->n_journal)
-		printf("rolling back %zu change%s\n", r->n_journal, r->n_journal == 1 ? "" : "s");
+		printf("rolling back what this run changed\n");
 	for (size_t k = r->n_journal; k-- > 0;) {
 		const struct undo *u = &r->journal[k];
 		int err;
 
-		if (u->op != U_TUN_CREATED && u->op != U_BRIDGE_CREATED &&
-		    created_here(r, u->name))
+		if (u->op != U_TUN_CREATED && u->op != U_BRIDGE_CREATED && created_here(r, u->name))
 			continue;
 		err = undo_one(r, u, what, sizeof(what));
 		if (err < 0)
