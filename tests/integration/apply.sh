@@ -118,13 +118,15 @@ check_eq "second apply says nothing to change" "$(tw -n "$NS" apply "$F/lab.conf
 check_eq "second apply changed nothing" "$(full_snapshot)" "$before"
 
 # --- an edited file converges ----------------------------------------------------
-sed -e 's/^mtu = 1400/mtu = 1500/' -e 's/^forward_delay = 4/forward_delay = 5/' \
+sed -e 's/^mtu = 1400/mtu = 1500/' -e 's/^user = nobody/user = 0/' -e 's/^forward_delay = 4/forward_delay = 5/' \
 	-e 's|^address = 198.51.100.1/24|&\naddress = 198.51.100.3/24|' "$F/lab.conf" >"$F/edit.conf"
-check_eq "edited file: exactly the three changes" "$(tw -n "$NS" apply "$F/edit.conf")" \
-"set br0 forward_delay 5
+check_eq "edited file: exactly the four changes" "$(tw -n "$NS" apply "$F/edit.conf")" \
+"set tap0 user 0
+set br0 forward_delay 5
 set tap0 mtu 1500
 added address 198.51.100.3/24 to br0"
 check_eq "edited: tap0 mtu" "$(link_j tap0 .mtu)" 1500
+check_eq "edited: tap0 owner" "$(link_j tap0 .linkinfo.info_data.user)" '"root"'
 check_eq "edited: forward_delay" "$(link_j br0 .linkinfo.info_data.forward_delay)" 500
 check "edited: new address" has_addr br0 198.51.100.3/24
 check_eq "edited file applied again: nothing to change" "$(tw -n "$NS" apply "$F/edit.conf")" \
@@ -133,7 +135,7 @@ check_eq "edited file applied again: nothing to change" "$(tw -n "$NS" apply "$F
 # --- a late failure rolls everything back ------------------------------------------
 # New devices, changed options, MTU, a port moved, addresses: then a route via a
 # gateway no interface reaches, which only the kernel can refuse.
-sed -e 's/^mtu = 1500/mtu = 1300/' -e 's/^forward_delay = 5/forward_delay = 7/' \
+sed -e 's/^mtu = 1500/mtu = 1300/' -e 's/^user = 0/user = nobody/' -e 's/^forward_delay = 5/forward_delay = 7/' \
 	-e 's/^cost = 10/cost = 20/' -e 's/^mtu = 1450/mtu = 1480/' "$F/edit.conf" >"$F/fail.conf"
 cat >>"$F/fail.conf" <<'CONF'
 [bridge br9]
