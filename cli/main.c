@@ -15,6 +15,10 @@ static int do_help(struct cli *c, int argc, char **argv);
 /* Objects of `tapwire OBJECT COMMAND`. Help is generated from this table. */
 const struct cli_cmd cli_objects[] = {
 	{"help", do_help, NULL, "", "show this help"},
+	{"link", NULL, cli_link_cmds, "", "network interfaces: set, show"},
+	{"addr", NULL, cli_addr_cmds, "", "IPv4 and IPv6 addresses: add, del, show"},
+	{"route", NULL, cli_route_cmds, "", "IPv4 and IPv6 routes: add, del, show"},
+	{"bridge", NULL, cli_bridge_cmds, "", "Ethernet bridges, their ports and forwarding database"},
 	{"apply", cli_apply, NULL, "FILE", "bring up the topology FILE declares (tapwire.conf(5))"},
 	{"down", cli_down, NULL, "FILE", "remove what FILE declares"},
 	{0},
@@ -26,6 +30,7 @@ struct personality {
 	int (*main)(int argc, char **argv);
 };
 static const struct personality personalities[] = {
+	{"brctl", brctl_main},
 	{0},
 };
 

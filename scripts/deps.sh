@@ -11,7 +11,7 @@ pkgs=(
 	libmnl-dev libsodium-dev libb2-dev libssl-dev libinih-dev libcap-ng-dev libcap-ng-utils
 	libcmocka-dev valgrind
 	# the real things the tests drive
-	iproute2 procps psmisc kmod iptables nftables tcpdump jq python3
+	iproute2 procps psmisc kmod iptables nftables tcpdump jq python3 iputils-ping
 	wireguard-go wireguard-tools iperf3
 	qemu-system-x86 ipxe-qemu dnsmasq-base
 	bridge-utils uml-utilities

@@ -55,7 +55,15 @@ trap _tw_cleanup EXIT
 trap 'exit 130' INT TERM
 
 # Bound the whole test.
-( sleep "${TW_TEST_TIMEOUT:-300}"; log "timeout after ${TW_TEST_TIMEOUT:-300}s"; kill -TERM $$ ) 2>/dev/null &
+# (The sleep is killed with its subshell: an orphaned sleep would keep the
+# test's output pipe open and make CTest wait for it.)
+(
+	trap 'kill "$_tw_sleep" 2>/dev/null; exit 0' TERM
+	sleep "${TW_TEST_TIMEOUT:-300}" &
+	_tw_sleep=$!
+	wait "$_tw_sleep"
+	log "timeout after ${TW_TEST_TIMEOUT:-300}s"; kill -TERM $$
+) 2>/dev/null &
 _tw_watchdog=$!
 at_exit "kill $_tw_watchdog"
 
@@ -122,4 +130,17 @@ needs() {
 		[ "${CI:-}" = true ] && die "$c missing"
 		log "SKIP: $c missing"; exit 77
 	done
+}
+
+# tun_open_up: makes /dev/net/tun usable by unprivileged users (mode 0666)
+# until the test exits, then restores its mode. Every test that does this
+# holds the same lock for its whole run, so two tests never save each other's
+# temporary mode (which would leave the host's device open).
+tun_open_up() {
+	local mode
+	exec {_tw_tun_lock}>/tmp/tapwire-dev-net-tun.lock
+	flock -w 240 "$_tw_tun_lock" || die "waited too long for /dev/net/tun's lock"
+	mode=$(stat -c %a /dev/net/tun) || die "no /dev/net/tun"
+	at_exit "chmod $mode /dev/net/tun"
+	chmod 0666 /dev/net/tun
 }

@@ -1,8 +1,252 @@
-/* Placeholder until the daemon's main.c lands (owned by the daemon side). */
+// SPDX-License-Identifier: MIT
+/*
+ * tapwire-wg [-f|--foreground] IFNAME — a drop-in for wireguard-go.
+ *
+ * Opens the TUN (or takes WG_TUN_FD) and the UAPI socket (or WG_UAPI_FD) in
+ * the foreground so that errors reach the caller, then, unless told to stay
+ * in the foreground, forks: the parent waits until the child's device is
+ * running and exits 0 (or 1 if the child failed before that).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/if_tun.h>
 
-int main(void)
+#include <tapwire/tapwire.h>
+
+#include "crypto.h"
+#include "device.h"
+#include "log.h"
+#include "uapi.h"
+
+static void usage(FILE *f, const char *argv0)
 {
-	fprintf(stderr, "tapwire-wg: not implemented yet\n");
-	return 1;
+	fprintf(f, "Usage: %s [-f/--foreground] INTERFACE-NAME\n", argv0);
+}
+
+static void version(void)
+{
+	printf("tapwire-wg v%s\n\nUserspace WireGuard daemon for Linux (tapwire), a drop-in for "
+	       "wireguard-go.\nInformation available at https://www.wireguard.com.\n",
+	       TAPWIRE_VERSION);
+}
+
+/* An fd number from the environment, or -1 when the variable is absent. */
+static int env_fd(const char *name, int *ret_fd)
+{
+	const char *s = getenv(name);
+	char *end;
+	long v;
+
+	*ret_fd = -1;
+	if (!s)
+		return 0;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (!*s || *end || errno || v < 0 || v > 1 << 20 || fcntl((int)v, F_GETFD) < 0)
+		return -EBADF;
+	*ret_fd = (int)v;
+	return 0;
+}
+
+/* TW_WG_OFFLOAD=0 switches every offload off (documented in tapwire-wg(8)). */
+static bool offloads_wanted(void)
+{
+	const char *s = getenv("TW_WG_OFFLOAD");
+
+	return !s || strcmp(s, "0") != 0;
+}
+
+static int open_tun(const char *name, char *ret_name)
+{
+	unsigned flags = TW_TUN_CLOEXEC | TW_TUN_NONBLOCK;
+	struct tw_nl *nl = NULL;
+	int fd, err;
+
+	if (offloads_wanted())
+		flags |= TW_TUN_VNET_HDR;
+	fd = tw_tun_open(name, TW_TUN_MODE_TUN, flags, ret_name);
+	if (fd == -EINVAL && (flags & TW_TUN_VNET_HDR))
+		fd = tw_tun_open(name, TW_TUN_MODE_TUN, flags & ~TW_TUN_VNET_HDR, ret_name);
+	if (fd < 0)
+		return fd;
+	err = tw_nl_open(&nl);
+	if (!err)
+		err = tw_link_set_mtu(nl, ret_name, WG_DEFAULT_MTU);
+	tw_nl_close(nl);
+	if (err < 0) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* The name of the device behind an inherited TUN fd. */
+static int tun_fd_name(int fd, char *ret_name)
+{
+	struct ifreq ifr = {0};
+
+	if (ioctl(fd, TUNGETIFF, &ifr) < 0)
+		return -errno;
+	memcpy(ret_name, ifr.ifr_name, IFNAMSIZ);
+	ret_name[IFNAMSIZ - 1] = '\0';
+	return 0;
+}
+
+static void set_nonblock_cloexec(int fd)
+{
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+/* Fork; the parent returns only to exit with the child's verdict. */
+static int daemonize(int *ret_ready_fd)
+{
+	int pipefd[2];
+	pid_t pid;
+	char c;
+	ssize_t n;
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0) {
+		close(pipefd[1]);
+		do
+			n = read(pipefd[0], &c, 1);
+		while (n < 0 && errno == EINTR);
+		_exit(n == 1 && c == 0 ? 0 : 1);
+	}
+	close(pipefd[0]);
+	setsid();
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		dup2(null, STDIN_FILENO);
+		if (log_get_level() == LOG_SILENT) {
+			dup2(null, STDOUT_FILENO);
+			dup2(null, STDERR_FILENO);
+		}
+		close(null);
+	}
+	*ret_ready_fd = pipefd[1];
+	return 0;
+}
+
+static void ready(int *fd)
+{
+	char c = 0;
+
+	if (*fd < 0)
+		return;
+	if (write(*fd, &c, 1) < 0) {
+		/* parent gone: nothing to tell */
+	}
+	close(*fd);
+	*fd = -1;
+}
+
+int main(int argc, char **argv)
+{
+	char ifname[IFNAMSIZ] = "", uapi_path[108] = "";
+	const char *name = NULL, *fg_env = getenv("WG_PROCESS_FOREGROUND");
+	bool foreground = fg_env && !strcmp(fg_env, "1");
+	int tun_fd, uapi_fd, ready_fd = -1, err, rc;
+	struct wg_device *dev = NULL;
+
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		version();
+		return 0;
+	}
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--foreground"))
+			foreground = true;
+		else if (!name && argv[i][0] != '-')
+			name = argv[i];
+		else {
+			usage(stderr, argv[0]);
+			return 1;
+		}
+	}
+	if (!name || tw_ifname_valid(name) < 0) {
+		usage(stderr, argv[0]);
+		return 1;
+	}
+	log_init(log_level_parse(getenv("LOG_LEVEL")), name);
+	if (wg_crypto_init() < 0) {
+		log_err("Failed to initialise the crypto libraries");
+		return 1;
+	}
+
+	if (env_fd("WG_TUN_FD", &tun_fd) < 0) {
+		log_err("Failed to create TUN device: WG_TUN_FD is not an open file descriptor");
+		return 1;
+	}
+	if (tun_fd >= 0) {
+		set_nonblock_cloexec(tun_fd);
+		err = tun_fd_name(tun_fd, ifname);
+	} else {
+		tun_fd = err = open_tun(name, ifname);
+	}
+	if (err < 0) {
+		log_err("Failed to create TUN device: %s", strerror(-err));
+		return 1;
+	}
+	log_init(log_get_level(), ifname);
+
+	if (env_fd("WG_UAPI_FD", &uapi_fd) < 0) {
+		log_err("Failed to open UAPI socket: WG_UAPI_FD is not an open file descriptor");
+		return 1;
+	}
+	if (uapi_fd >= 0) {
+		set_nonblock_cloexec(uapi_fd);
+		snprintf(uapi_path, sizeof(uapi_path), "/var/run/wireguard/%s.sock", ifname);
+	} else {
+		uapi_fd = wg_uapi_listen(ifname, uapi_path, sizeof(uapi_path));
+		if (uapi_fd < 0) {
+			log_err("Failed to open UAPI socket /var/run/wireguard/%s.sock: %s", ifname,
+				strerror(-uapi_fd));
+			close(tun_fd);
+			return 1;
+		}
+	}
+
+	if (!foreground) {
+		err = daemonize(&ready_fd);
+		if (err < 0) {
+			log_err("Failed to daemonize: %s", strerror(-err));
+			unlink(uapi_path);
+			return 1;
+		}
+	}
+
+	err = wg_device_new(ifname, &dev);
+	if (!err)
+		err = wg_device_start(dev, tun_fd, uapi_fd, uapi_path);
+	if (!err)
+		err = wg_device_setup_offloads(dev, offloads_wanted());
+	if (err < 0) {
+		log_err("Failed to start the device: %s", strerror(-err));
+		if (dev) {
+			wg_device_free(dev);
+		} else {
+			close(tun_fd);
+			close(uapi_fd);
+			unlink(uapi_path);
+		}
+		return 1;
+	}
+	log_info("Device started");
+	ready(&ready_fd);
+	rc = wg_device_run(dev);
+	log_info("Shutting down");
+	wg_device_free(dev);
+	return rc;
 }

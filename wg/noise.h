@@ -211,7 +211,8 @@ int wg_keypair_encrypt(const struct wg_keypair *kp, uint64_t counter, uint8_t *b
 int wg_keypair_decrypt(const struct wg_keypair *kp, uint8_t *buf, size_t len,
 		       uint64_t *ret_counter);
 
-/* The receiver index of a data message (or cookie/response), host order as on wire. */
+/* The receiver index of a data message or cookie reply (offset 4; a response has it at 8), as on
+ * the wire. */
 static inline uint32_t wg_message_receiver_index(const void *buf)
 {
 	const struct wg_message_data *m = buf;

@@ -19,6 +19,7 @@
 #include <tapwire/link.h>
 #include <tapwire/addr.h>
 #include <tapwire/route.h>
+#include <tapwire/bridge.h>
 
 #define TAPWIRE_VERSION "0.1.0"
 

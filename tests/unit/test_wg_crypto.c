@@ -178,6 +178,34 @@ static void test_aead(void **state)
 	assert_int_equal(wg_aead_decrypt(pt, buf, 16, ad, 5, 0, key), 0);
 }
 
+/* Each thread caches the last key: switching keys back and forth must not confuse it. */
+static void test_aead_key_switch(void **state)
+{
+	uint8_t ka[32], kb[32], pt[100], c1[116], c2[116], c3[116], out[100];
+
+	memset(ka, 1, 32);
+	memset(kb, 2, 32);
+	memset(pt, 3, sizeof(pt));
+	assert_int_equal(wg_aead_encrypt(c1, pt, 100, NULL, 0, 5, ka), 0);
+	assert_int_equal(wg_aead_encrypt(c2, pt, 100, NULL, 0, 5, kb), 0);
+	assert_int_equal(wg_aead_encrypt(c3, pt, 100, NULL, 0, 5, ka), 0);
+	assert_memory_equal(c1, c3, sizeof(c1));
+	assert_memory_not_equal(c1, c2, sizeof(c1));
+	assert_int_equal(wg_aead_decrypt(out, c1, 116, NULL, 0, 5, kb), -EBADMSG);
+	assert_int_equal(wg_aead_decrypt(out, c2, 116, NULL, 0, 5, kb), 0);
+	assert_int_equal(wg_aead_decrypt(out, c1, 116, NULL, 0, 5, ka), 0);
+	assert_memory_equal(out, pt, 100);
+	/* Same key bytes in another buffer: same result. */
+	uint8_t ka2[32];
+	memcpy(ka2, ka, 32);
+	assert_int_equal(wg_aead_encrypt(c3, pt, 100, NULL, 0, 5, ka2), 0);
+	assert_memory_equal(c1, c3, sizeof(c1));
+	/* A key changed in place (same address) is noticed. */
+	ka2[31] ^= 1;
+	assert_int_equal(wg_aead_encrypt(c3, pt, 100, NULL, 0, 5, ka2), 0);
+	assert_memory_not_equal(c1, c3, sizeof(c1));
+}
+
 static void test_xaead(void **state)
 {
 	uint8_t key[32] = {7}, nonce[24] = {9}, ct[16 + 16], pt[16] = "sixteen bytes!!", out[16];
@@ -205,10 +233,15 @@ static void test_compare(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_blake2s), cmocka_unit_test(test_hmac),
-	    cmocka_unit_test(test_kdf),	    cmocka_unit_test(test_initial_values),
-	    cmocka_unit_test(test_x25519),  cmocka_unit_test(test_aead),
-	    cmocka_unit_test(test_xaead),   cmocka_unit_test(test_compare),
+	    cmocka_unit_test(test_blake2s),
+	    cmocka_unit_test(test_hmac),
+	    cmocka_unit_test(test_kdf),
+	    cmocka_unit_test(test_initial_values),
+	    cmocka_unit_test(test_x25519),
+	    cmocka_unit_test(test_aead),
+	    cmocka_unit_test(test_aead_key_switch),
+	    cmocka_unit_test(test_xaead),
+	    cmocka_unit_test(test_compare),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <time.h>
 #include <cmocka.h>
 
@@ -408,6 +409,98 @@ static void test_limits(void **state)
 	wg_keypair_put(kr);
 }
 
+/* Garbage and bit-flipped messages are refused and never touch the state. */
+static void test_hostile(void **state)
+{
+	struct pair *p = *state;
+	struct wg_message_initiation init, m;
+	struct wg_message_response resp, r;
+	struct wg_keypair *ki, *kr;
+	uint8_t buf[256];
+	uint64_t c;
+
+	srand(5);
+	for (int i = 0; i < 2000; i++) {
+		for (size_t k = 0; k < sizeof(m); k++)
+			((uint8_t *)&m)[k] = (uint8_t)rand();
+		assert_null(wg_noise_handshake_consume_initiation(&m, &p->id_r, lookup, p, T0));
+	}
+	assert_int_equal(p->hs_r.state, WG_HANDSHAKE_ZEROED);
+	assert_int_equal(wg_noise_handshake_create_initiation(&init, &p->hs_i, 1), 0);
+	/* Every single-bit flip of the authenticated part fails. */
+	for (size_t bit = 8 * 8; bit < 8 * offsetof(struct wg_message_initiation, macs); bit++) {
+		m = init;
+		((uint8_t *)&m)[bit / 8] ^= (uint8_t)(1 << (bit % 8));
+		assert_null(wg_noise_handshake_consume_initiation(&m, &p->id_r, lookup, p, T0));
+	}
+	assert_non_null(wg_noise_handshake_consume_initiation(&init, &p->id_r, lookup, p, T0));
+	assert_int_equal(wg_noise_handshake_create_response(&resp, &p->hs_r, 2), 0);
+	for (size_t bit = 12 * 8; bit < 8 * offsetof(struct wg_message_response, macs); bit++) {
+		r = resp;
+		((uint8_t *)&r)[bit / 8] ^= (uint8_t)(1 << (bit % 8));
+		assert_true(wg_noise_handshake_consume_response(&r, &p->hs_i) < 0);
+	}
+	assert_int_equal(p->hs_i.state, WG_HANDSHAKE_CREATED_INITIATION);
+	assert_int_equal(wg_noise_handshake_consume_response(&resp, &p->hs_i), 0);
+	ki = wg_noise_handshake_begin_session(&p->hs_i, T0);
+	kr = wg_noise_handshake_begin_session(&p->hs_r, T0);
+	for (int i = 0; i < 2000; i++) {
+		size_t len = WG_MSG_DATA_MIN_LEN + (size_t)(rand() % (int)(sizeof(buf) - 32));
+
+		for (size_t k = 0; k < len; k++)
+			buf[k] = (uint8_t)rand();
+		assert_int_equal(wg_keypair_decrypt(kr, buf, len, &c), -EBADMSG);
+	}
+	wg_keypair_put(ki);
+	wg_keypair_put(kr);
+}
+
+struct counter_ctx {
+	struct wg_keypair *kp;
+	uint64_t *seen;
+	int errors;
+};
+
+static void *grab_counters(void *arg)
+{
+	struct counter_ctx *c = arg;
+	uint64_t v;
+
+	for (int i = 0; i < 50000; i++) {
+		/* No cmocka asserts off the main thread: count errors instead. */
+		if (wg_keypair_next_counter(c->kp, T0, &v) || v >= 4 * 50000)
+			__atomic_fetch_add(&c->errors, 1, __ATOMIC_RELAXED);
+		else
+			__atomic_fetch_add(&c->seen[v], 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+/* Sending counters from several threads at once are all distinct. */
+static void test_counter_threads(void **state)
+{
+	struct pair *p = *state;
+	struct wg_keypair *ki, *kr;
+	struct counter_ctx c;
+	pthread_t t[4];
+
+	p->id_i.ephemeral_hook = p->id_r.ephemeral_hook = NULL;
+	handshake(p, T0, &ki, &kr);
+	c.kp = ki;
+	c.errors = 0;
+	c.seen = calloc(4 * 50000, sizeof(*c.seen));
+	for (int i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, grab_counters, &c);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	assert_int_equal(c.errors, 0);
+	for (int i = 0; i < 4 * 50000; i++)
+		assert_int_equal(c.seen[i], 1);
+	free(c.seen);
+	wg_keypair_put(ki);
+	wg_keypair_put(kr);
+}
+
 static void test_message_type(void **state)
 {
 	uint8_t buf[200] = {0};
@@ -453,6 +546,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_failures, pair_setup, pair_teardown),
 	    cmocka_unit_test_setup_teardown(test_keypairs, pair_setup, pair_teardown),
 	    cmocka_unit_test_setup_teardown(test_limits, pair_setup, pair_teardown),
+	    cmocka_unit_test_setup_teardown(test_hostile, pair_setup, pair_teardown),
+	    cmocka_unit_test_setup_teardown(test_counter_threads, pair_setup, pair_teardown),
 	    cmocka_unit_test(test_message_type),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

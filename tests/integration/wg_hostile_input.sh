@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# tapwire-wg under hostile input, with a live tunnel to wireguard-go:
+#  - garbage, truncated, oversized and well-typed-but-forged datagrams on its
+#    UDP port, and every real packet of the tunnel replayed from another
+#    source port: nothing crashes, memory stays put, the replays move no
+#    endpoint (they fail the replay window before roaming), traffic goes on;
+#  - malformed UAPI requests get errno= answers, a megabyte line without a
+#    newline and more clients than the daemon serves at once are survived,
+#    and `wg` works afterwards.
+TW_TEST_TIMEOUT=90
+. "$TW_TESTS/lib.sh"
+needs wg wireguard-go tcpdump python3 ping
+
+TWWG="$TW_BUILD/wg/tapwire-wg"
+IFA="tw$$ha" IFB="tw$$hb"
+ns_new NSA
+ns_new NSB
+at_exit "rm -f /var/run/wireguard/$IFA.sock /var/run/wireguard/$IFB.sock"
+ip link add ula netns "$NSA" type veth peer name ulb netns "$NSB"
+ip -n "$NSA" addr add 198.51.100.1/24 dev ula
+ip -n "$NSB" addr add 198.51.100.2/24 dev ulb
+ip -n "$NSA" link set ula up
+ip -n "$NSB" link set ulb up
+for k in a b; do (umask 077 && wg genkey >"$TW_TMP/$k.key"); wg pubkey <"$TW_TMP/$k.key" >"$TW_TMP/$k.pub"; done
+
+bg PIDA env LOG_LEVEL=verbose ip netns exec "$NSA" "$TWWG" -f "$IFA" 2>"$TW_TMP/a.log"
+bg PIDB ip netns exec "$NSB" env WG_PROCESS_FOREGROUND=1 wireguard-go -f "$IFB" 2>"$TW_TMP/b.log"
+wait_for 5 test -S "/var/run/wireguard/$IFA.sock" || die "tapwire-wg did not start"
+wait_for 5 test -S "/var/run/wireguard/$IFB.sock" || die "wireguard-go did not start"
+nsx "$NSA" wg set "$IFA" private-key "$TW_TMP/a.key" listen-port 51820 \
+	peer "$(cat "$TW_TMP/b.pub")" allowed-ips 203.0.113.2/32
+nsx "$NSB" wg set "$IFB" private-key "$TW_TMP/b.key" listen-port 51821 \
+	peer "$(cat "$TW_TMP/a.pub")" allowed-ips 203.0.113.1/32 endpoint 198.51.100.1:51820
+ip -n "$NSA" addr add 203.0.113.1/24 dev "$IFA"
+ip -n "$NSB" addr add 203.0.113.2/24 dev "$IFB"
+ip -n "$NSA" link set "$IFA" up
+ip -n "$NSB" link set "$IFB" up
+
+# record the tunnel's real packets towards tapwire-wg, for replaying
+bg DUMP ip netns exec "$NSA" tcpdump -i ula -n -U -w "$TW_TMP/real.pcap" udp dst port 51820 2>/dev/null
+sleep 1
+check "tunnel up" wait_for 10 nsx "$NSB" ping -c 1 -W 1 203.0.113.1
+nsx "$NSB" ping -c 5 -i 0.2 -W 1 203.0.113.1 >/dev/null
+kill "$DUMP"; wait "$DUMP" 2>/dev/null
+
+endpoint() { nsx "$NSA" wg show "$IFA" endpoints | cut -f 2; }
+rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+twpid=$(pgrep -f -- "-f $IFA" | head -1)
+[ -n "$twpid" ] || die "no tapwire-wg process"
+ep0=$(endpoint)
+rss0=$(rss "$twpid")
+check_eq "endpoint is wireguard-go's port" "$ep0" "198.51.100.2:51821"
+
+cat >"$TW_TMP/hostile.py" <<'PY'
+import os, random, socket, struct, sys
+dst = ("198.51.100.1", 51820)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
+rnd = random.Random(7)
+def send(b):
+    try:
+        s.sendto(b, dst)
+    except OSError:
+        pass
+for _ in range(3000):                       # random bytes, random sizes
+    send(os.urandom(rnd.randrange(0, 1500)))
+for t, good in ((1, 148), (2, 92), (3, 64), (4, 32)):
+    for n in list(range(0, good + 8)) + [good * 10]:   # truncated, exact, long
+        send(struct.pack("<I", t) + os.urandom(max(0, n - 4)))
+    for _ in range(300):                    # right size and type, forged content
+        send(struct.pack("<I", t) + os.urandom(good - 4))
+for n in (9000, 9300, 20000, 65000):        # oversized
+    send(struct.pack("<I", 4) + os.urandom(n - 4))
+# replay every real packet (handshakes and data) from another port
+data = open(sys.argv[1], "rb").read()
+off, snap = 24, None
+link = struct.unpack("<I", data[20:24])[0]
+while off + 16 <= len(data):
+    incl = struct.unpack("<I", data[off + 8:off + 12])[0]
+    pkt = data[off + 16:off + 16 + incl]
+    off += 16 + incl
+    l2 = 14 if link == 1 else 16
+    ip = pkt[l2:]
+    if len(ip) < 28 or ip[0] >> 4 != 4:
+        continue
+    ihl = (ip[0] & 15) * 4
+    payload = ip[ihl + 8:]
+    for _ in range(3):
+        send(payload)
+print("sent")
+PY
+check "hostile datagrams sent" nsx "$NSB" python3 "$TW_TMP/hostile.py" "$TW_TMP/real.pcap"
+sleep 1
+check "tapwire-wg survives the datagrams" kill -0 "$twpid"
+check_eq "replayed packets moved no endpoint" "$(endpoint)" "$ep0"
+check "tunnel still works" eval "nsx $NSB ping -c 2 -W 2 203.0.113.1 >/dev/null"
+rss1=$(rss "$twpid")
+log "RSS before ${rss0} KiB, after ${rss1} KiB"
+check "memory did not grow (${rss0} -> ${rss1} KiB)" test $((rss1 - rss0)) -lt 4096
+
+cat >"$TW_TMP/uapi.py" <<'PY'
+import socket, sys
+path = sys.argv[1]
+def conn():
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    c.connect(path)
+    c.settimeout(3)
+    return c
+def ask(req):
+    c = conn()
+    c.sendall(req)
+    out = b""
+    while not out.endswith(b"\n\n"):
+        b = c.recv(4096)
+        if not b:
+            break
+        out += b
+    c.close()
+    return out.decode()
+assert ask(b"hello=1\n\n") == "errno=-71\n\n", "unknown operation"
+assert ask(b"set=1\nlisten_port=99999\n\n") == "errno=-22\n\n", "bad port"
+assert ask(b"set=1\npublic_key=zz\n\n") == "errno=-22\n\n", "bad key"
+assert ask(b"set=1\nprivate_key\n\n") == "errno=-71\n\n", "no ="
+assert ask(b"set=1\nfoo=" + b"x" * (1 << 20) + b"\n\n") == "errno=-22\n\n", "long line"
+# a megabyte without a newline, then hang up
+c = conn(); c.sendall(b"set=1\n" + b"y" * (1 << 20)); c.close()
+# more idle clients than served at once
+idle = [conn() for _ in range(40)]
+for c in idle:
+    c.close()
+print("ok")
+PY
+check "malformed UAPI requests answered" python3 "$TW_TMP/uapi.py" "/var/run/wireguard/$IFA.sock"
+check "wg show works afterwards" wait_for 5 nsx "$NSA" wg show "$IFA" endpoints
+check "tapwire-wg survives the UAPI abuse" kill -0 "$twpid"
+rss2=$(rss "$twpid")
+check "memory did not grow after UAPI abuse (${rss1} -> ${rss2} KiB)" test $((rss2 - rss1)) -lt 4096
+check "tunnel still works at the end" eval "nsx $NSB ping -c 2 -W 2 203.0.113.1 >/dev/null"
+finish

@@ -1,0 +1,43 @@
+# Persistent keepalive, seen on the wire: with persistent-keepalive 1 and no
+# traffic at all, tapwire-wg handshakes by itself and then sends a 32-byte
+# keepalive (type 4, empty payload) about every second; with it off, the
+# wire stays silent.
+TW_TEST_TIMEOUT=60
+. "$TW_TESTS/lib.sh"
+. "$TW_TESTS/wglib.sh"
+needs tcpdump
+
+wg_pair "$WG_TW" "$WG_GO"
+bg dump ip netns exec "$NSB" tcpdump -i ulb -n -l -Q in udp dst port $WG_PORT_B >"$TW_TMP/wire.txt" 2>/dev/null
+sleep 1
+check_eq "no handshake before any traffic" "$(wg_field "$NSB" "$IFB" latest-handshakes)" 0
+nsx "$NSA" wg set "$IFA" peer "$(wg_pub b)" persistent-keepalive 1
+check "a handshake without any traffic" \
+	wait_for 6 sh -c "[ \"\$(ip netns exec $NSB wg show $IFB latest-handshakes | cut -f2)\" != 0 ]"
+rx0=$(wg_rx "$NSB" "$IFB")
+: >"$TW_TMP/wire.txt"
+sleep 5.5
+n=$(grep -c "UDP, length 32$" "$TW_TMP/wire.txt")
+rx1=$(wg_rx "$NSB" "$IFB")
+log "keepalives in 5.5 s: $n; peer's rx $rx0 -> $rx1"
+check "keepalives about every second ($n in 5.5 s)" test "$n" -ge 3 -a "$n" -le 8
+check "the peer's rx counter moves with no traffic" test "$rx1" -gt "$rx0"
+check "the keepalive interval is reported" \
+	sh -c "ip netns exec $NSA wg show $IFA persistent-keepalive | grep -q '	1$'"
+
+nsx "$NSA" wg set "$IFA" peer "$(wg_pub b)" persistent-keepalive 3
+sleep 0.5
+: >"$TW_TMP/wire.txt"
+sleep 6.2
+n=$(grep -c "UDP, length 32$" "$TW_TMP/wire.txt")
+log "keepalives in 6.2 s at interval 3: $n"
+check "interval 3: 2 or 3 keepalives in 6.2 s ($n)" test "$n" -ge 2 -a "$n" -le 3
+
+nsx "$NSA" wg set "$IFA" peer "$(wg_pub b)" persistent-keepalive off
+sleep 1
+: >"$TW_TMP/wire.txt"
+sleep 4
+n=$(grep -c "UDP" "$TW_TMP/wire.txt")
+check_eq "keepalive off: the wire is silent" "$n" 0
+check "daemon alive" wg_alive "$PIDA"
+finish

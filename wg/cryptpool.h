@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Parallel encryption and decryption of a batch of data messages, for the
+ * data path's "every core busy" (issue 5): the event loop hands a whole batch
+ * to wg_cryptpool_run(), which spreads it over the pool's worker threads and
+ * the calling thread, and returns when every job is done. Order is the
+ * caller's business and comes for free: jobs stay in their array slots, so
+ * the caller sends (or checks replay counters and writes) in array order.
+ *
+ * One lock round trip per batch, none per packet; no allocation after
+ * wg_cryptpool_new(). A pool serves one caller at a time (the event loop);
+ * run() is not re-entrant.
+ */
+#ifndef TWWG_CRYPTPOOL_H
+#define TWWG_CRYPTPOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "noise.h"
+
+enum wg_crypt_op {
+	WG_CRYPT_ENCRYPT,
+	WG_CRYPT_DECRYPT,
+};
+
+struct wg_crypt_job {
+	struct wg_keypair *kp; /* the caller holds a reference until run() returns */
+	uint8_t *buf;	       /* whole message: WG_MSG_DATA_HDR_LEN of header first */
+	size_t cap;	       /* encrypt: capacity of buf */
+	size_t len;	       /* encrypt: plaintext length; decrypt: message length */
+	uint64_t counter;      /* encrypt: in, from wg_keypair_next_counter(); decrypt: out */
+	unsigned int mtu;      /* encrypt: for padding */
+	enum wg_crypt_op op;
+	int result; /* out: as wg_keypair_encrypt() / wg_keypair_decrypt() return */
+};
+
+struct wg_cryptpool;
+
+/*
+ * A pool with @workers threads besides the caller (0: everything runs in the
+ * caller, e.g. on one core). 0 or -errno.
+ */
+int wg_cryptpool_new(unsigned int workers, struct wg_cryptpool **ret_pool);
+/* Stops and joins the workers. Accepts NULL. */
+void wg_cryptpool_free(struct wg_cryptpool *pool);
+
+/* Runs every job of the batch; returns when all are done (results filled in). */
+void wg_cryptpool_run(struct wg_cryptpool *pool, struct wg_crypt_job *jobs, size_t n);
+
+/* The number of threads that work on a batch (workers + the caller). */
+unsigned int wg_cryptpool_threads(const struct wg_cryptpool *pool);
+
+#endif

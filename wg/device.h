@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The device: one TUN, its UDP sockets, the UAPI listener, the peers, and the
+ * event loop (epoll + signalfd + timerfd) that drives them all.
+ *
+ * Threading: one thread runs the loop and processes packets in batches
+ * (struct wg_rx_batch and the TUN batch: flat buffers allocated once, no
+ * allocation per packet). wg_send_tun_batch() and wg_receive_batch() take a
+ * whole batch, so crypto workers can later take batches from the loop with
+ * per-peer ordering, without a global lock on the hot path.
+ */
+#ifndef TWWG_DEVICE_H
+#define TWWG_DEVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <net/if.h>
+
+#include "allowedips.h"
+#include "cookie.h"
+#include "messages.h"
+#include "noise.h"
+#include "ratelimiter.h"
+#include "socket.h"
+
+struct wg_peer;
+struct wg_uapi_conn;
+struct wg_index_table;
+
+/* Limits on what UAPI requests may make us hold (with WG_MAX_PEERS from messages.h). */
+#define WG_MAX_ALLOWEDIPS (1u << 20)
+#define WG_UAPI_MAX_CONNS 16
+#define WG_PEER_HASH_SIZE 1024
+
+/* Packets (segments of TUN super-packets) handled per turn of the loop. */
+#define WG_TUN_BATCH 128
+
+struct wg_device {
+	char ifname[IFNAMSIZ];
+	int tun_fd;  /* -1 in a config-only device (unit tests) */
+	int uapi_fd; /* listening socket, -1 if none */
+	char uapi_path[108];
+	int epfd, sigfd, timerfd;
+	int inotify_fd; /* watches the UAPI socket: its removal stops the daemon */
+	unsigned mtu;
+
+	struct wg_socket sock;
+	uint16_t listen_port; /* as configured; sock.port is what is bound */
+	uint32_t fwmark;
+
+	struct wg_static_identity identity;
+	struct wg_cookie_checker cookie_checker;
+	struct wg_ratelimiter *ratelimiter;
+	struct wg_allowedips allowedips;
+	struct wg_aip **aip_hash; /* exact prefix -> entry (peer.c) */
+	size_t aip_buckets, aip_count;
+	struct wg_index_table *index;
+
+	struct wg_peer *peers; /* doubly linked, insertion order */
+	struct wg_peer *peer_hash[WG_PEER_HASH_SIZE];
+	size_t n_peers;
+	uint64_t next_peer_id;
+
+	struct wg_uapi_conn *conns[WG_UAPI_MAX_CONNS];
+
+	uint64_t last_under_load; /* wg_now_ns() when handshakes last queued up */
+	uint64_t next_gc;
+	bool timers_dirty;	 /* the timerfd must be re-armed (timers.c) */
+	uint64_t timer_armed_at; /* protocol time the timerfd is armed for */
+
+	struct wg_rx_batch *rx; /* UDP receive batch */
+	uint8_t *tx_buf;	/* 2 * WG_TUN_BATCH transmit slots: TUN reads, then scratch */
+	size_t tun_slot;	/* largest packet read from the TUN */
+
+	/*
+	 * Offloads (each probed at start, dropped at run time if the kernel
+	 * refuses it, and off altogether with TW_WG_OFFLOAD=0): TUN with
+	 * IFF_VNET_HDR, TSO/USO super-packets split on read, GRO-coalesced writes.
+	 */
+	bool vnet;	    /* the TUN carries a virtio_net_hdr */
+	unsigned gro_flags; /* TW_GRO_* allowed on writes */
+	struct tw_gro *gro;
+	uint8_t *tun_rbuf; /* one super-packet as read (vnet mode) */
+	/* decrypted packets of the current receive batch, written to the TUN at its end */
+	uint8_t *tun_out[WG_RX_BATCH];
+	size_t tun_out_len[WG_RX_BATCH];
+	unsigned n_tun_out;
+
+	bool stopping;
+	int exit_code;
+};
+
+/*
+ * Makes a device with no I/O: a configuration model that UAPI requests can
+ * change (used as is by unit tests; wg_device_start() adds the I/O).
+ */
+int wg_device_new(const char *ifname, struct wg_device **ret_dev);
+
+/*
+ * Starts the I/O: takes @tun_fd and @uapi_fd (either may be -1), creates
+ * the event loop and binds the UDP sockets to a random port.
+ */
+int wg_device_start(struct wg_device *dev, int tun_fd, int uapi_fd, const char *uapi_path);
+
+/*
+ * Allows UDP GSO if @enable, and sets up the TUN offloads for @dev->tun_fd if it carries a
+ * virtio_net_hdr (IFF_VNET_HDR): with @enable, the best set of TSO/USO the kernel takes; without,
+ * none (headers are still read and written). Call after wg_device_start(). 0 or -ENOMEM.
+ */
+int wg_device_setup_offloads(struct wg_device *dev, bool enable);
+
+/* Writes the decrypted packets gathered during a receive batch to the TUN. */
+void wg_device_flush_tun(struct wg_device *dev);
+
+/* Runs the event loop until a signal or a fatal error; returns the exit code. */
+int wg_device_run(struct wg_device *dev);
+
+/* Removes all peers, wipes keys, closes everything, unlinks the UAPI socket. NULL is fine. */
+void wg_device_free(struct wg_device *dev);
+
+/* Configuration, as UAPI requests change it. */
+int wg_device_set_private_key(struct wg_device *dev, const uint8_t key[32]);
+int wg_device_set_listen_port(struct wg_device *dev, uint16_t port);
+int wg_device_set_fwmark(struct wg_device *dev, uint32_t mark);
+void wg_device_remove_all_peers(struct wg_device *dev);
+struct wg_peer *wg_device_find_peer(struct wg_device *dev, const uint8_t public_key[32]);
+
+/* True while the device has I/O (sockets): sending is possible. */
+static inline bool wg_device_is_up(const struct wg_device *dev)
+{
+	return dev->sock.fd4 >= 0 || dev->sock.fd6 >= 0;
+}
+
+#endif

@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/ip.h>
+#include <netinet/ip6.h>
+
+#include "clock.h"
+#include "cookie.h"
+#include "device.h"
+#include "index.h"
+#include "log.h"
+#include "noise.h"
+#include "peer.h"
+#include "queueing.h"
+#include "ratelimiter.h"
+#include "replay.h"
+#include "timers.h"
+
+void wg_peer_install_keypair(struct wg_peer *p, struct wg_keypair *kp);
+uint32_t wg_peer_new_handshake_index(struct wg_peer *p);
+
+/* Handshake messages in one batch beyond which we consider ourselves under load. */
+#define UNDER_LOAD_HANDSHAKES (WG_RX_BATCH / 8)
+#define UNDER_LOAD_LINGER     NSEC_PER_SEC
+
+static struct wg_handshake *lookup_handshake(void *ctx, const uint8_t public_key[WG_KEY_LEN])
+{
+	struct wg_peer *p = wg_device_find_peer(ctx, public_key);
+
+	return p ? &p->handshake : NULL;
+}
+
+static struct wg_peer *peer_of(struct wg_handshake *hs)
+{
+	return (struct wg_peer *)((char *)hs - offsetof(struct wg_peer, handshake));
+}
+
+/* Roaming: the peer is where its last authenticated packet came from. */
+static void update_endpoint(struct wg_peer *p, const struct wg_endpoint *ep)
+{
+	p->endpoint = *ep;
+}
+
+/*
+ * mac1 always; under load also mac2 (else we answer with a cookie) and the
+ * per-source rate limit. Returns true if the message may be processed.
+ */
+static bool handshake_admissible(struct wg_device *dev, const uint8_t *msg, size_t len,
+				 struct wg_endpoint *ep, bool under_load, uint64_t now)
+{
+	enum wg_cookie_mac_state st;
+	struct wg_message_cookie reply;
+
+	st = wg_cookie_validate_packet(&dev->cookie_checker, msg, len, &ep->addr.sa, under_load,
+				       now);
+	if (st == WG_COOKIE_INVALID_MAC)
+		return false;
+	if (!under_load)
+		return true;
+	if (st == WG_COOKIE_VALID_MAC_BUT_NO_COOKIE) {
+		if (!wg_cookie_message_create(&reply, &dev->cookie_checker, msg, len, &ep->addr.sa,
+					      now))
+			wg_send_raw(dev, ep, &reply, sizeof(reply));
+		return false;
+	}
+	return wg_ratelimiter_allow(dev->ratelimiter, &ep->addr.sa, now);
+}
+
+static void receive_initiation(struct wg_device *dev, const uint8_t *buf, struct wg_endpoint *ep,
+			       uint64_t now)
+{
+	const struct wg_message_initiation *msg = (const void *)buf;
+	struct wg_message_response resp;
+	struct wg_handshake *hs;
+	struct wg_keypair *kp;
+	struct wg_peer *p;
+	char name[24];
+	uint32_t idx;
+
+	hs = wg_noise_handshake_consume_initiation(msg, &dev->identity, lookup_handshake, dev, now);
+	if (!hs)
+		return;
+	p = peer_of(hs);
+	update_endpoint(p, ep);
+	log_info("%s - Received handshake initiation", log_peer_name(p->public_key, name));
+	idx = wg_peer_new_handshake_index(p);
+	if (!idx || wg_noise_handshake_create_response(&resp, hs, idx) < 0)
+		return;
+	kp = wg_noise_handshake_begin_session(hs, now);
+	if (!kp)
+		return;
+	wg_peer_install_keypair(p, kp);
+	wg_timers_session_derived(p);
+	wg_cookie_add_mac_to_packet(&p->cookie, &resp, sizeof(resp), now);
+	wg_timers_any_authenticated_packet_traversal(p);
+	wg_timers_any_authenticated_packet_sent(p);
+	log_info("%s - Sending handshake response", log_peer_name(p->public_key, name));
+	if (wg_send_raw(dev, &p->endpoint, &resp, sizeof(resp)) > 0)
+		p->tx_bytes += sizeof(resp);
+}
+
+static void receive_response(struct wg_device *dev, const uint8_t *buf, struct wg_endpoint *ep,
+			     uint64_t now)
+{
+	const struct wg_message_response *msg = (const void *)buf;
+	struct wg_index_entry *e = wg_index_lookup(dev->index, msg->receiver_index);
+	struct wg_keypair *kp;
+	struct wg_peer *p;
+	char name[24];
+
+	if (!e || e->keypair)
+		return;
+	p = e->peer;
+	if (wg_noise_handshake_consume_response(msg, &p->handshake) < 0)
+		return;
+	update_endpoint(p, ep);
+	log_info("%s - Received handshake response", log_peer_name(p->public_key, name));
+	kp = wg_noise_handshake_begin_session(&p->handshake, now);
+	if (!kp)
+		return;
+	wg_peer_install_keypair(p, kp);
+	wg_timers_session_derived(p);
+	wg_timers_handshake_complete(p);
+	wg_timers_any_authenticated_packet_received(p);
+	wg_timers_any_authenticated_packet_traversal(p);
+	p->rx_bytes += sizeof(*msg);
+	/* sends what waited for this session, or a keepalive to confirm it */
+	wg_send_keepalive(p);
+}
+
+static void receive_cookie(struct wg_device *dev, const uint8_t *buf, uint64_t now)
+{
+	const struct wg_message_cookie *msg = (const void *)buf;
+	struct wg_index_entry *e = wg_index_lookup(dev->index, msg->receiver_index);
+	char name[24];
+
+	if (!e)
+		return;
+	if (!wg_cookie_message_consume(&e->peer->cookie, msg, now))
+		log_info("%s - Received cookie reply", log_peer_name(e->peer->public_key, name));
+}
+
+/* The inner packet's length by its own header, and its source address; 0 if malformed. */
+static size_t inner_packet(const uint8_t *pkt, size_t len, int *family, const uint8_t **src)
+{
+	size_t n;
+
+	if (len >= sizeof(struct iphdr) && (pkt[0] >> 4) == 4) {
+		n = ((size_t)pkt[2] << 8) | pkt[3];
+		if (n < sizeof(struct iphdr) || n > len)
+			return 0;
+		*family = AF_INET;
+		*src = pkt + offsetof(struct iphdr, saddr);
+		return n;
+	}
+	if (len >= sizeof(struct ip6_hdr) && (pkt[0] >> 4) == 6) {
+		n = (((size_t)pkt[4] << 8) | pkt[5]) + sizeof(struct ip6_hdr);
+		if (n > len)
+			return 0;
+		*family = AF_INET6;
+		*src = pkt + offsetof(struct ip6_hdr, ip6_src);
+		return n;
+	}
+	return 0;
+}
+
+static void receive_data(struct wg_device *dev, uint8_t *buf, size_t len, struct wg_endpoint *ep,
+			 uint64_t now)
+{
+	struct wg_index_entry *e = wg_index_lookup(dev->index, wg_message_receiver_index(buf));
+	const uint8_t *src;
+	struct wg_keypair *kp;
+	struct wg_peer *p;
+	uint64_t counter;
+	size_t inner;
+	int plain, family;
+	char name[24];
+
+	if (!e || !e->keypair)
+		return;
+	kp = e->keypair;
+	p = e->peer;
+	if (!wg_keypair_receive_valid(kp, now))
+		return;
+	plain = wg_keypair_decrypt(kp, buf, len, &counter);
+	if (plain < 0 || !wg_replay_check(&kp->receiving_counter, counter))
+		return;
+
+	/* authenticated from here on */
+	if (wg_keypairs_received_with(&p->keypairs, kp)) {
+		wg_timers_handshake_complete(p);
+		wg_send_staged(p);
+	}
+	if (kp->i_am_initiator && !p->sent_lastminute_handshake &&
+	    wg_keypair_should_rekey_on_receive(kp, now)) {
+		p->sent_lastminute_handshake = true;
+		wg_send_handshake_initiation(p, false);
+	}
+	wg_timers_any_authenticated_packet_received(p);
+	wg_timers_any_authenticated_packet_traversal(p);
+	update_endpoint(p, ep);
+	p->rx_bytes += len;
+	if (plain == 0) {
+		log_info("%s - Receiving keepalive packet", log_peer_name(p->public_key, name));
+		return;
+	}
+	inner = inner_packet(buf + WG_MSG_DATA_HDR_LEN, (size_t)plain, &family, &src);
+	if (!inner)
+		return;
+	/* cryptokey routing, the other way: the source must be one of the peer's */
+	if (wg_allowedips_lookup(&dev->allowedips, family, src) != p)
+		return;
+	/* written at the end of the batch, coalesced where possible */
+	if (dev->n_tun_out < WG_RX_BATCH) {
+		dev->tun_out[dev->n_tun_out] = buf + WG_MSG_DATA_HDR_LEN;
+		dev->tun_out_len[dev->n_tun_out++] = inner;
+	}
+	wg_timers_data_received(p);
+}
+
+void wg_receive_batch(struct wg_device *dev, struct wg_rx_batch *b)
+{
+	uint64_t now = wg_now_ns();
+	unsigned handshakes = 0;
+	enum wg_message_type types[WG_RX_BATCH];
+	bool under_load;
+
+	for (unsigned i = 0; i < b->n; i++) {
+		types[i] = wg_message_type(b->data[i], b->msgs[i].msg_len);
+		handshakes += types[i] == WG_MSG_HANDSHAKE_INITIATION ||
+			      types[i] == WG_MSG_HANDSHAKE_RESPONSE;
+	}
+	if (handshakes >= UNDER_LOAD_HANDSHAKES)
+		dev->last_under_load = now;
+	under_load = dev->last_under_load && now - dev->last_under_load < UNDER_LOAD_LINGER;
+
+	for (unsigned i = 0; i < b->n; i++) {
+		uint8_t *buf = b->data[i];
+		size_t len = b->msgs[i].msg_len;
+
+		switch (types[i]) {
+		case WG_MSG_HANDSHAKE_INITIATION:
+			if (dev->identity.has_identity &&
+			    handshake_admissible(dev, buf, len, &b->ep[i], under_load, now))
+				receive_initiation(dev, buf, &b->ep[i], now);
+			break;
+		case WG_MSG_HANDSHAKE_RESPONSE:
+			if (dev->identity.has_identity &&
+			    handshake_admissible(dev, buf, len, &b->ep[i], under_load, now))
+				receive_response(dev, buf, &b->ep[i], now);
+			break;
+		case WG_MSG_HANDSHAKE_COOKIE:
+			receive_cookie(dev, buf, now);
+			break;
+		case WG_MSG_DATA:
+			receive_data(dev, buf, len, &b->ep[i], now);
+			break;
+		default:
+			break;
+		}
+	}
+	wg_device_flush_tun(dev);
+}

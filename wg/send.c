@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/ip.h>
+#include <netinet/ip6.h>
+
+#include <tapwire/vnet.h>
+
+#include "clock.h"
+#include "cookie.h"
+#include "device.h"
+#include "index.h"
+#include "log.h"
+#include "noise.h"
+#include "peer.h"
+#include "queueing.h"
+#include "timers.h"
+
+/* Room around a packet in a transmit slot: header before, padding and tag after. */
+#define TX_SLOT(dev) ((dev)->tun_slot + WG_MSG_DATA_HDR_LEN + WG_MESSAGE_PADDING + WG_AEAD_TAG_LEN)
+
+int wg_send_raw(struct wg_device *dev, struct wg_endpoint *ep, const void *buf, size_t len)
+{
+	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+
+	return wg_socket_send_batch(&dev->sock, ep, &iov, 1);
+}
+
+static void keypair_freed(struct wg_keypair *kp, void *ctx)
+{
+	struct wg_device *dev = ctx;
+
+	wg_index_remove(dev->index, kp->local_index);
+}
+
+/* Registers a fresh keypair under its index and hands it to the peer. */
+void wg_peer_install_keypair(struct wg_peer *p, struct wg_keypair *kp);
+void wg_peer_install_keypair(struct wg_peer *p, struct wg_keypair *kp)
+{
+	kp->on_free = keypair_freed;
+	kp->on_free_ctx = p->dev;
+	wg_index_set_keypair(p->dev->index, kp->local_index, kp);
+	if (p->handshake_index == kp->local_index)
+		p->handshake_index = 0;
+	wg_keypairs_install(&p->keypairs, kp);
+}
+
+/* A new local index for the peer's next handshake message. */
+uint32_t wg_peer_new_handshake_index(struct wg_peer *p);
+uint32_t wg_peer_new_handshake_index(struct wg_peer *p)
+{
+	if (p->handshake_index)
+		wg_index_remove(p->dev->index, p->handshake_index);
+	p->handshake_index = wg_index_add_handshake(p->dev->index, p);
+	return p->handshake_index;
+}
+
+void wg_send_handshake_initiation(struct wg_peer *p, bool is_retry)
+{
+	struct wg_message_initiation msg;
+	uint64_t now = wg_now_ns();
+	char name[24];
+	uint32_t idx;
+
+	if (!is_retry)
+		p->handshake_attempts = 0;
+	/* rate limited: one initiation per REKEY_TIMEOUT */
+	if (p->last_sent_handshake && now - p->last_sent_handshake < WG_REKEY_TIMEOUT)
+		return;
+	if (!wg_device_is_up(p->dev) || !p->dev->identity.has_identity)
+		return;
+	idx = wg_peer_new_handshake_index(p);
+	if (!idx || wg_noise_handshake_create_initiation(&msg, &p->handshake, idx) < 0)
+		return;
+	p->last_sent_handshake = now;
+	log_info("%s - Sending handshake initiation", log_peer_name(p->public_key, name));
+	wg_cookie_add_mac_to_packet(&p->cookie, &msg, sizeof(msg), now);
+	wg_timers_any_authenticated_packet_traversal(p);
+	wg_timers_any_authenticated_packet_sent(p);
+	if (p->endpoint.addr.sa.sa_family &&
+	    wg_send_raw(p->dev, &p->endpoint, &msg, sizeof(msg)) > 0)
+		p->tx_bytes += sizeof(msg);
+	wg_timers_handshake_initiated(p);
+}
+
+/* Starts a new handshake if the keypair we send with is getting old (whitepaper 6.2). */
+static void keep_key_fresh_send(struct wg_peer *p, struct wg_keypair *kp, uint64_t now)
+{
+	if (wg_keypair_should_rekey_on_send(kp, now))
+		wg_send_handshake_initiation(p, false);
+}
+
+/*
+ * Encrypts @n packets (@pkts[i], @lens[i]) for @p with @kp and sends them in
+ * one batch: in place when they sit in the device's TUN slots (@in_place),
+ * else in the scratch slots after those. Returns how many were consumed
+ * (all, unless the keypair expired midway: the rest are for a new session).
+ */
+static unsigned encrypt_and_send(struct wg_peer *p, struct wg_keypair *kp, uint8_t *const *pkts,
+				 const uint16_t *lens, unsigned n, bool in_place, uint64_t now)
+{
+	struct wg_device *dev = p->dev;
+	struct iovec iov[WG_TUN_BATCH];
+	size_t slot = TX_SLOT(dev);
+	unsigned done = 0, data = 0;
+	uint64_t bytes = 0;
+	int len, sent;
+
+	for (unsigned i = 0; i < n && i < WG_TUN_BATCH; i++) {
+		uint8_t *buf = in_place ? pkts[i] - WG_MSG_DATA_HDR_LEN
+					: dev->tx_buf + (WG_TUN_BATCH + i) * slot;
+		uint64_t counter;
+
+		if (wg_keypair_next_counter(kp, now, &counter) < 0)
+			break;
+		if (!in_place)
+			memcpy(buf + WG_MSG_DATA_HDR_LEN, pkts[i], lens[i]);
+		len = wg_keypair_encrypt(kp, counter, buf, slot, lens[i], dev->mtu);
+		if (len < 0)
+			break;
+		iov[i].iov_base = buf;
+		iov[i].iov_len = (size_t)len;
+		bytes += (size_t)len;
+		data += lens[i] != 0;
+		done++;
+	}
+	if (!done)
+		return 0;
+	sent = wg_socket_send_batch(&dev->sock, &p->endpoint, iov, done);
+	if (sent > 0) {
+		p->tx_bytes += bytes;
+		wg_timers_any_authenticated_packet_traversal(p);
+		wg_timers_any_authenticated_packet_sent(p);
+		if (data)
+			wg_timers_data_sent(p);
+	}
+	return done;
+}
+
+void wg_send_staged(struct wg_peer *p)
+{
+	struct wg_staged *s = &p->staged;
+	struct wg_keypair *kp;
+	uint64_t now = wg_now_ns();
+	uint8_t *pkts[WG_TUN_BATCH];
+	uint16_t lens[WG_TUN_BATCH];
+
+	if (!s->count)
+		return;
+	kp = wg_keypairs_get_current(&p->keypairs);
+	if (!kp || !p->endpoint.addr.sa.sa_family) {
+		wg_keypair_put(kp);
+		wg_send_handshake_initiation(p, false);
+		return;
+	}
+	while (s->count) {
+		unsigned n = 0, done;
+
+		for (unsigned i = 0; i < s->count && n < WG_TUN_BATCH; i++, n++) {
+			unsigned slot = (s->head + i) % WG_STAGED_MAX;
+
+			pkts[n] = s->pkt[slot];
+			lens[n] = s->len[slot];
+		}
+		done = encrypt_and_send(p, kp, pkts, lens, n, false, now);
+		for (unsigned i = 0; i < done; i++) {
+			free(s->pkt[s->head]);
+			s->pkt[s->head] = NULL;
+			s->head = (s->head + 1) % WG_STAGED_MAX;
+			s->count--;
+		}
+		if (done < n) {
+			/* the keypair ran out: what is left waits for the new session */
+			wg_keypair_put(kp);
+			wg_send_handshake_initiation(p, false);
+			return;
+		}
+	}
+	keep_key_fresh_send(p, kp, now);
+	wg_keypair_put(kp);
+}
+
+void wg_send_keepalive(struct wg_peer *p)
+{
+	char name[24];
+
+	if (!p->staged.count) {
+		wg_peer_stage(p, NULL, 0);
+		log_info("%s - Sending keepalive packet", log_peer_name(p->public_key, name));
+	}
+	wg_send_staged(p);
+}
+
+/* The destination address of an IP packet, or NULL if it is not one we route. */
+static const uint8_t *packet_dst(const uint8_t *pkt, size_t len, int *family)
+{
+	if (len >= sizeof(struct iphdr) && (pkt[0] >> 4) == 4) {
+		*family = AF_INET;
+		return pkt + offsetof(struct iphdr, daddr);
+	}
+	if (len >= sizeof(struct ip6_hdr) && (pkt[0] >> 4) == 6) {
+		*family = AF_INET6;
+		return pkt + offsetof(struct ip6_hdr, ip6_dst);
+	}
+	return NULL;
+}
+
+/*
+ * Sends one run of consecutive packets for the same peer: straight through
+ * the current session when there is one and nothing older is waiting,
+ * staged (and a handshake started) otherwise.
+ */
+static void send_run(struct wg_peer *p, uint8_t **pkts, uint16_t *lens, unsigned n)
+{
+	uint64_t now = wg_now_ns();
+	struct wg_keypair *kp = NULL;
+	unsigned done = 0;
+
+	if (!p->staged.count && p->endpoint.addr.sa.sa_family)
+		kp = wg_keypairs_get_current(&p->keypairs);
+	if (kp) {
+		done = encrypt_and_send(p, kp, pkts, lens, n, true, now);
+		if (done == n)
+			keep_key_fresh_send(p, kp, now);
+		wg_keypair_put(kp);
+	}
+	if (done == n)
+		return;
+	for (unsigned i = done; i < n; i++)
+		wg_peer_stage(p, pkts[i], lens[i]);
+	wg_send_staged(p);
+}
+
+/* The routing of one turn: packets in transmit slots, their peers, how many. */
+struct tun_batch {
+	uint8_t *pkts[WG_TUN_BATCH];
+	uint16_t lens[WG_TUN_BATCH];
+	struct wg_peer *peers[WG_TUN_BATCH];
+	unsigned n;
+};
+
+static uint8_t *slot_pkt(struct wg_device *dev, unsigned i)
+{
+	return dev->tx_buf + i * TX_SLOT(dev) + WG_MSG_DATA_HDR_LEN;
+}
+
+/* Routes the packet in slot b->n by its destination; keeps it if some peer takes it. */
+static void route(struct wg_device *dev, struct tun_batch *b, size_t len)
+{
+	uint8_t *pkt = slot_pkt(dev, b->n);
+	const uint8_t *dst;
+	struct wg_peer *p = NULL;
+	int family;
+
+	dst = packet_dst(pkt, len, &family);
+	if (dst)
+		p = wg_allowedips_lookup(&dev->allowedips, family, dst);
+	if (!p)
+		return; /* no route: the kernel's WireGuard answers ICMP; we drop */
+	b->pkts[b->n] = pkt;
+	b->lens[b->n] = (uint16_t)len;
+	b->peers[b->n] = p;
+	b->n++;
+}
+
+/* Consecutive packets to the same peer go out together, in order. */
+static void flush(struct tun_batch *b)
+{
+	unsigned end;
+
+	for (unsigned i = 0; i < b->n; i = end) {
+		for (end = i + 1; end < b->n && b->peers[end] == b->peers[i]; end++)
+			;
+		send_run(b->peers[i], b->pkts + i, b->lens + i, end - i);
+	}
+	b->n = 0;
+}
+
+/* One read in vnet_hdr mode: a super-packet split into MTU-sized packets in the slots. */
+static int read_vnet(struct wg_device *dev, struct tun_batch *b)
+{
+	uint8_t *segs[WG_TUN_BATCH];
+	size_t lens[WG_TUN_BATCH];
+	ssize_t r = read(dev->tun_fd, dev->tun_rbuf, TW_VNET_HDR_LEN + TW_VNET_MAX_PACKET);
+	int n;
+
+	if (r <= 0)
+		return r < 0 ? -errno : -EBADFD;
+	if ((size_t)r <= TW_VNET_HDR_LEN)
+		return 0;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		for (unsigned i = b->n; i < WG_TUN_BATCH; i++)
+			segs[i - b->n] = slot_pkt(dev, i);
+		n = tw_vnet_split((const struct virtio_net_hdr *)dev->tun_rbuf,
+				  dev->tun_rbuf + TW_VNET_HDR_LEN, (size_t)r - TW_VNET_HDR_LEN,
+				  segs, dev->tun_slot, lens, WG_TUN_BATCH - b->n);
+		if (n != -ENOBUFS || !b->n)
+			break;
+		flush(b); /* make room and split again */
+	}
+	if (n < 0)
+		return 0; /* malformed or too big: dropped */
+	for (int i = 0; i < n; i++)
+		route(dev, b, lens[i]);
+	return 1;
+}
+
+/* One read of a plain packet, straight into the next slot. */
+static int read_plain(struct wg_device *dev, struct tun_batch *b)
+{
+	ssize_t r = read(dev->tun_fd, slot_pkt(dev, b->n), dev->tun_slot);
+
+	if (r <= 0)
+		return r < 0 ? -errno : -EBADFD;
+	route(dev, b, (size_t)r);
+	return 1;
+}
+
+int wg_send_from_tun(struct wg_device *dev)
+{
+	static __thread struct tun_batch b;
+	unsigned reads = 0;
+	int r;
+
+	b.n = 0;
+	/* Packets land in the transmit slots: encryption then happens in place. */
+	while (b.n < WG_TUN_BATCH && reads < WG_TUN_BATCH) {
+		r = dev->vnet ? read_vnet(dev, &b) : read_plain(dev, &b);
+		if (r == -EINTR)
+			continue;
+		if (r == -EAGAIN || r == -EWOULDBLOCK)
+			break;
+		if (r < 0) {
+			flush(&b);
+			return reads ? (int)reads : r;
+		}
+		reads++;
+	}
+	flush(&b);
+	return (int)reads;
+}
