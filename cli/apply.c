@@ -62,6 +62,10 @@ struct run {
 	struct apply_model m;
 	struct tw_link_info *links; /* re-read after devices are created */
 	size_t n_links;
+	struct tw_tun_info *tuns; /* as found before any change */
+	size_t n_tuns;
+	struct tw_bridge_port_info *ports; /* read once the masters are set */
+	size_t n_ports;
 	struct undo *journal;
 	size_t n_journal;
 	unsigned changes;
@@ -149,6 +153,25 @@ static int links_read(struct run *r)
 	return CLI_OK;
 }
 
+static int tuns_read(struct run *r)
+{
+	int err = tw_tun_list(r->nl, NULL, 0, &r->tuns, &r->n_tuns);
+
+	if (err < 0) {
+		cli_err(r->c, "cannot list TUN/TAP devices: %s", strerror(-err));
+		return CLI_FAIL;
+	}
+	return CLI_OK;
+}
+
+static const struct tw_tun_info *tun_by_name(const struct run *r, const char *name)
+{
+	for (size_t i = 0; i < r->n_tuns; i++)
+		if (!strcmp(r->tuns[i].name, name))
+			return &r->tuns[i];
+	return NULL;
+}
+
 static bool created_here(const struct run *r, const char *name)
 {
 	for (size_t i = 0; i < r->n_journal; i++)
@@ -184,36 +207,27 @@ static void flags_text(unsigned flags, char *buf, size_t len)
 
 static int check_tun(struct run *r, const struct apply_if *i, const struct tw_link_info *l)
 {
-	struct tw_tun_info *t = NULL;
-	size_t n = 0;
+	const struct tw_tun_info *t = tun_by_name(r, i->name);
 	char have[96], want[96];
-	int err, ret = CLI_OK;
 
-	if (strcmp(l->kind, "tun"))
+	if (strcmp(l->kind, "tun") || !t)
 		return file_err(r, i->line, 0, "\"%s\" exists and is %s%s, not a %s device",
 				i->name, l->kind[0] ? "a " : "not a TUN/TAP device", l->kind,
 				apply_kind_name(i->kind));
-	err = tw_tun_list(r->nl, i->name, 0, &t, &n);
-	if (err < 0 || n != 1) {
-		tw_tun_list_free(t, n);
-		return file_err(r, i->line, err < 0 ? err : -ENODEV, "cannot read device \"%s\"",
-				i->name);
-	}
-	if (t[0].mode != kind_mode(i->kind)) {
-		ret = file_err(r, i->line, 0,
-			       "\"%s\" exists as a %s device, not a %s; remove it first (tapwire "
-			       "down, or tapwire tuntap del)",
-			       i->name, mode_name(t[0].mode), apply_kind_name(i->kind));
-	} else if (info_flags(&t[0]) != i->tun_flags) {
-		flags_text(info_flags(&t[0]), have, sizeof(have));
+	if (t->mode != kind_mode(i->kind))
+		return file_err(r, i->line, 0,
+				"\"%s\" exists as a %s device, not a %s; remove it first (tapwire "
+				"down, or tapwire tuntap del)",
+				i->name, mode_name(t->mode), apply_kind_name(i->kind));
+	if (info_flags(t) != i->tun_flags) {
+		flags_text(info_flags(t), have, sizeof(have));
 		flags_text(i->tun_flags, want, sizeof(want));
-		ret = file_err(r, i->line, 0,
-			       "\"%s\" exists with %s but the file says %s; flags are fixed at "
-			       "creation, remove it first (tapwire down)",
-			       i->name, have, want);
+		return file_err(r, i->line, 0,
+				"\"%s\" exists with %s but the file says %s; flags are fixed at "
+				"creation, remove it first (tapwire down)",
+				i->name, have, want);
 	}
-	tw_tun_list_free(t, n);
-	return ret;
+	return CLI_OK;
 }
 
 static int check_if(struct run *r, const struct apply_if *i)
@@ -263,7 +277,7 @@ static int check_all(struct run *r)
 {
 	int ret;
 
-	if ((ret = links_read(r)) != CLI_OK)
+	if ((ret = links_read(r)) != CLI_OK || (ret = tuns_read(r)) != CLI_OK)
 		return ret;
 	for (size_t i = 0; i < r->m.n_ifs; i++)
 		if ((ret = check_if(r, &r->m.ifs[i])) != CLI_OK)
@@ -320,42 +334,36 @@ static int tun_set_id(struct tw_nl *nl, const char *name, enum tw_tun_mode mode,
 	return err;
 }
 
+/* A device that existed before this run: its owner and group may still change. */
 static int tun_ids(struct run *r, const struct apply_if *i)
 {
-	struct tw_tun_info *t = NULL;
-	size_t n = 0;
-	int err = tw_tun_list(r->nl, i->name, 0, &t, &n);
-	int ret = CLI_OK;
+	const struct tw_tun_info *t = tun_by_name(r, i->name);
+	int err;
 
-	if (err < 0 || n != 1) {
-		tw_tun_list_free(t, n);
-		return file_err(r, i->line, err < 0 ? err : -ENODEV, "cannot read device \"%s\"",
-				i->name);
-	}
-	for (int g = 0; g < 2 && ret == CLI_OK; g++) {
+	if (!t)
+		return file_err(r, i->line, -ENODEV, "cannot read device \"%s\"", i->name);
+	for (int g = 0; g < 2; g++) {
 		bool want = g ? i->has_group : i->has_user;
 		unsigned id = g ? (unsigned)i->group : (unsigned)i->user;
-		bool had = g ? t[0].has_group : t[0].has_owner;
-		unsigned old = g ? (unsigned)t[0].group : (unsigned)t[0].owner;
+		bool had = g ? t->has_group : t->has_owner;
+		unsigned old = g ? (unsigned)t->group : (unsigned)t->owner;
 		struct undo u = {.op = g ? U_TUN_GROUP : U_TUN_OWNER,
-				 .mode = t[0].mode,
-				 .tun_flags = info_flags(&t[0]),
+				 .mode = t->mode,
+				 .tun_flags = info_flags(t),
 				 .had = had,
 				 .val = old};
 
 		if (!want || (had && old == id))
 			continue;
 		snprintf(u.name, sizeof(u.name), "%s", i->name);
-		err = tun_set_id(r->nl, i->name, t[0].mode, u.tun_flags, g, id);
+		err = tun_set_id(r->nl, i->name, t->mode, u.tun_flags, g, id);
 		if (err < 0 || journal(r, &u) < 0)
-			ret =
-			    file_err(r, i->line, err < 0 ? err : -ENOMEM,
-				     "cannot set the %s of \"%s\"", g ? "group" : "user", i->name);
-		else
-			say(r, "set %s %s %u", i->name, g ? "group" : "user", id);
+			return file_err(r, i->line, err < 0 ? err : -ENOMEM,
+					"cannot set the %s of \"%s\"", g ? "group" : "user",
+					i->name);
+		say(r, "set %s %s %u", i->name, g ? "group" : "user", id);
 	}
-	tw_tun_list_free(t, n);
-	return ret;
+	return CLI_OK;
 }
 
 static int devices_create(struct run *r)
@@ -504,17 +512,20 @@ static int link_basics(struct run *r, const struct apply_if *i)
 
 static int port_options(struct run *r, const struct apply_port *p)
 {
-	struct tw_bridge_port_info pi;
+	const struct tw_bridge_port_info *pi = NULL;
 	struct tw_bridge_port_opts o;
 	char text[32];
-	int err = tw_bridge_port_get(r->nl, p->name, &pi);
+	int err;
 
-	if (err < 0)
-		return file_err(r, p->line, err, "cannot read port \"%s\"", p->name);
+	for (size_t k = 0; k < r->n_ports && !pi; k++)
+		if (!strcmp(r->ports[k].name, p->name))
+			pi = &r->ports[k];
+	if (!pi)
+		return file_err(r, p->line, -ENOENT, "cannot read port \"%s\"", p->name);
 	for (int opt = 0; opt < APPLY_PORT_N; opt++) {
-		unsigned have = opt == APPLY_PORT_COST	     ? pi.cost
-				: opt == APPLY_PORT_PRIORITY ? pi.priority
-							     : pi.hairpin;
+		unsigned have = opt == APPLY_PORT_COST	     ? pi->cost
+				: opt == APPLY_PORT_PRIORITY ? pi->priority
+							     : pi->hairpin;
 		struct undo u = {.op = U_PORT_OPT, .opt = opt, .val = have};
 		unsigned want = p->val[opt];
 
@@ -558,7 +569,27 @@ static int port_master(struct run *r, const struct apply_port *p)
 					"cannot make \"%s\" a port of \"%s\"", p->name, p->bridge);
 		say(r, "set %s master %s", p->name, p->bridge);
 	}
-	return port_options(r, p);
+	return CLI_OK;
+}
+
+static int ports_set(struct run *r)
+{
+	int ret, err;
+
+	for (size_t k = 0; k < r->m.n_ports; k++)
+		if ((ret = port_master(r, &r->m.ports[k])) != CLI_OK)
+			return ret;
+	if (!r->m.n_ports)
+		return CLI_OK;
+	err = tw_bridge_port_list(r->nl, NULL, &r->ports, &r->n_ports);
+	if (err < 0) {
+		cli_err(r->c, "cannot list bridge ports: %s", strerror(-err));
+		return CLI_FAIL;
+	}
+	for (size_t k = 0; k < r->m.n_ports; k++)
+		if (r->m.ports[k].set && (ret = port_options(r, &r->m.ports[k])) != CLI_OK)
+			return ret;
+	return CLI_OK;
 }
 
 static int link_state(struct run *r, const struct apply_if *i)
@@ -703,9 +734,8 @@ static int apply_changes(struct run *r)
 	for (size_t k = 0; k < r->m.n_ifs; k++)
 		if ((ret = link_basics(r, &r->m.ifs[k])) != CLI_OK)
 			return ret;
-	for (size_t k = 0; k < r->m.n_ports; k++)
-		if ((ret = port_master(r, &r->m.ports[k])) != CLI_OK)
-			return ret;
+	if ((ret = ports_set(r)) != CLI_OK)
+		return ret;
 	for (size_t k = 0; k < r->m.n_ifs; k++)
 		if ((ret = link_state(r, &r->m.ifs[k])) != CLI_OK)
 			return ret;
@@ -855,8 +885,7 @@ static void down_port(struct run *r, const struct apply_port *p)
 static void down_device(struct run *r, const struct apply_if *i)
 {
 	const struct tw_link_info *l = link_by_name(r, i->name);
-	struct tw_tun_info *t = NULL;
-	size_t n = 0;
+	const struct tw_tun_info *t;
 	int err;
 
 	if (!l)
@@ -874,15 +903,13 @@ static void down_device(struct run *r, const struct apply_if *i)
 			say(r, "deleted bridge %s", i->name);
 		return;
 	}
-	err = strcmp(l->kind, "tun") ? -EMEDIUMTYPE : tw_tun_list(r->nl, i->name, 0, &t, &n);
-	if (err < 0 || n != 1 || t[0].mode != kind_mode(i->kind)) {
+	t = tun_by_name(r, i->name);
+	if (strcmp(l->kind, "tun") || !t || t->mode != kind_mode(i->kind)) {
 		file_err(r, i->line, 0, "\"%s\" is not a %s device; left alone", i->name,
 			 apply_kind_name(i->kind));
 		r->failures++;
-		tw_tun_list_free(t, n);
 		return;
 	}
-	tw_tun_list_free(t, n);
 	err = tw_tun_delete(r->nl, i->name);
 	if (err < 0)
 		down_fail(r, i->line, err, "delete", i->name);
@@ -897,7 +924,7 @@ static int down_all(struct run *r)
 	size_t n_addrs = 0, n_routes = 0;
 	int err, ret;
 
-	if ((ret = links_read(r)) != CLI_OK)
+	if ((ret = links_read(r)) != CLI_OK || (ret = tuns_read(r)) != CLI_OK)
 		return ret;
 	err = tw_addr_list(r->nl, NULL, AF_UNSPEC, &addrs, &n_addrs);
 	if (err == 0)
@@ -954,6 +981,8 @@ static void run_free(struct run *r)
 {
 	apply_model_free(&r->m);
 	free(r->links);
+	tw_tun_list_free(r->tuns, r->n_tuns);
+	free(r->ports);
 	free(r->journal);
 }
 
