@@ -205,7 +205,7 @@ int wg_device_start(struct wg_device *dev, int tun_fd, int uapi_fd, const char *
 	dev->tun_fd = tun_fd;
 	dev->uapi_fd = uapi_fd;
 	snprintf(dev->uapi_path, sizeof(dev->uapi_path), "%s", uapi_path ? uapi_path : "");
-	dev->tun_slot = WG_RX_BUFSIZE - WG_MSG_DATA_OVERHEAD - WG_MESSAGE_PADDING;
+	dev->tun_slot = WG_MAX_DATAGRAM - WG_MSG_DATA_OVERHEAD - WG_MESSAGE_PADDING;
 	dev->rx = malloc(sizeof(*dev->rx));
 	dev->tx_buf = malloc(2 * WG_TUN_BATCH * TX_SLOT_BYTES(dev->tun_slot));
 	if (!dev->rx || !dev->tx_buf)
@@ -259,13 +259,14 @@ int wg_device_setup_offloads(struct wg_device *dev, bool enable)
 	size_t i;
 
 	dev->sock.gso = enable;
+	wg_socket_set_gro(&dev->sock, enable);
 	if (ioctl(dev->tun_fd, TUNGETIFF, &ifr) < 0 || !(ifr.ifr_flags & IFF_VNET_HDR))
 		return 0;
 	dev->vnet = true;
 	dev->tun_rbuf = malloc(TW_VNET_HDR_LEN + TW_VNET_MAX_PACKET);
 	if (!dev->tun_rbuf)
 		return -ENOMEM;
-	if (tw_gro_new(WG_RX_BATCH, &dev->gro) < 0)
+	if (tw_gro_new(WG_TUN_OUT_MAX, &dev->gro) < 0)
 		enable = false;
 	for (i = enable ? 0 : sizeof(offload_sets) / sizeof(offload_sets[0]) - 1;
 	     i < sizeof(offload_sets) / sizeof(offload_sets[0]); i++) {

@@ -33,6 +33,12 @@ struct wg_index_table;
 #define WG_UAPI_MAX_CONNS 16
 #define WG_PEER_HASH_SIZE 1024
 
+/* Cookie replies gathered before one sendmmsg. */
+#define WG_COOKIE_OUT_MAX 64
+
+/* Decrypted packets gathered for one coalesced write to the TUN. */
+#define WG_TUN_OUT_MAX 512
+
 /* Packets (segments of TUN super-packets) handled per turn of the loop. */
 #define WG_TUN_BATCH 128
 
@@ -83,9 +89,13 @@ struct wg_device {
 	struct tw_gro *gro;
 	uint8_t *tun_rbuf; /* one super-packet as read (vnet mode) */
 	/* decrypted packets of the current receive batch, written to the TUN at its end */
-	uint8_t *tun_out[WG_RX_BATCH];
-	size_t tun_out_len[WG_RX_BATCH];
+	uint8_t *tun_out[WG_TUN_OUT_MAX];
+	size_t tun_out_len[WG_TUN_OUT_MAX];
 	unsigned n_tun_out;
+	/* cookie replies of the current receive batch, sent together at its end */
+	struct wg_message_cookie cookie_out[WG_COOKIE_OUT_MAX];
+	struct wg_endpoint *cookie_ep[WG_COOKIE_OUT_MAX];
+	unsigned n_cookie_out;
 
 	bool stopping;
 	int exit_code;

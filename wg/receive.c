@@ -48,11 +48,24 @@ static void update_endpoint(struct wg_peer *p, const struct wg_endpoint *ep)
  * mac1 always; under load also mac2 (else we answer with a cookie) and the
  * per-source rate limit. Returns true if the message may be processed.
  */
+static void flush_cookies(struct wg_device *dev)
+{
+	struct iovec iov[WG_COOKIE_OUT_MAX];
+
+	for (unsigned i = 0; i < dev->n_cookie_out; i++) {
+		iov[i].iov_base = &dev->cookie_out[i];
+		iov[i].iov_len = sizeof(dev->cookie_out[i]);
+	}
+	if (dev->n_cookie_out)
+		wg_socket_send_many(&dev->sock, dev->cookie_ep, iov, dev->n_cookie_out);
+	dev->n_cookie_out = 0;
+}
+
 static bool handshake_admissible(struct wg_device *dev, const uint8_t *msg, size_t len,
 				 struct wg_endpoint *ep, bool under_load, uint64_t now)
 {
 	enum wg_cookie_mac_state st;
-	struct wg_message_cookie reply;
+	struct wg_message_cookie *reply;
 
 	st = wg_cookie_validate_packet(&dev->cookie_checker, msg, len, &ep->addr.sa, under_load,
 				       now);
@@ -61,9 +74,13 @@ static bool handshake_admissible(struct wg_device *dev, const uint8_t *msg, size
 	if (!under_load)
 		return true;
 	if (st == WG_COOKIE_VALID_MAC_BUT_NO_COOKIE) {
-		if (!wg_cookie_message_create(&reply, &dev->cookie_checker, msg, len, &ep->addr.sa,
+		/* answered at the end of the batch, many replies per system call */
+		if (dev->n_cookie_out == WG_COOKIE_OUT_MAX)
+			flush_cookies(dev);
+		reply = &dev->cookie_out[dev->n_cookie_out];
+		if (!wg_cookie_message_create(reply, &dev->cookie_checker, msg, len, &ep->addr.sa,
 					      now))
-			wg_send_raw(dev, ep, &reply, sizeof(reply));
+			dev->cookie_ep[dev->n_cookie_out++] = ep;
 		return false;
 	}
 	return wg_ratelimiter_allow(dev->ratelimiter, &ep->addr.sa, now);
@@ -214,53 +231,72 @@ static void receive_data(struct wg_device *dev, uint8_t *buf, size_t len, struct
 	if (wg_allowedips_lookup(&dev->allowedips, family, src) != p)
 		return;
 	/* written at the end of the batch, coalesced where possible */
-	if (dev->n_tun_out < WG_RX_BATCH) {
-		dev->tun_out[dev->n_tun_out] = buf + WG_MSG_DATA_HDR_LEN;
-		dev->tun_out_len[dev->n_tun_out++] = inner;
-	}
+	if (dev->n_tun_out == WG_TUN_OUT_MAX)
+		wg_device_flush_tun(dev);
+	dev->tun_out[dev->n_tun_out] = buf + WG_MSG_DATA_HDR_LEN;
+	dev->tun_out_len[dev->n_tun_out++] = inner;
 	wg_timers_data_received(p);
+}
+
+static void receive_one(struct wg_device *dev, uint8_t *buf, size_t len, struct wg_endpoint *ep,
+			bool under_load, uint64_t now)
+{
+	switch (wg_message_type(buf, len)) {
+	case WG_MSG_HANDSHAKE_INITIATION:
+		if (dev->identity.has_identity &&
+		    handshake_admissible(dev, buf, len, ep, under_load, now))
+			receive_initiation(dev, buf, ep, now);
+		break;
+	case WG_MSG_HANDSHAKE_RESPONSE:
+		if (dev->identity.has_identity &&
+		    handshake_admissible(dev, buf, len, ep, under_load, now))
+			receive_response(dev, buf, ep, now);
+		break;
+	case WG_MSG_HANDSHAKE_COOKIE:
+		receive_cookie(dev, buf, now);
+		break;
+	case WG_MSG_DATA:
+		receive_data(dev, buf, len, ep, now);
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * Length of the datagram at @off in receive buffer @i, 0 past the end: a UDP
+ * GRO train is cut at its segment size (all equal but the last).
+ */
+static size_t datagram_at(const struct wg_rx_batch *b, unsigned i, size_t off)
+{
+	size_t total = b->msgs[i].msg_len, seg = b->seg[i] ? b->seg[i] : total;
+
+	if (off >= total)
+		return 0;
+	return total - off < seg ? total - off : seg;
 }
 
 void wg_receive_batch(struct wg_device *dev, struct wg_rx_batch *b)
 {
 	uint64_t now = wg_now_ns();
 	unsigned handshakes = 0;
-	enum wg_message_type types[WG_RX_BATCH];
 	bool under_load;
 
 	for (unsigned i = 0; i < b->n; i++) {
-		types[i] = wg_message_type(b->data[i], b->msgs[i].msg_len);
-		handshakes += types[i] == WG_MSG_HANDSHAKE_INITIATION ||
-			      types[i] == WG_MSG_HANDSHAKE_RESPONSE;
+		for (size_t off = 0, len; (len = datagram_at(b, i, off)); off += len) {
+			enum wg_message_type t = wg_message_type(b->data[i] + off, len);
+
+			handshakes +=
+			    t == WG_MSG_HANDSHAKE_INITIATION || t == WG_MSG_HANDSHAKE_RESPONSE;
+		}
 	}
 	if (handshakes >= UNDER_LOAD_HANDSHAKES)
 		dev->last_under_load = now;
 	under_load = dev->last_under_load && now - dev->last_under_load < UNDER_LOAD_LINGER;
 
-	for (unsigned i = 0; i < b->n; i++) {
-		uint8_t *buf = b->data[i];
-		size_t len = b->msgs[i].msg_len;
-
-		switch (types[i]) {
-		case WG_MSG_HANDSHAKE_INITIATION:
-			if (dev->identity.has_identity &&
-			    handshake_admissible(dev, buf, len, &b->ep[i], under_load, now))
-				receive_initiation(dev, buf, &b->ep[i], now);
-			break;
-		case WG_MSG_HANDSHAKE_RESPONSE:
-			if (dev->identity.has_identity &&
-			    handshake_admissible(dev, buf, len, &b->ep[i], under_load, now))
-				receive_response(dev, buf, &b->ep[i], now);
-			break;
-		case WG_MSG_HANDSHAKE_COOKIE:
-			receive_cookie(dev, buf, now);
-			break;
-		case WG_MSG_DATA:
-			receive_data(dev, buf, len, &b->ep[i], now);
-			break;
-		default:
-			break;
-		}
-	}
+	for (unsigned i = 0; i < b->n; i++)
+		for (size_t off = 0, len; (len = datagram_at(b, i, off)); off += len)
+			receive_one(dev, b->data[i] + off, len, &b->ep[i], under_load, now);
+	flush_cookies(dev);
 	wg_device_flush_tun(dev);
 }

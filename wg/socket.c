@@ -15,9 +15,14 @@
 /* Large buffers absorb bursts between two turns of the event loop. */
 #define SOCK_BUF_BYTES (4 << 20)
 
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
+
 void wg_socket_init(struct wg_socket *s, bool gso)
 {
 	s->gso = gso;
+	s->gro = false;
 	s->fd4 = -1;
 	s->fd6 = -1;
 	s->port = 0;
@@ -33,6 +38,21 @@ static void set_bufs(int fd)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof(v)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+}
+
+static void apply_gro(int fd, bool on)
+{
+	int v = on;
+
+	if (fd >= 0)
+		setsockopt(fd, SOL_UDP, UDP_GRO, &v, sizeof(v)); /* absent: single datagrams */
+}
+
+void wg_socket_set_gro(struct wg_socket *s, bool on)
+{
+	s->gro = on;
+	apply_gro(s->fd4, on);
+	apply_gro(s->fd6, on);
 }
 
 static int open_one(int family, uint16_t port, uint32_t fwmark, uint16_t *ret_port)
@@ -116,6 +136,7 @@ int wg_socket_bind(struct wg_socket *s, uint16_t port, uint32_t fwmark)
 	s->fd4 = fd4;
 	s->fd6 = fd6;
 	s->port = got;
+	wg_socket_set_gro(s, s->gro);
 	s->fwmark = fwmark;
 	return 0;
 }
@@ -144,12 +165,20 @@ void wg_socket_close(struct wg_socket *s)
 	s->port = 0;
 }
 
-static void parse_pktinfo(struct msghdr *mh, struct wg_endpoint *ep)
+static void parse_cmsgs(struct msghdr *mh, struct wg_endpoint *ep, uint16_t *seg)
 {
 	struct cmsghdr *c;
 
 	ep->has_src = false;
+	*seg = 0;
 	for (c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+			int v;
+
+			memcpy(&v, CMSG_DATA(c), sizeof(v));
+			*seg = v > 0 && v < 65536 ? (uint16_t)v : 0;
+			continue;
+		}
 		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
 			struct in_pktinfo pi;
 
@@ -198,9 +227,11 @@ int wg_socket_recv_batch(int fd, struct wg_rx_batch *b)
 		memset(ep, 0, sizeof(*ep));
 		memcpy(&ep->addr, &b->from[i],
 		       mh->msg_namelen < sizeof(ep->addr) ? mh->msg_namelen : sizeof(ep->addr));
-		parse_pktinfo(mh, ep);
+		parse_cmsgs(mh, ep, &b->seg[i]);
 		if (mh->msg_flags & MSG_TRUNC)
 			b->msgs[i].msg_len = 0; /* too big for us: dropped */
+		if (!b->seg[i] && b->msgs[i].msg_len > WG_MAX_DATAGRAM)
+			b->msgs[i].msg_len = 0;
 	}
 	return n;
 }
@@ -357,6 +388,47 @@ int wg_socket_send_batch(struct wg_socket *s, struct wg_endpoint *ep, struct iov
 		if (r < 0)
 			return sent ? sent : r;
 		sent += r;
+	}
+	return sent;
+}
+
+int wg_socket_send_many(struct wg_socket *s, struct wg_endpoint *const *eps, struct iovec *iov,
+			unsigned n)
+{
+	static const int families[2] = {AF_INET, AF_INET6};
+	struct mmsghdr msgs[TX_BATCH];
+	char ctrl[TX_BATCH][CTRL_BYTES] __attribute__((aligned(8)));
+	int sent = 0;
+
+	for (int f = 0; f < 2; f++) {
+		int fd = families[f] == AF_INET ? s->fd4 : s->fd6;
+		unsigned m = 0;
+
+		if (fd < 0)
+			continue;
+		for (unsigned i = 0; i <= n; i++) {
+			if (i < n && eps[i]->addr.sa.sa_family == families[f]) {
+				size_t clen = build_src_cmsg(eps[i], ctrl[m], sizeof(ctrl[m]));
+
+				memset(&msgs[m], 0, sizeof(msgs[m]));
+				msgs[m].msg_hdr.msg_name = (void *)&eps[i]->addr;
+				msgs[m].msg_hdr.msg_namelen = families[f] == AF_INET
+								  ? sizeof(eps[i]->addr.in4)
+								  : sizeof(eps[i]->addr.in6);
+				msgs[m].msg_hdr.msg_iov = &iov[i];
+				msgs[m].msg_hdr.msg_iovlen = 1;
+				msgs[m].msg_hdr.msg_control = clen ? ctrl[m] : NULL;
+				msgs[m].msg_hdr.msg_controllen = clen;
+				m++;
+			}
+			if (m == TX_BATCH || (i == n && m)) {
+				int r = sendmmsg(fd, msgs, m, MSG_DONTWAIT);
+
+				if (r > 0)
+					sent += r;
+				m = 0;
+			}
+		}
 	}
 	return sent;
 }

@@ -41,19 +41,27 @@ struct wg_socket {
 	 * kernel refuses it.
 	 */
 	bool gso;
+	bool gro; /* UDP_GRO on the sockets: trains of datagrams in one receive */
 };
 
-/* Receive batch: up to WG_RX_BATCH datagrams of at most WG_RX_BUFSIZE bytes, one flat buffer. */
-#define WG_RX_BATCH   64
-#define WG_RX_BUFSIZE 9216
+/*
+ * Receive batch: up to WG_RX_BATCH receive buffers, one flat allocation. A
+ * buffer holds one datagram of at most WG_MAX_DATAGRAM bytes or, with UDP
+ * GRO, a train of equal-sized datagrams from one sender (seg[i] bytes each,
+ * the last maybe shorter).
+ */
+#define WG_RX_BATCH	64
+#define WG_MAX_DATAGRAM 9216
+#define WG_RX_BUFSIZE	65536
 
 struct wg_rx_batch {
 	unsigned n;
 	struct mmsghdr msgs[WG_RX_BATCH];
 	struct iovec iov[WG_RX_BATCH];
 	struct sockaddr_in6 from[WG_RX_BATCH]; /* large enough for either family */
-	char ctrl[WG_RX_BATCH][64];
+	char ctrl[WG_RX_BATCH][96] __attribute__((aligned(8)));
 	struct wg_endpoint ep[WG_RX_BATCH]; /* filled by wg_socket_recv_batch() */
+	uint16_t seg[WG_RX_BATCH];	    /* UDP GRO segment size; 0: one datagram */
 	uint8_t data[WG_RX_BATCH][WG_RX_BUFSIZE];
 };
 
@@ -66,6 +74,9 @@ void wg_socket_init(struct wg_socket *s, bool gso);
  * sockets are kept and -errno returned (-EADDRINUSE if the port is taken).
  */
 int wg_socket_bind(struct wg_socket *s, uint16_t port, uint32_t fwmark);
+
+/* Turns UDP GRO on or off, on the sockets open now and on those bound later. */
+void wg_socket_set_gro(struct wg_socket *s, bool on);
 
 /* Applies SO_MARK to both sockets (0 clears it). */
 int wg_socket_set_fwmark(struct wg_socket *s, uint32_t fwmark);
@@ -85,6 +96,14 @@ int wg_socket_recv_batch(int fd, struct wg_rx_batch *b);
  */
 int wg_socket_send_batch(struct wg_socket *s, struct wg_endpoint *ep, struct iovec *iov,
 			 unsigned n);
+
+/*
+ * Sends @n datagrams, @iov[i] to @eps[i] each (replies to many senders, e.g.
+ * cookie replies under load), with as few system calls as possible. Returns
+ * how many were sent.
+ */
+int wg_socket_send_many(struct wg_socket *s, struct wg_endpoint *const *eps, struct iovec *iov,
+			unsigned n);
 
 /* Parses "a.b.c.d:port" or "[v6]:port" (numeric only). Returns 0 or -EINVAL. */
 int wg_endpoint_parse(struct wg_endpoint *ep, const char *s);

@@ -61,14 +61,22 @@ while time.time() < end:
             time.sleep(0.0005)
 print(n, "initiations sent")
 PY
-bg FLOOD ip netns exec "$NSB" python3 "$TW_TMP/flood.py" "$TW_TMP/a.pub" 25
+bg FLOOD ip netns exec "$NSB" python3 "$TW_TMP/flood.py" "$TW_TMP/a.pub" 45
 sleep 2
 twpid=$(pgrep -f -- "-f $IFA" | head -1)
 # the legitimate peer starts its handshake in the middle of the flood
 nsx "$NSB" wg set "$IFB" private-key "$TW_TMP/b.key" listen-port 51821 \
 	peer "$(cat "$TW_TMP/a.pub")" allowed-ips 203.0.113.1/32 endpoint 198.51.100.1:51820
-check "legitimate peer gets through during the flood" \
-	wait_for 20 nsx "$NSB" ping -c 1 -W 1 203.0.113.1
+# (wireguard-go retries every 5 s; its first try only earns it a cookie)
+t0=$SECONDS
+through() {
+	while [ $((SECONDS - t0)) -lt 40 ]; do
+		nsx "$NSB" ping -c 1 -W 1 203.0.113.1 >/dev/null 2>&1 && return 0
+	done
+	return 1
+}
+check "legitimate peer gets through during the flood" through
+log "handshake done after $((SECONDS - t0)) s of flood"
 kill -0 "$FLOOD" 2>/dev/null && flood_on=1 || flood_on=0
 check_eq "the flood was still on when it did" "$flood_on" 1
 check "tapwire-wg survived" kill -0 "$twpid"

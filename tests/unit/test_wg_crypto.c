@@ -15,6 +15,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <sodium.h>
+
 #include "crypto.h"
 #include "noise.h"
 
@@ -178,31 +180,65 @@ static void test_aead(void **state)
 	assert_int_equal(wg_aead_decrypt(pt, buf, 16, ad, 5, 0, key), 0);
 }
 
-/* Each thread caches the last key: switching keys back and forth must not confuse it. */
+/*
+ * Small packets go through libsodium, large ones through OpenSSL: both sides
+ * of the switch must give exactly what libsodium's reference call gives.
+ */
+static void test_aead_both_libraries(void **state)
+{
+	static const size_t lens[] = {0, 1, 63, 1000, 1023, 1024, 1025, 1420, 4000};
+	static uint8_t pt[4000], ct[4016], ref[4016], out[4000];
+	uint8_t key[32], ad[7] = "wg-data";
+
+	for (size_t i = 0; i < sizeof(pt); i++)
+		pt[i] = (uint8_t)(i * 11);
+	memset(key, 0x5a, sizeof(key));
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		size_t len = lens[i];
+		uint8_t nonce[12] = {0, 0, 0, 0, 9, 8, 7, 6, 5, 4, 3, 2};
+		uint64_t counter = 0x0203040506070809ULL;
+
+		crypto_aead_chacha20poly1305_ietf_encrypt(ref, NULL, pt, len, ad, sizeof(ad), NULL,
+							  nonce, key);
+		assert_int_equal(wg_aead_encrypt(ct, pt, len, ad, sizeof(ad), counter, key), 0);
+		assert_memory_equal(ct, ref, len + 16);
+		assert_int_equal(wg_aead_decrypt(out, ref, len + 16, ad, sizeof(ad), counter, key),
+				 0);
+		assert_memory_equal(out, pt, len);
+		ref[len / 2] ^= 4;
+		assert_int_equal(wg_aead_decrypt(out, ref, len + 16, ad, sizeof(ad), counter, key),
+				 -EBADMSG);
+	}
+}
+
+/*
+ * Each thread caches the last OpenSSL key (1100 bytes takes that path):
+ * switching keys back and forth must not confuse it.
+ */
 static void test_aead_key_switch(void **state)
 {
-	uint8_t ka[32], kb[32], pt[100], c1[116], c2[116], c3[116], out[100];
+	uint8_t ka[32], kb[32], pt[1100], c1[1116], c2[1116], c3[1116], out[1100];
 
 	memset(ka, 1, 32);
 	memset(kb, 2, 32);
 	memset(pt, 3, sizeof(pt));
-	assert_int_equal(wg_aead_encrypt(c1, pt, 100, NULL, 0, 5, ka), 0);
-	assert_int_equal(wg_aead_encrypt(c2, pt, 100, NULL, 0, 5, kb), 0);
-	assert_int_equal(wg_aead_encrypt(c3, pt, 100, NULL, 0, 5, ka), 0);
+	assert_int_equal(wg_aead_encrypt(c1, pt, 1100, NULL, 0, 5, ka), 0);
+	assert_int_equal(wg_aead_encrypt(c2, pt, 1100, NULL, 0, 5, kb), 0);
+	assert_int_equal(wg_aead_encrypt(c3, pt, 1100, NULL, 0, 5, ka), 0);
 	assert_memory_equal(c1, c3, sizeof(c1));
 	assert_memory_not_equal(c1, c2, sizeof(c1));
-	assert_int_equal(wg_aead_decrypt(out, c1, 116, NULL, 0, 5, kb), -EBADMSG);
-	assert_int_equal(wg_aead_decrypt(out, c2, 116, NULL, 0, 5, kb), 0);
-	assert_int_equal(wg_aead_decrypt(out, c1, 116, NULL, 0, 5, ka), 0);
-	assert_memory_equal(out, pt, 100);
+	assert_int_equal(wg_aead_decrypt(out, c1, 1116, NULL, 0, 5, kb), -EBADMSG);
+	assert_int_equal(wg_aead_decrypt(out, c2, 1116, NULL, 0, 5, kb), 0);
+	assert_int_equal(wg_aead_decrypt(out, c1, 1116, NULL, 0, 5, ka), 0);
+	assert_memory_equal(out, pt, 1100);
 	/* Same key bytes in another buffer: same result. */
 	uint8_t ka2[32];
 	memcpy(ka2, ka, 32);
-	assert_int_equal(wg_aead_encrypt(c3, pt, 100, NULL, 0, 5, ka2), 0);
+	assert_int_equal(wg_aead_encrypt(c3, pt, 1100, NULL, 0, 5, ka2), 0);
 	assert_memory_equal(c1, c3, sizeof(c1));
 	/* A key changed in place (same address) is noticed. */
 	ka2[31] ^= 1;
-	assert_int_equal(wg_aead_encrypt(c3, pt, 100, NULL, 0, 5, ka2), 0);
+	assert_int_equal(wg_aead_encrypt(c3, pt, 1100, NULL, 0, 5, ka2), 0);
 	assert_memory_not_equal(c1, c3, sizeof(c1));
 }
 
@@ -240,6 +276,7 @@ int main(void)
 	    cmocka_unit_test(test_x25519),
 	    cmocka_unit_test(test_aead),
 	    cmocka_unit_test(test_aead_key_switch),
+	    cmocka_unit_test(test_aead_both_libraries),
 	    cmocka_unit_test(test_xaead),
 	    cmocka_unit_test(test_compare),
 	};

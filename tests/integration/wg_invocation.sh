@@ -1,0 +1,115 @@
+# tapwire-wg is invoked like wireguard-go:
+#  - without -f it daemonises: the command returns 0 once the interface and
+#    UAPI socket exist, and the daemon carries on in the background;
+#  - WG_TUN_FD / WG_UAPI_FD hand it an already open TUN queue and an already
+#    listening UAPI socket (as wireguard-go's own re-exec does), and it serves
+#    a working tunnel with them;
+#  - LOG_LEVEL=silent prints nothing, verbose prints;
+#  - usage errors (no name, a name over 15 bytes) exit non-zero with a message.
+TW_TEST_TIMEOUT=60
+. "$TW_TESTS/lib.sh"
+. "$TW_TESTS/wglib.sh"
+
+ns_new NS
+# ---- daemonising
+IFD=$(wg_ifname d)
+at_exit "rm -f $WG_RUN/$IFD.sock"
+_wg_logs+=("$TW_TMP/daemon.log")
+t0=$SECONDS
+nsx "$NS" env -u WG_PROCESS_FOREGROUND LOG_LEVEL=verbose timeout 10 "$WG_TW" "$IFD" >"$TW_TMP/daemon.log" 2>&1
+rc=$?
+check_eq "without -f the command returns 0" "$rc" 0
+check "... promptly ($((SECONDS - t0)) s)" test $((SECONDS - t0)) -le 5
+check "the socket exists when it returns" test -S "$WG_RUN/$IFD.sock"
+check "the interface exists when it returns" ip -n "$NS" link show "$IFD"
+pid=$(ip netns pids "$NS" | head -n 1)
+check "a daemon runs in the background" test -n "$pid"
+check "it answers wg" sh -c "ip netns exec $NS wg show $IFD >/dev/null"
+if [ -n "$pid" ]; then
+	# (wireguard-go's child stays in the caller's session; tapwire-wg detaches)
+	[ "$WG_TW" = "$WG_GO" ] || check "the daemon is in a session of its own" \
+		test "$(ps -o sid= -p "$pid" | tr -d ' ')" = "$pid"
+	kill -TERM "$pid"
+	check "SIGTERM ends the background daemon" wait_for 5 sh -c "! kill -0 $pid 2>/dev/null"
+	check "and it removed its interface and socket" \
+		sh -c "! ip -n $NS link show $IFD 2>/dev/null && [ ! -e $WG_RUN/$IFD.sock ]"
+fi
+
+# ---- WG_TUN_FD and WG_UAPI_FD, against a wireguard-go peer
+ns_new NSB
+wg_underlay "$NS" "$NSB"
+wg_keypair a
+wg_keypair b
+IFA=$(wg_ifname f) IFB=$(wg_ifname b)
+wg_start PIDB "$NSB" "$IFB" "$WG_GO"
+at_exit "rm -f $WG_RUN/$IFA.sock"
+_wg_logs+=("$TW_TMP/fds.log")
+cat >"$TW_TMP/launch.py" <<'PY'
+# launch.py IFNAME SOCKPATH PROGRAM...: opens the TUN queue and the listening
+# UAPI socket, then execs PROGRAM with them as fds 3 and 4.
+import fcntl, os, socket, struct, sys
+ifname, path, argv = sys.argv[1], sys.argv[2], sys.argv[3:]
+IFF_TUN, IFF_NO_PI, TUNSETIFF = 0x0001, 0x1000, 0x400454CA
+tun = os.open("/dev/net/tun", os.O_RDWR)
+fcntl.ioctl(tun, TUNSETIFF, struct.pack("16sH", ifname.encode(), IFF_TUN | IFF_NO_PI))
+os.makedirs(os.path.dirname(path), exist_ok=True)
+u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+u.bind(path)
+u.listen(16)
+os.dup2(tun, 3)
+os.dup2(u.fileno(), 4)
+os.set_inheritable(3, True)  # dup2 onto itself keeps close-on-exec
+os.set_inheritable(4, True)
+os.environ.update(WG_TUN_FD="3", WG_UAPI_FD="4", WG_PROCESS_FOREGROUND="1", LOG_LEVEL="verbose")
+os.execvp(argv[0], argv)
+PY
+bg PIDA ip netns exec "$NS" python3 "$TW_TMP/launch.py" "$IFA" "$WG_RUN/$IFA.sock" "$WG_TW" -f "$IFA" \
+	>"$TW_TMP/fds.log" 2>&1
+check "with inherited fds: wg talks to it" \
+	wait_for 5 sh -c "ip netns exec $NS wg show $IFA >/dev/null 2>&1"
+nsx "$NS" wg set "$IFA" private-key "$TW_TMP/a.key" listen-port $WG_PORT_A \
+	peer "$(wg_pub b)" allowed-ips "$IN4_B/32,$IN6_B/128" endpoint "$UL4_B:$WG_PORT_B"
+nsx "$NSB" wg set "$IFB" private-key "$TW_TMP/b.key" listen-port $WG_PORT_B \
+	peer "$(wg_pub a)" allowed-ips "$IN4_A/32,$IN6_A/128"
+wg_inner "$NS" "$IFA" 1
+wg_inner "$NSB" "$IFB" 2
+# (Debian's wireguard-go 0.0.20220316 reads an inherited TUN as if it had
+# packet-info headers, so this part holds for tapwire-wg only)
+[ "$WG_TW" = "$WG_GO" ] ||
+	check "with inherited fds: the tunnel works" wg_wait_ping "$NS" "$IN4_B" 10
+check "with inherited fds: only one TUN of that name" \
+	test "$(ip -n "$NS" -o link show | grep -c ": $IFA:")" = 1
+wg_stop "$PIDA"
+check "with inherited fds: SIGTERM removes the socket" test ! -e "$WG_RUN/$IFA.sock"
+
+# ---- LOG_LEVEL
+for level in silent verbose; do
+	IFL=$(wg_ifname "$level")
+	IFL=${IFL:0:15}
+	wg_start P "$NS" "$IFL" "$WG_TW" LOG_LEVEL=$level
+	nsx "$NS" wg set "$IFL" private-key "$TW_TMP/a.key" listen-port 51900 \
+		peer "$(wg_pub b)" allowed-ips 192.0.2.0/24 endpoint "$UL4_B:$WG_PORT_B"
+	ip -n "$NS" link set "$IFL" up
+	ip -n "$NS" route add 192.0.2.0/24 dev "$IFL"
+	nsx "$NS" ping -c 1 -W 1 192.0.2.1 >/dev/null 2>&1
+	wg_stop "$P"
+	lines=$(grep -v "Running wireguard-go is not required" "$TW_TMP/$IFL.log" | grep -c '[a-z]')
+	if [ $level = silent ]; then
+		check_eq "LOG_LEVEL=silent prints nothing" "$lines" 0
+	else
+		check "LOG_LEVEL=verbose prints ($lines lines)" test "$lines" -gt 0
+	fi
+done
+
+# ---- usage errors
+for args in "" "0123456789abcdefg"; do
+	# (wireguard-go prints its usage and exits 0 when given no name)
+	[ "$WG_TW" = "$WG_GO" ] && [ -z "$args" ] && continue
+	nsx "$NS" env WG_PROCESS_FOREGROUND=1 timeout 5 "$WG_TW" $args >"$TW_TMP/usage.txt" 2>&1
+	rc=$?
+	check "'tapwire-wg $args' fails (exit $rc)" test "$rc" != 0 -a "$rc" != 124
+	check "'tapwire-wg $args' says why" test -s "$TW_TMP/usage.txt"
+done
+check "no interface left by the usage errors" \
+	test "$(ip -n "$NS" -o link show | grep -vc -e ': lo:' -e ': ula@')" = 0
+finish
