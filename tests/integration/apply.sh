@@ -195,4 +195,15 @@ check_eq "dum0 has no address left" "$(ip -n "$NS" -j -4 addr show dev dum0 | jq
 check "keep0 keeps its address" has_addr keep0 203.0.113.77/32
 check_eq "down again: nothing to remove" "$(tw -n "$NS" down "$F/edit.conf")" "nothing to remove"
 
+# --- the boot unit ------------------------------------------------------------------
+unit=$TW_BUILD/systemd/tapwire@.service
+check "unit: oneshot that stays active" grep -qx "Type=oneshot" "$unit"
+check "unit: RemainAfterExit" grep -qx "RemainAfterExit=yes" "$unit"
+check "unit: applies /etc/tapwire/%i.conf" grep -qE '^ExecStart=/.*/tapwire apply /etc/tapwire/%i.conf$' "$unit"
+check "unit: takes it down on stop" grep -qE '^ExecStop=/.*/tapwire down /etc/tapwire/%i.conf$' "$unit"
+if command -v systemd-analyze >/dev/null; then
+	sed "s|^\(Exec[A-Za-z]*=\)[^ ]*|\1$TAPWIRE|" "$unit" >"$F/tapwire@lab.service"
+	check "unit: systemd-analyze verify" systemd-analyze verify --man=no "$F/tapwire@lab.service"
+fi
+
 finish
