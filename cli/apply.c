@@ -67,7 +67,7 @@ struct run {
 	struct tw_bridge_port_info *ports; /* read once the masters are set */
 	size_t n_ports;
 	struct undo *journal;
-	size_t n_journal;
+	size_t n_journal, journal_cap;
 	unsigned changes;
 	unsigned failures; /* down: removals that failed */
 };
@@ -105,13 +105,26 @@ static int file_err(struct run *r, unsigned line, int err, const char *fmt, ...)
 	return CLI_FAIL;
 }
 
+/*
+ * Room for every change the model can ask for, taken before the first one:
+ * recording a change that was made must not fail, or it could not be undone.
+ */
+static int journal_alloc(struct run *r)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->m.n_ifs; i++)
+		n += 12 + APPLY_BR_N + r->m.ifs[i].n_addrs + r->m.ifs[i].n_routes;
+	n += r->m.n_ports * (1 + APPLY_PORT_N);
+	r->journal = calloc(n + 1, sizeof(*r->journal));
+	r->journal_cap = n + 1;
+	return r->journal ? 0 : -ENOMEM;
+}
+
 static int journal(struct run *r, const struct undo *u)
 {
-	struct undo *v = realloc(r->journal, (r->n_journal + 1) * sizeof(*v));
-
-	if (!v)
-		return -ENOMEM;
-	r->journal = v;
+	if (r->n_journal == r->journal_cap)
+		return -ENOBUFS; /* journal_alloc() miscounted: refuse rather than lose it */
 	r->journal[r->n_journal++] = *u;
 	return 0;
 }
@@ -993,6 +1006,10 @@ int cli_apply(struct cli *c, int argc, char **argv)
 
 	if (ret == CLI_OK)
 		ret = check_all(&r);
+	if (ret == CLI_OK && journal_alloc(&r) < 0) {
+		cli_err(c, "out of memory");
+		ret = CLI_FAIL;
+	}
 	if (ret == CLI_OK) {
 		ret = apply_changes(&r);
 		if (ret != CLI_OK)
