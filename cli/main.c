@@ -15,6 +15,7 @@ static int do_help(struct cli *c, int argc, char **argv);
 /* Objects of `tapwire OBJECT COMMAND`. Help is generated from this table. */
 const struct cli_cmd cli_objects[] = {
 	{"help", do_help, NULL, "", "show this help"},
+	{"tuntap", NULL, cli_tuntap_cmds, "", "TUN/TAP devices: add, del, show"},
 	{"link", NULL, cli_link_cmds, "", "network interfaces: set, show"},
 	{"addr", NULL, cli_addr_cmds, "", "IPv4 and IPv6 addresses: add, del, show"},
 	{"route", NULL, cli_route_cmds, "", "IPv4 and IPv6 routes: add, del, show"},
@@ -29,7 +30,9 @@ struct personality {
 	const char *name;
 	int (*main)(int argc, char **argv);
 };
+int cli_tunctl_main(int argc, char **argv);
 static const struct personality personalities[] = {
+	{"tunctl", cli_tunctl_main},
 	{"brctl", brctl_main},
 	{0},
 };

@@ -7,7 +7,8 @@
 
 #include "internal.h"
 
-#define TUN_PATH "/dev/net/tun"
+#define TUN_PATH      "/dev/net/tun"
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static int tun_ifreq_flags(enum tw_tun_mode mode, unsigned flags, short *ret)
 {
@@ -129,4 +130,75 @@ TW_EXPORT int tw_tun_set_carrier(int fd, bool up)
 	int on = up;
 
 	return ioctl(fd, TUNSETCARRIER, &on) < 0 ? -errno : 0;
+}
+
+TW_EXPORT int tw_tun_get_features(unsigned *ret_features)
+{
+	_cleanup_close_ int fd = open(TUN_PATH, O_RDWR | O_CLOEXEC);
+	unsigned features;
+
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, TUNGETFEATURES, &features) < 0)
+		return -errno;
+	*ret_features = features;
+	return 0;
+}
+
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#endif
+#ifndef TUN_F_USO6
+#define TUN_F_USO6 0x40
+#endif
+
+/*
+ * Offloads are tried in this order, each group on top of what was accepted
+ * so far. The kernel refuses a whole TUNSETOFFLOAD with EINVAL when one bit
+ * is unknown or lacks its dependency: TSO and USO need CSUM, TSO_ECN needs a
+ * TSO bit, and USO4 and USO6 only exist as a pair.
+ */
+static const unsigned offload_groups[] = {
+    TUN_F_CSUM, TUN_F_TSO4, TUN_F_TSO6, TUN_F_TSO_ECN, TUN_F_UFO, TUN_F_USO4 | TUN_F_USO6,
+};
+
+/* Adds @bits to *@set if the kernel takes them; EINVAL just means "no". */
+static int offload_try(int fd, unsigned *set, unsigned bits)
+{
+	int err = tw_tun_set_offload(fd, *set | bits);
+
+	if (err == 0)
+		*set |= bits;
+	return err == -EINVAL ? 0 : err;
+}
+
+TW_EXPORT int tw_tun_probe_offload(int fd, unsigned wanted, unsigned *ret_set)
+{
+	unsigned set = 0, rest = wanted;
+	int err = 0;
+
+	if (wanted & TUN_F_CSUM)
+		err = offload_try(fd, &set, TUN_F_CSUM);
+	/* Nothing else can be had without CSUM. */
+	for (size_t i = 1; !err && (set & TUN_F_CSUM) && i < ARRAY_SIZE(offload_groups); i++) {
+		unsigned g = offload_groups[i] & wanted;
+
+		rest &= ~offload_groups[i];
+		if (g)
+			err = offload_try(fd, &set, g);
+	}
+	/* Bits this library does not know are tried one by one, last. */
+	rest &= ~TUN_F_CSUM;
+	for (unsigned bit = 1; !err && (set & TUN_F_CSUM) && rest; bit <<= 1) {
+		if (rest & bit)
+			err = offload_try(fd, &set, bit);
+		rest &= ~bit;
+	}
+	/* A refused call changes nothing, but leave no doubt about the end state. */
+	if (!err)
+		err = tw_tun_set_offload(fd, set);
+	if (err < 0)
+		return err;
+	*ret_set = set;
+	return 0;
 }

@@ -6,6 +6,9 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <libgen.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <linux/if_ether.h>
 #include <linux/if_tun.h>
 #include <sys/uio.h>
 #include <tapwire/vnet.h>
@@ -20,6 +23,7 @@
 
 #include "clock.h"
 #include "crypto.h"
+#include "cryptpool.h"
 #include "device.h"
 #include "index.h"
 #include "log.h"
@@ -109,6 +113,8 @@ void wg_device_free(struct wg_device *dev)
 	free(dev->rx);
 	free(dev->tx_buf);
 	free(dev->tun_rbuf);
+	wg_cryptpool_free(dev->pool);
+	free(dev->jobs);
 	tw_gro_free(dev->gro);
 	wg_wipe(&dev->identity, sizeof(dev->identity));
 	free(dev);
@@ -207,6 +213,9 @@ int wg_device_start(struct wg_device *dev, int tun_fd, int uapi_fd, const char *
 	snprintf(dev->uapi_path, sizeof(dev->uapi_path), "%s", uapi_path ? uapi_path : "");
 	dev->tun_slot = WG_MAX_DATAGRAM - WG_MSG_DATA_OVERHEAD - WG_MESSAGE_PADDING;
 	dev->rx = malloc(sizeof(*dev->rx));
+	dev->jobs = calloc(WG_TUN_BATCH, sizeof(*dev->jobs));
+	if (!dev->jobs)
+		return -ENOMEM;
 	dev->tx_buf = malloc(2 * WG_TUN_BATCH * TX_SLOT_BYTES(dev->tun_slot));
 	if (!dev->rx || !dev->tx_buf)
 		return -ENOMEM;
@@ -252,6 +261,34 @@ static const unsigned offload_sets[] = {
     0,
 };
 
+/*
+ * Whether the TUN keeps packet information headers. TUNGETIFF cannot tell (it
+ * reports IFF_NOFILTER, which has IFF_NO_PI's value); sysfs can, when its
+ * view is of this network namespace (the ifindex matches).
+ */
+static bool tun_has_pi(const char *name)
+{
+	char path[64], buf[32];
+	unsigned long flags = 0, ifindex = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/ifindex", name);
+	if ((f = fopen(path, "re"))) {
+		if (!fgets(buf, sizeof(buf), f) || sscanf(buf, "%lu", &ifindex) != 1)
+			ifindex = 0;
+		fclose(f);
+	}
+	if (!ifindex || ifindex != if_nametoindex(name))
+		return false;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/tun_flags", name);
+	if (!(f = fopen(path, "re")))
+		return false;
+	if (!fgets(buf, sizeof(buf), f) || sscanf(buf, "%lx", &flags) != 1)
+		flags = IFF_NO_PI;
+	fclose(f);
+	return !(flags & IFF_NO_PI);
+}
+
 int wg_device_setup_offloads(struct wg_device *dev, bool enable)
 {
 	struct ifreq ifr = {0};
@@ -260,7 +297,16 @@ int wg_device_setup_offloads(struct wg_device *dev, bool enable)
 
 	dev->sock.gso = enable;
 	wg_socket_set_gro(&dev->sock, enable);
-	if (ioctl(dev->tun_fd, TUNGETIFF, &ifr) < 0 || !(ifr.ifr_flags & IFF_VNET_HDR))
+	if (ioctl(dev->tun_fd, TUNGETIFF, &ifr) < 0)
+		return 0;
+	/* wireguard-go makes its TUN without IFF_NO_PI and hands such fds on in
+	 * WG_TUN_FD: carry the 4-byte packet information header then */
+	dev->pi = tun_has_pi(ifr.ifr_name);
+	if (dev->pi && (ifr.ifr_flags & IFF_VNET_HDR)) {
+		log_err("TUN has both packet information and vnet headers: unsupported");
+		return -EINVAL;
+	}
+	if (!(ifr.ifr_flags & IFF_VNET_HDR))
 		return 0;
 	dev->vnet = true;
 	dev->tun_rbuf = malloc(TW_VNET_HDR_LEN + TW_VNET_MAX_PACKET);
@@ -309,9 +355,15 @@ void wg_device_flush_tun(struct wg_device *dev)
 	if (!n)
 		return;
 	if (!dev->vnet) {
-		for (unsigned i = 0; i < n; i++)
-			if (write(dev->tun_fd, dev->tun_out[i], dev->tun_out_len[i]) < 0)
+		for (unsigned i = 0; i < n; i++) {
+			struct tun_pi pi = {
+			    0, htons(dev->tun_out[i][0] >> 4 == 6 ? ETH_P_IPV6 : ETH_P_IP)};
+			struct iovec iov[2] = {{&pi, sizeof(pi)},
+					       {dev->tun_out[i], dev->tun_out_len[i]}};
+
+			if (writev(dev->tun_fd, iov + !dev->pi, 2 - !dev->pi) < 0)
 				tun_write_error(dev, 1);
+		}
 		return;
 	}
 	if (dev->gro_flags) {
@@ -332,6 +384,14 @@ void wg_device_flush_tun(struct wg_device *dev)
 		if (writev(dev->tun_fd, iov, 2) < 0)
 			tun_write_error(dev, 1);
 	}
+}
+
+int wg_device_setup_workers(struct wg_device *dev, unsigned workers)
+{
+	if (!workers)
+		return 0;
+	log_info("Encrypting on %u threads", workers + 1);
+	return wg_cryptpool_new(workers, &dev->pool);
 }
 
 /* ---- configuration ---- */
@@ -524,6 +584,8 @@ static bool conn_flush(struct wg_uapi_conn *c)
 			return false;
 		c->out_off += (size_t)n;
 	}
+	if (c->out)
+		wg_wipe(c->out, c->out_len); /* sent: a get reply may have held the private key */
 	c->out_off = c->out_len = 0;
 	return true;
 }

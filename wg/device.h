@@ -27,6 +27,7 @@
 struct wg_peer;
 struct wg_uapi_conn;
 struct wg_index_table;
+struct wg_cryptpool;
 
 /* Limits on what UAPI requests may make us hold (with WG_MAX_PEERS from messages.h). */
 #define WG_MAX_ALLOWEDIPS (1u << 20)
@@ -85,6 +86,7 @@ struct wg_device {
 	 * IFF_VNET_HDR, TSO/USO super-packets split on read, GRO-coalesced writes.
 	 */
 	bool vnet;	    /* the TUN carries a virtio_net_hdr */
+	bool pi;	    /* an inherited TUN without IFF_NO_PI: struct tun_pi first */
 	unsigned gro_flags; /* TW_GRO_* allowed on writes */
 	struct tw_gro *gro;
 	uint8_t *tun_rbuf; /* one super-packet as read (vnet mode) */
@@ -96,6 +98,10 @@ struct wg_device {
 	struct wg_message_cookie cookie_out[WG_COOKIE_OUT_MAX];
 	struct wg_endpoint *cookie_ep[WG_COOKIE_OUT_MAX];
 	unsigned n_cookie_out;
+
+	/* encryption of a batch spread over cores (NULL: on the loop's thread) */
+	struct wg_cryptpool *pool;
+	struct wg_crypt_job *jobs; /* WG_TUN_BATCH */
 
 	bool stopping;
 	int exit_code;
@@ -119,6 +125,12 @@ int wg_device_start(struct wg_device *dev, int tun_fd, int uapi_fd, const char *
  * none (headers are still read and written). Call after wg_device_start(). 0 or -ENOMEM.
  */
 int wg_device_setup_offloads(struct wg_device *dev, bool enable);
+
+/*
+ * Starts @workers crypto threads besides the loop's (0: none). 0 or -errno.
+ * Call after wg_device_start().
+ */
+int wg_device_setup_workers(struct wg_device *dev, unsigned workers);
 
 /* Writes the decrypted packets gathered during a receive batch to the TUN. */
 void wg_device_flush_tun(struct wg_device *dev);

@@ -63,6 +63,23 @@ static bool offloads_wanted(void)
 	return !s || strcmp(s, "0") != 0;
 }
 
+/*
+ * Crypto threads besides the event loop's: TW_WG_WORKERS=N, or by default
+ * one per further online CPU, at most 3.
+ */
+static unsigned workers_wanted(void)
+{
+	const char *s = getenv("TW_WG_WORKERS");
+	long n;
+
+	if (s && *s) {
+		n = strtol(s, NULL, 10);
+		return n > 0 && n <= 64 ? (unsigned)n : 0;
+	}
+	n = sysconf(_SC_NPROCESSORS_ONLN) - 1;
+	return n > 0 ? (unsigned)(n > 3 ? 3 : n) : 0;
+}
+
 static int open_tun(const char *name, char *ret_name)
 {
 	unsigned flags = TW_TUN_CLOEXEC | TW_TUN_NONBLOCK;
@@ -232,6 +249,8 @@ int main(int argc, char **argv)
 		err = wg_device_start(dev, tun_fd, uapi_fd, uapi_path);
 	if (!err)
 		err = wg_device_setup_offloads(dev, offloads_wanted());
+	if (!err)
+		err = wg_device_setup_workers(dev, workers_wanted());
 	if (err < 0) {
 		log_err("Failed to start the device: %s", strerror(-err));
 		if (dev) {

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/if_tun.h>
+#include <sys/uio.h>
 #include <netinet/ip.h>
 #include <netinet/ip6.h>
 
@@ -10,6 +12,7 @@
 
 #include "clock.h"
 #include "cookie.h"
+#include "cryptpool.h"
 #include "device.h"
 #include "index.h"
 #include "log.h"
@@ -102,12 +105,14 @@ static unsigned encrypt_and_send(struct wg_peer *p, struct wg_keypair *kp, uint8
 				 const uint16_t *lens, unsigned n, bool in_place, uint64_t now)
 {
 	struct wg_device *dev = p->dev;
+	struct wg_crypt_job *jobs = dev->jobs;
 	struct iovec iov[WG_TUN_BATCH];
 	size_t slot = TX_SLOT(dev);
-	unsigned done = 0, data = 0;
+	unsigned count = 0, done, data = 0;
 	uint64_t bytes = 0;
-	int len, sent;
+	int sent;
 
+	/* counters in order here; the encryption itself may run on several cores */
 	for (unsigned i = 0; i < n && i < WG_TUN_BATCH; i++) {
 		uint8_t *buf = in_place ? pkts[i] - WG_MSG_DATA_HDR_LEN
 					: dev->tx_buf + (WG_TUN_BATCH + i) * slot;
@@ -117,14 +122,26 @@ static unsigned encrypt_and_send(struct wg_peer *p, struct wg_keypair *kp, uint8
 			break;
 		if (!in_place)
 			memcpy(buf + WG_MSG_DATA_HDR_LEN, pkts[i], lens[i]);
-		len = wg_keypair_encrypt(kp, counter, buf, slot, lens[i], dev->mtu);
-		if (len < 0)
-			break;
-		iov[i].iov_base = buf;
-		iov[i].iov_len = (size_t)len;
-		bytes += (size_t)len;
-		data += lens[i] != 0;
-		done++;
+		jobs[i] = (struct wg_crypt_job){.kp = kp,
+						.buf = buf,
+						.cap = slot,
+						.len = lens[i],
+						.counter = counter,
+						.mtu = dev->mtu,
+						.op = WG_CRYPT_ENCRYPT};
+		count++;
+	}
+	if (dev->pool)
+		wg_cryptpool_run(dev->pool, jobs, count);
+	else
+		for (unsigned i = 0; i < count; i++)
+			jobs[i].result = wg_keypair_encrypt(kp, jobs[i].counter, jobs[i].buf, slot,
+							    jobs[i].len, dev->mtu);
+	for (done = 0; done < count && jobs[done].result >= 0; done++) {
+		iov[done].iov_base = jobs[done].buf;
+		iov[done].iov_len = (size_t)jobs[done].result;
+		bytes += (size_t)jobs[done].result;
+		data += lens[done] != 0;
 	}
 	if (!done)
 		return 0;
@@ -310,10 +327,17 @@ static int read_vnet(struct wg_device *dev, struct tun_batch *b)
 /* One read of a plain packet, straight into the next slot. */
 static int read_plain(struct wg_device *dev, struct tun_batch *b)
 {
-	ssize_t r = read(dev->tun_fd, slot_pkt(dev, b->n), dev->tun_slot);
+	struct tun_pi pi;
+	struct iovec iov[2] = {{&pi, sizeof(pi)}, {slot_pkt(dev, b->n), dev->tun_slot}};
+	ssize_t r = readv(dev->tun_fd, iov + !dev->pi, 2 - !dev->pi);
 
 	if (r <= 0)
 		return r < 0 ? -errno : -EBADFD;
+	if (dev->pi) {
+		if (r <= (ssize_t)sizeof(pi))
+			return 0;
+		r -= sizeof(pi);
+	}
 	route(dev, b, (size_t)r);
 	return 1;
 }

@@ -28,6 +28,8 @@ void wg_uapi_conn_clear(struct wg_uapi_conn *c)
 {
 	sodium_memzero(c->line, sizeof(c->line));
 	sodium_memzero(c->peer_key, sizeof(c->peer_key));
+	if (c->out)
+		sodium_memzero(c->out, c->out_cap); /* a get reply holds the private key */
 	free(c->out);
 	c->out = NULL;
 	c->out_len = c->out_cap = c->out_off = 0;
@@ -91,9 +93,15 @@ static void out_add(struct wg_uapi_conn *c, const char *fmt, ...)
 		size_t cap = c->out_cap ? c->out_cap * 2 : 4096;
 		while (cap < c->out_len + (size_t)n + 1)
 			cap *= 2;
-		char *p = realloc(c->out, cap);
+		/* not realloc(): the old buffer may hold a key and must be wiped */
+		char *p = malloc(cap);
 		if (!p)
 			return; /* the reply is cut short; wg reports a protocol error */
+		if (c->out) {
+			memcpy(p, c->out, c->out_len);
+			sodium_memzero(c->out, c->out_cap);
+			free(c->out);
+		}
 		c->out = p;
 		c->out_cap = cap;
 	}
@@ -472,6 +480,8 @@ int wg_uapi_listen(const char *ifname, char *ret_path, size_t path_len)
 	old = umask(0077);
 	err = bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ? -errno : 0;
 	umask(old);
+	if (!err && chmod(a.sun_path, 0600) < 0)
+		err = -errno;
 	if (!err && listen(fd, 16) < 0)
 		err = -errno;
 	if (err) {

@@ -46,7 +46,7 @@ int tw_tun_set_group(int fd, gid_t gid);
 int tw_tun_attach_queue(int fd);
 int tw_tun_detach_queue(int fd);
 
-/* The IFF_* flags the kernel's TUN driver supports (TUNGETFEATURES). */
+/* The IFF_* flags the kernel's TUN driver supports (TUNGETFEATURES on a fresh fd). */
 int tw_tun_get_features(unsigned *ret_features);
 
 /* Offloads for TUNSETOFFLOAD (TUN_F_CSUM, TUN_F_TSO4, ...). */
@@ -108,7 +108,17 @@ enum {
  * Lists every TUN/TAP device of the handle's network namespace (or only
  * @name if not NULL), read from netlink link info (IFLA_TUN_*), never from
  * sysfs. On success stores a heap array in @ret_list and its length in
- * @ret_n; free it with tw_tun_list_free().
+ * @ret_n; free it with tw_tun_list_free(). A @name that does not exist gives
+ * -ENODEV; one that is not a TUN/TAP gives an empty list.
+ *
+ * With TW_TUN_LIST_PROCS, the processes holding an attached queue are found
+ * in /proc/PID/fdinfo (one entry per process). As fdinfo names the device
+ * and names are per namespace, each candidate fd is borrowed with
+ * pidfd_getfd() and its device's namespace checked (TUNGETDEVNETNS); when
+ * that is refused (no ptrace rights over the process), the process's own
+ * namespace is compared instead. The calling thread's network namespace
+ * must be the handle's. Processes whose /proc the caller cannot read, and
+ * queues detached with tw_tun_detach_queue(), are not seen.
  */
 int tw_tun_list(struct tw_nl *nl, const char *name, unsigned flags, struct tw_tun_info **ret_list,
 		size_t *ret_n);

@@ -55,7 +55,7 @@ rss0=$(rss)
 nsx "$NSA" timeout 30 iperf3 -c "$IN4_B" -p 5201 -t 6 -J >"$TW_TMP/tcp.json" 2>"$TW_TMP/tcp.err" &
 iperf=$!
 sleep 0.5
-n1=$(nsx "$NSA" python3 "$TW_TMP/flood.py" 4)
+n1=$(nsx "$NSA" "$PYTHON" "$TW_TMP/flood.py" 4)
 rss1=$(rss)
 wait "$iperf"
 rc=$?
@@ -64,12 +64,15 @@ log "flood 1: $n1 datagrams; iperf3 rc=$rc, $mbps Mbit/s; RSS $rss0 -> $rss1 KiB
 check_eq "iperf3 transfer completes under the flood" "$rc" 0
 check "data moved under the flood ($mbps Mbit/s)" test "${mbps:-0}" -gt 5
 check "tapwire-wg survives the flood" wg_alive "$PIDB"
-check "RSS bounded during the flood ($rss0 -> $rss1 KiB)" test $((rss1 - rss0)) -lt 16384
+# (wireguard-go's garbage collector lets it grow by tens of MiB here)
+[ "$WG_TW" = "$WG_GO" ] ||
+	check "RSS bounded during the flood ($rss0 -> $rss1 KiB)" test $((rss1 - rss0)) -lt 16384
 
-n2=$(nsx "$NSA" python3 "$TW_TMP/flood.py" 4)
+n2=$(nsx "$NSA" "$PYTHON" "$TW_TMP/flood.py" 4)
 rss2=$(rss)
 log "flood 2: $n2 datagrams; RSS $rss1 -> $rss2 KiB"
-check "a second flood adds no memory ($rss1 -> $rss2 KiB)" test $((rss2 - rss1)) -lt 2048
+[ "$WG_TW" = "$WG_GO" ] ||
+	check "a second flood adds no memory ($rss1 -> $rss2 KiB)" test $((rss2 - rss1)) -lt 2048
 check "tunnel works after the floods" wg_ping "$NSA" "$IN4_B" 3
 check_eq "the flood moved no endpoint" "$(wg_field "$NSB" "$IFB" endpoints)" "$UL4_A:$WG_PORT_A"
 finish

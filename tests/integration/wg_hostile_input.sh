@@ -9,51 +9,28 @@
 #    and `wg` works afterwards.
 TW_TEST_TIMEOUT=90
 . "$TW_TESTS/lib.sh"
-needs wg wireguard-go tcpdump python3 ping
+. "$TW_TESTS/wglib.sh"
+needs tcpdump
 
-TWWG="$TW_BUILD/wg/tapwire-wg"
-IFA="tw$$ha" IFB="tw$$hb"
-ns_new NSA
-ns_new NSB
-at_exit "rm -f /var/run/wireguard/$IFA.sock /var/run/wireguard/$IFB.sock"
-ip link add ula netns "$NSA" type veth peer name ulb netns "$NSB"
-ip -n "$NSA" addr add 198.51.100.1/24 dev ula
-ip -n "$NSB" addr add 198.51.100.2/24 dev ulb
-ip -n "$NSA" link set ula up
-ip -n "$NSB" link set ulb up
-for k in a b; do (umask 077 && wg genkey >"$TW_TMP/$k.key"); wg pubkey <"$TW_TMP/$k.key" >"$TW_TMP/$k.pub"; done
-
-bg PIDA env LOG_LEVEL=verbose ip netns exec "$NSA" "$TWWG" -f "$IFA" 2>"$TW_TMP/a.log"
-bg PIDB ip netns exec "$NSB" env WG_PROCESS_FOREGROUND=1 wireguard-go -f "$IFB" 2>"$TW_TMP/b.log"
-wait_for 5 test -S "/var/run/wireguard/$IFA.sock" || die "tapwire-wg did not start"
-wait_for 5 test -S "/var/run/wireguard/$IFB.sock" || die "wireguard-go did not start"
-nsx "$NSA" wg set "$IFA" private-key "$TW_TMP/a.key" listen-port 51820 \
-	peer "$(cat "$TW_TMP/b.pub")" allowed-ips 203.0.113.2/32
-nsx "$NSB" wg set "$IFB" private-key "$TW_TMP/b.key" listen-port 51821 \
-	peer "$(cat "$TW_TMP/a.pub")" allowed-ips 203.0.113.1/32 endpoint 198.51.100.1:51820
-ip -n "$NSA" addr add 203.0.113.1/24 dev "$IFA"
-ip -n "$NSB" addr add 203.0.113.2/24 dev "$IFB"
-ip -n "$NSA" link set "$IFA" up
-ip -n "$NSB" link set "$IFB" up
+# B (tapwire-wg, the target) answers A (wireguard-go, the initiator)
+wg_pair "$WG_GO" "$WG_TW"
 
 # record the tunnel's real packets towards tapwire-wg, for replaying
-bg DUMP ip netns exec "$NSA" tcpdump -i ula -n -U -w "$TW_TMP/real.pcap" udp dst port 51820 2>/dev/null
+bg DUMP ip netns exec "$NSB" tcpdump -i ulb -n -U -w "$TW_TMP/real.pcap" udp dst port $WG_PORT_B 2>/dev/null
 sleep 1
-check "tunnel up" wait_for 10 nsx "$NSB" ping -c 1 -W 1 203.0.113.1
-nsx "$NSB" ping -c 5 -i 0.2 -W 1 203.0.113.1 >/dev/null
+check "tunnel up" wg_wait_ping "$NSA" "$IN4_B" 10
+nsx "$NSA" ping -c 5 -i 0.2 -W 1 "$IN4_B" >/dev/null
 kill "$DUMP"; wait "$DUMP" 2>/dev/null
 
-endpoint() { nsx "$NSA" wg show "$IFA" endpoints | cut -f 2; }
-rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
-twpid=$(pgrep -f -- "-f $IFA" | head -1)
-[ -n "$twpid" ] || die "no tapwire-wg process"
+endpoint() { nsx "$NSB" wg show "$IFB" endpoints | cut -f 2; }
+twpid=$PIDB
 ep0=$(endpoint)
-rss0=$(rss "$twpid")
-check_eq "endpoint is wireguard-go's port" "$ep0" "198.51.100.2:51821"
+rss0=$(wg_rss "$twpid")
+check_eq "endpoint is wireguard-go's port" "$ep0" "$UL4_A:$WG_PORT_A"
 
 cat >"$TW_TMP/hostile.py" <<'PY'
 import os, random, socket, struct, sys
-dst = ("198.51.100.1", 51820)
+dst = (sys.argv[2], int(sys.argv[3]))
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
 rnd = random.Random(7)
@@ -91,15 +68,15 @@ print("sent")
 PY
 # twice: the first round may touch receive buffers for the first time, the
 # second must not grow anything
-check "hostile datagrams sent" nsx "$NSB" python3 "$TW_TMP/hostile.py" "$TW_TMP/real.pcap"
+check "hostile datagrams sent" nsx "$NSA" python3 "$TW_TMP/hostile.py" "$TW_TMP/real.pcap" "$UL4_B" $WG_PORT_B
 sleep 1
-rssh=$(rss "$twpid")
-check "hostile datagrams sent again" nsx "$NSB" python3 "$TW_TMP/hostile.py" "$TW_TMP/real.pcap"
+rssh=$(wg_rss "$twpid")
+check "hostile datagrams sent again" nsx "$NSA" python3 "$TW_TMP/hostile.py" "$TW_TMP/real.pcap" "$UL4_B" $WG_PORT_B
 sleep 1
 check "tapwire-wg survives the datagrams" kill -0 "$twpid"
 check_eq "replayed packets moved no endpoint" "$(endpoint)" "$ep0"
-check "tunnel still works" eval "nsx $NSB ping -c 2 -W 2 203.0.113.1 >/dev/null"
-rss1=$(rss "$twpid")
+check "tunnel still works" wg_ping "$NSA" "$IN4_B" 2
+rss1=$(wg_rss "$twpid")
 log "RSS at start ${rss0} KiB, after one round ${rssh} KiB, after two ${rss1} KiB"
 check "memory did not grow in the second round (${rssh} -> ${rss1} KiB)" test $((rss1 - rssh)) -lt 1024
 check "memory stays small (${rss1} KiB)" test "$rss1" -lt 32768
@@ -136,10 +113,10 @@ for c in idle:
     c.close()
 print("ok")
 PY
-check "malformed UAPI requests answered" python3 "$TW_TMP/uapi.py" "/var/run/wireguard/$IFA.sock"
-check "wg show works afterwards" wait_for 5 nsx "$NSA" wg show "$IFA" endpoints
+check "malformed UAPI requests answered" python3 "$TW_TMP/uapi.py" "$WG_RUN/$IFB.sock"
+check "wg show works afterwards" wait_for 5 nsx "$NSB" wg show "$IFB" endpoints
 check "tapwire-wg survives the UAPI abuse" kill -0 "$twpid"
-rss2=$(rss "$twpid")
+rss2=$(wg_rss "$twpid")
 check "memory did not grow after UAPI abuse (${rss1} -> ${rss2} KiB)" test $((rss2 - rss1)) -lt 4096
-check "tunnel still works at the end" eval "nsx $NSB ping -c 2 -W 2 203.0.113.1 >/dev/null"
+check "tunnel still works at the end" wg_ping "$NSA" "$IN4_B" 2
 finish

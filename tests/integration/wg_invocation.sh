@@ -1,9 +1,9 @@
 # tapwire-wg is invoked like wireguard-go:
 #  - without -f it daemonises: the command returns 0 once the interface and
 #    UAPI socket exist, and the daemon carries on in the background;
-#  - WG_TUN_FD / WG_UAPI_FD hand it an already open TUN queue and an already
-#    listening UAPI socket (as wireguard-go's own re-exec does), and it serves
-#    a working tunnel with them;
+#  - WG_TUN_FD / WG_UAPI_FD hand it an already open TUN queue (with or without
+#    packet-information headers) and an already listening UAPI socket (as
+#    wireguard-go's own re-exec does), and it serves a working tunnel with them;
 #  - LOG_LEVEL=silent prints nothing, verbose prints;
 #  - usage errors (no name, a name over 15 bytes) exit non-zero with a message.
 TW_TEST_TIMEOUT=60
@@ -35,23 +35,27 @@ if [ -n "$pid" ]; then
 		sh -c "! ip -n $NS link show $IFD 2>/dev/null && [ ! -e $WG_RUN/$IFD.sock ]"
 fi
 
-# ---- WG_TUN_FD and WG_UAPI_FD, against a wireguard-go peer
+# ---- WG_TUN_FD and WG_UAPI_FD, against a wireguard-go peer, with a TUN
+# made with IFF_NO_PI and one made without it (as wireguard-go makes its own
+# and hands it on to its daemonised child)
 ns_new NSB
 wg_underlay "$NS" "$NSB"
 wg_keypair a
 wg_keypair b
-IFA=$(wg_ifname f) IFB=$(wg_ifname b)
+IFB=$(wg_ifname b)
 wg_start PIDB "$NSB" "$IFB" "$WG_GO"
-at_exit "rm -f $WG_RUN/$IFA.sock"
-_wg_logs+=("$TW_TMP/fds.log")
+nsx "$NSB" wg set "$IFB" private-key "$TW_TMP/b.key" listen-port $WG_PORT_B \
+	peer "$(wg_pub a)" allowed-ips "$IN4_A/32,$IN6_A/128"
+wg_inner "$NSB" "$IFB" 2
 cat >"$TW_TMP/launch.py" <<'PY'
-# launch.py IFNAME SOCKPATH PROGRAM...: opens the TUN queue and the listening
-# UAPI socket, then execs PROGRAM with them as fds 3 and 4.
+# launch.py IFNAME SOCKPATH FLAGS PROGRAM...: opens the TUN queue (with the
+# TUNSETIFF flags given) and the listening UAPI socket, then execs PROGRAM
+# with them as fds 3 and 4.
 import fcntl, os, socket, struct, sys
-ifname, path, argv = sys.argv[1], sys.argv[2], sys.argv[3:]
-IFF_TUN, IFF_NO_PI, TUNSETIFF = 0x0001, 0x1000, 0x400454CA
+ifname, path, flags, argv = sys.argv[1], sys.argv[2], int(sys.argv[3], 0), sys.argv[4:]
+TUNSETIFF = 0x400454CA
 tun = os.open("/dev/net/tun", os.O_RDWR)
-fcntl.ioctl(tun, TUNSETIFF, struct.pack("16sH", ifname.encode(), IFF_TUN | IFF_NO_PI))
+fcntl.ioctl(tun, TUNSETIFF, struct.pack("16sH22x", ifname.encode(), flags))
 os.makedirs(os.path.dirname(path), exist_ok=True)
 u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 u.bind(path)
@@ -63,24 +67,32 @@ os.set_inheritable(4, True)
 os.environ.update(WG_TUN_FD="3", WG_UAPI_FD="4", WG_PROCESS_FOREGROUND="1", LOG_LEVEL="verbose")
 os.execvp(argv[0], argv)
 PY
-bg PIDA ip netns exec "$NS" python3 "$TW_TMP/launch.py" "$IFA" "$WG_RUN/$IFA.sock" "$WG_TW" -f "$IFA" \
-	>"$TW_TMP/fds.log" 2>&1
-check "with inherited fds: wg talks to it" \
-	wait_for 5 sh -c "ip netns exec $NS wg show $IFA >/dev/null 2>&1"
-nsx "$NS" wg set "$IFA" private-key "$TW_TMP/a.key" listen-port $WG_PORT_A \
-	peer "$(wg_pub b)" allowed-ips "$IN4_B/32,$IN6_B/128" endpoint "$UL4_B:$WG_PORT_B"
-nsx "$NSB" wg set "$IFB" private-key "$TW_TMP/b.key" listen-port $WG_PORT_B \
-	peer "$(wg_pub a)" allowed-ips "$IN4_A/32,$IN6_A/128"
-wg_inner "$NS" "$IFA" 1
-wg_inner "$NSB" "$IFB" 2
-# (Debian's wireguard-go 0.0.20220316 reads an inherited TUN as if it had
-# packet-info headers, so this part holds for tapwire-wg only)
-[ "$WG_TW" = "$WG_GO" ] ||
-	check "with inherited fds: the tunnel works" wg_wait_ping "$NS" "$IN4_B" 10
-check "with inherited fds: only one TUN of that name" \
-	test "$(ip -n "$NS" -o link show | grep -c ": $IFA:")" = 1
-wg_stop "$PIDA"
-check "with inherited fds: SIGTERM removes the socket" test ! -e "$WG_RUN/$IFA.sock"
+for kind in no_pi pi; do
+	# IFF_TUN, with or without IFF_NO_PI
+	if [ $kind = no_pi ]; then flags=0x1001; else flags=0x0001; fi
+	IFA=$(wg_ifname "f$kind")
+	at_exit "rm -f $WG_RUN/$IFA.sock"
+	_wg_logs+=("$TW_TMP/fds-$kind.log")
+	bg PIDA ip netns exec "$NS" "$PYTHON" "$TW_TMP/launch.py" "$IFA" "$WG_RUN/$IFA.sock" $flags \
+		"$WG_TW" -f "$IFA" >"$TW_TMP/fds-$kind.log" 2>&1
+	check "inherited fds ($kind): wg talks to it" \
+		wait_for 5 sh -c "ip netns exec $NS wg show $IFA >/dev/null 2>&1"
+	nsx "$NS" wg set "$IFA" private-key "$TW_TMP/a.key" listen-port $WG_PORT_A \
+		peer "$(wg_pub b)" allowed-ips "$IN4_B/32,$IN6_B/128" endpoint "$UL4_B:$WG_PORT_B"
+	wg_inner "$NS" "$IFA" 1
+	# (Debian's wireguard-go 0.0.20220316 reads any inherited TUN as if it had
+	# packet-information headers, so the no_pi case holds for tapwire-wg only)
+	if [ "$WG_TW" != "$WG_GO" ] || [ $kind = pi ]; then
+		check "inherited fds ($kind): the tunnel works (v4)" wg_wait_ping "$NS" "$IN4_B" 10
+		check "inherited fds ($kind): the tunnel works (v6)" wg_ping "$NS" "$IN6_B" 3
+		check "inherited fds ($kind): and from the peer" wg_ping "$NSB" "$IN4_A" 3
+	fi
+	check "inherited fds ($kind): only one TUN of that name" \
+		test "$(ip -n "$NS" -o link show | grep -c ": $IFA:")" = 1
+	wg_stop "$PIDA"
+	check "inherited fds ($kind): SIGTERM removes the socket" test ! -e "$WG_RUN/$IFA.sock"
+	ip -n "$NS" link del "$IFA" 2>/dev/null
+done
 
 # ---- LOG_LEVEL
 for level in silent verbose; do

@@ -8,7 +8,7 @@ TW_TEST_TIMEOUT=60
 needs tcpdump
 
 wg_pair "$WG_TW" "$WG_GO"
-bg dump ip netns exec "$NSB" tcpdump -i ulb -n -l -Q in udp dst port $WG_PORT_B >"$TW_TMP/wire.txt" 2>/dev/null
+bg dump ip netns exec "$NSB" tcpdump --immediate-mode -i ulb -n -l -Q in udp dst port $WG_PORT_B >"$TW_TMP/wire.txt" 2>/dev/null
 sleep 1
 check_eq "no handshake before any traffic" "$(wg_field "$NSB" "$IFB" latest-handshakes)" 0
 nsx "$NSA" wg set "$IFA" peer "$(wg_pub b)" persistent-keepalive 1

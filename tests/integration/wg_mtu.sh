@@ -2,7 +2,8 @@
 # wireguard-go's; packets of exactly the MTU cross in both families with DF
 # set (1392-byte ICMP payload in IPv4, 1372 in IPv6) and one byte more is
 # refused locally; on the wire every data message is padded to a multiple of
-# 16 bytes of plaintext (or to the MTU), so sizes leak little.
+# 16 bytes of plaintext (or to the MTU), so sizes leak little; a lower and a
+# much higher MTU set later are honoured.
 TW_TEST_TIMEOUT=60
 . "$TW_TESTS/lib.sh"
 . "$TW_TESTS/wglib.sh"
@@ -14,7 +15,7 @@ check_eq "tapwire-wg's default MTU" "$(mtu "$NSA" "$IFA")" "$(mtu "$NSB" "$IFB")
 check_eq "... is 1420" "$(mtu "$NSA" "$IFA")" 1420
 wg_wait_ping "$NSA" "$IN4_B" 10 || die "no tunnel"
 
-bg dump ip netns exec "$NSA" tcpdump -i ula -n -l -Q out udp src port $WG_PORT_A >"$TW_TMP/wire.txt" 2>/dev/null
+bg dump ip netns exec "$NSA" tcpdump --immediate-mode -i ula -n -l -Q out udp src port $WG_PORT_A >"$TW_TMP/wire.txt" 2>/dev/null
 sleep 1
 check "IPv4: 1420-byte packets cross with DF" nsx "$NSA" ping -q -n -c 2 -W 2 -M do -s 1392 "$IN4_B"
 check "IPv4: 1421 bytes are refused locally" sh -c "! ip netns exec $NSA ping -q -n -c 1 -W 1 -M do -s 1393 $IN4_B"
@@ -34,5 +35,12 @@ check "data messages padded to 16 bytes (or the MTU)" test -z "$bad" -a "$n" -gt
 # the MTU can be changed and is honoured
 ip -n "$NSA" link set "$IFA" mtu 1280
 check "after MTU 1280: 1280-byte packets cross" nsx "$NSA" ping -q -n -c 2 -W 2 -M do -s 1252 "$IN4_B"
+# and raised far above the default: jumbo packets (fragmented on the
+# 1500-byte underlay) cross whole, both ways
+ip -n "$NSA" link set "$IFA" mtu 8920
+ip -n "$NSB" link set "$IFB" mtu 8920
+check "after MTU 8920: 8920-byte packets cross (A->B)" nsx "$NSA" ping -q -n -c 2 -W 2 -M do -s 8892 "$IN4_B"
+check "after MTU 8920: 8920-byte packets cross (B->A)" nsx "$NSB" ping -q -n -c 2 -W 2 -M do -s 8892 "$IN4_A"
+check "after MTU 8920: IPv6 too" nsx "$NSA" ping -q -n -c 2 -W 2 -M do -s 8872 "$IN6_B"
 check "tapwire-wg alive" wg_alive "$PIDA"
 finish

@@ -28,6 +28,7 @@ check "re-added at the far end: traffic resumes within the retry time" wg_wait_p
 
 # tapwire-wg gets a new private key; the peer learns the new public key
 wg_keypair a2
+sleep 1.1 # handshake times have one-second resolution
 h0=$(hs "$NSB" "$IFB")
 nsx "$NSA" wg set "$IFA" private-key "$TW_TMP/a2.key"
 check_eq "tapwire-wg reports its new public key" "$(nsx "$NSA" wg show "$IFA" public-key)" "$(wg_pub a2)"
@@ -39,6 +40,7 @@ check "new tapwire-wg key: IPv6 too" wg_ping "$NSA" "$IN6_B" 3
 
 # the peer gets a new private key; tapwire-wg learns it
 wg_keypair b2
+sleep 1.1
 h0=$(hs "$NSA" "$IFA")
 nsx "$NSB" wg set "$IFB" private-key "$TW_TMP/b2.key"
 check "old key at tapwire-wg: the tunnel no longer works" \

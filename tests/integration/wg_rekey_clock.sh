@@ -56,7 +56,7 @@ wg_wait_ping "$NSA" "$IN4_B" 10 || die "no tunnel"
 rekeys "tapwire-wg x$RATE -> tapwire-wg x$RATE"
 
 # 3. expiry: B's underlay drops everything from now on
-bg dump ip netns exec "$NSA" tcpdump -i ula -n -l -tt -Q out udp dst port $WG_PORT_B >"$TW_TMP/out.txt" 2>/dev/null
+bg dump ip netns exec "$NSA" tcpdump --immediate-mode -i ula -n -l -tt -Q out udp dst port $WG_PORT_B >"$TW_TMP/out.txt" 2>/dev/null
 sleep 1
 wg_ping "$NSA" "$IN4_B" 1
 silence_b

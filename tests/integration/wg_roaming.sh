@@ -79,7 +79,7 @@ nsx "$NSB" wg set "$IFB" private-key "$TW_TMP/b.key" listen-port $WG_PORT_B \
 	peer "$(wg_pub a)" allowed-ips "$IN4_A/32,$IN6_A/128" endpoint "198.51.100.3:$WG_PORT_A"
 wg_inner "$NSA" "$IFA" 1
 wg_inner "$NSB" "$IFB" 2
-bg dump ip netns exec "$NSB" tcpdump -i ulb -n -l -Q in udp and src port $WG_PORT_A >"$TW_TMP/sticky.txt" 2>/dev/null
+bg dump ip netns exec "$NSB" tcpdump --immediate-mode -i ulb -n -l -Q in udp and src port $WG_PORT_A >"$TW_TMP/sticky.txt" 2>/dev/null
 sleep 1
 wg_wait_ping "$NSB" "$IN4_A" 10 || fail "no tunnel towards the secondary address"
 # tapwire-wg also starts traffic of its own (it sends, not only answers)
