@@ -40,9 +40,9 @@ struct cli {
 struct cli_cmd {
 	const char *name;
 	int (*fn)(struct cli *c, int argc, char **argv); /* argv[0] is the first word after name */
-	const struct cli_cmd *sub; /* a nested table instead of fn */
-	const char *usage;         /* BNF, words after the command name */
-	const char *help;          /* one line */
+	const struct cli_cmd *sub;			 /* a nested table instead of fn */
+	const char *usage;				 /* BNF, words after the command name */
+	const char *help;				 /* one line */
 };
 
 /*
@@ -108,6 +108,9 @@ int cli_down(struct cli *c, int argc, char **argv);
 extern const struct cli_cmd cli_objects[];
 int cli_main(int argc, char **argv);
 int cli_run_batch(struct cli *c, const char *file);
+/* Longest batch line, newline excluded, plus one. */
+#define CLI_BATCH_LINE_MAX 65536u
+
 /* Splits a batch line into words ("..." quoting, # comments). Returns argc or -E2BIG. */
 int cli_split_line(char *line, char **argv, int max);
 
