@@ -20,6 +20,8 @@ const struct cli_cmd cli_objects[] = {
 	{"addr", NULL, cli_addr_cmds, "", "IPv4 and IPv6 addresses: add, del, show"},
 	{"route", NULL, cli_route_cmds, "", "IPv4 and IPv6 routes: add, del, show"},
 	{"bridge", NULL, cli_bridge_cmds, "", "Ethernet bridges, their ports and forwarding database"},
+	{"apply", cli_apply, NULL, "FILE", "bring up the topology FILE declares (tapwire.conf(5))"},
+	{"down", cli_down, NULL, "FILE", "remove what FILE declares"},
 	{0},
 };
 
@@ -66,7 +68,7 @@ static int do_help(struct cli *c, int argc, char **argv)
 	fputs("OBJECTS:\n", stdout);
 	for (const struct cli_cmd *e = cli_objects; e->name; e++)
 		if (strcmp(e->name, "help"))
-			printf("    %-8s %s\n", e->name, e->help);
+			printf("tapwire %-8s %s\n", e->name, e->help);
 	printf("Run \"tapwire OBJECT help\" for the commands of an object.\n");
 	return CLI_OK;
 }
@@ -77,6 +79,10 @@ int cli_dispatch(struct cli *c, const struct cli_cmd *table, const char *path, i
 	char sub[128];
 
 	if (argc < 1 || !strcmp(argv[0], "help")) {
+		/* A table may bring its own help (the top level does). */
+		for (const struct cli_cmd *e = table; argc >= 1 && e->name; e++)
+			if (!strcmp(e->name, "help") && e->fn)
+				return e->fn(c, argc - 1, argv + 1);
 		cli_usage(argc < 1 ? stderr : stdout, table, path);
 		return argc < 1 ? CLI_USAGE : CLI_OK;
 	}

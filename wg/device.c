@@ -204,6 +204,17 @@ static void on_inotify(struct wg_device *dev)
 	}
 }
 
+/* Writes to every page so it is resident (a plain memset may become calloc). */
+static void prefault(void *p, size_t len)
+{
+	volatile uint8_t *b = p;
+
+	for (size_t i = 0; i < len; i += 4096)
+		b[i] = 0;
+	if (len)
+		b[len - 1] = 0;
+}
+
 int wg_device_start(struct wg_device *dev, int tun_fd, int uapi_fd, const char *uapi_path)
 {
 	sigset_t mask;
@@ -220,6 +231,13 @@ int wg_device_start(struct wg_device *dev, int tun_fd, int uapi_fd, const char *
 	dev->tx_buf = malloc(2 * WG_TUN_BATCH * TX_SLOT_BYTES(dev->tun_slot));
 	if (!dev->rx || !dev->tx_buf)
 		return -ENOMEM;
+	/*
+	 * Touch every page of the batch buffers now: the daemon's memory is then
+	 * what it will be under any load, instead of creeping up as bigger
+	 * datagrams and trains reach pages not used before.
+	 */
+	prefault(dev->rx, sizeof(*dev->rx));
+	prefault(dev->tx_buf, 2 * WG_TUN_BATCH * TX_SLOT_BYTES(dev->tun_slot));
 	read_mtu(dev);
 
 	sigemptyset(&mask);
@@ -313,6 +331,7 @@ int wg_device_setup_offloads(struct wg_device *dev, bool enable)
 	dev->tun_rbuf = malloc(TW_VNET_HDR_LEN + TW_VNET_MAX_PACKET);
 	if (!dev->tun_rbuf)
 		return -ENOMEM;
+	prefault(dev->tun_rbuf, TW_VNET_HDR_LEN + TW_VNET_MAX_PACKET);
 	if (tw_gro_new(WG_TUN_OUT_MAX, &dev->gro) < 0)
 		enable = false;
 	for (i = enable ? 0 : sizeof(offload_sets) / sizeof(offload_sets[0]) - 1;
