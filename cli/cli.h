@@ -40,9 +40,9 @@ struct cli {
 struct cli_cmd {
 	const char *name;
 	int (*fn)(struct cli *c, int argc, char **argv); /* argv[0] is the first word after name */
-	const struct cli_cmd *sub; /* a nested table instead of fn */
-	const char *usage;         /* BNF, words after the command name */
-	const char *help;          /* one line */
+	const struct cli_cmd *sub;			 /* a nested table instead of fn */
+	const char *usage;				 /* BNF, words after the command name */
+	const char *help;				 /* one line */
 };
 
 /*
