@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,6 +116,7 @@ void wg_device_free(struct wg_device *dev)
 	free(dev->tun_rbuf);
 	wg_cryptpool_free(dev->pool);
 	free(dev->jobs);
+	free(dev->rx_jobs);
 	tw_gro_free(dev->gro);
 	wg_wipe(&dev->identity, sizeof(dev->identity));
 	free(dev);
@@ -225,7 +227,8 @@ int wg_device_start(struct wg_device *dev, int tun_fd, int uapi_fd, const char *
 	dev->tun_slot = WG_MAX_DATAGRAM - WG_MSG_DATA_OVERHEAD - WG_MESSAGE_PADDING;
 	dev->rx = malloc(sizeof(*dev->rx));
 	dev->jobs = calloc(WG_TUN_BATCH, sizeof(*dev->jobs));
-	if (!dev->jobs)
+	dev->rx_jobs = calloc(WG_RX_WINDOW, sizeof(*dev->rx_jobs));
+	if (!dev->jobs || !dev->rx_jobs)
 		return -ENOMEM;
 	dev->tx_buf = malloc(2 * WG_TUN_BATCH * TX_SLOT_BYTES(dev->tun_slot));
 	if (!dev->rx || !dev->tx_buf)
@@ -389,9 +392,14 @@ void wg_device_flush_tun(struct wg_device *dev)
 		writes = tw_gro_batch(dev->gro, dev->tun_out, dev->tun_out_len, n, dev->gro_flags);
 		for (int i = 0; i < writes; i++) {
 			const struct iovec *iov = tw_gro_iov(dev->gro, (size_t)i, &cnt);
+			size_t pkts = tw_gro_count(dev->gro, (size_t)i);
 
-			if (writev(dev->tun_fd, iov, cnt) < 0)
-				tun_write_error(dev, tw_gro_count(dev->gro, (size_t)i));
+			if (writev(dev->tun_fd, iov, cnt) < 0) {
+				tun_write_error(dev, pkts);
+			} else if (pkts > 1) {
+				dev->gro_writes++;
+				dev->gro_pkts += pkts;
+			}
 		}
 		if (writes >= 0)
 			return;
@@ -689,5 +697,9 @@ int wg_device_run(struct wg_device *dev)
 		for (int i = 0; i < n && !dev->stopping; i++)
 			dispatch(dev, &evs[i]);
 	}
+	if (dev->vnet)
+		log_info("Offloads: %" PRIu64 " TUN super-packets split into %" PRIu64
+			 " packets, %" PRIu64 " coalesced TUN writes of %" PRIu64 " packets",
+			 dev->gso_reads, dev->gso_segs, dev->gro_writes, dev->gro_pkts);
 	return dev->exit_code;
 }

@@ -42,6 +42,8 @@ struct wg_cryptpool;
 
 /* Packets (segments of TUN super-packets) handled per turn of the loop. */
 #define WG_TUN_BATCH 128
+/* Data messages decrypted together on receive (wg/receive.c). */
+#define WG_RX_WINDOW 128
 
 struct wg_device {
 	char ifname[IFNAMSIZ];
@@ -90,6 +92,9 @@ struct wg_device {
 	unsigned gro_flags; /* TW_GRO_* allowed on writes */
 	struct tw_gro *gro;
 	uint8_t *tun_rbuf; /* one super-packet as read (vnet mode) */
+	/* proof the offloads work, logged at exit with LOG_LEVEL=verbose */
+	uint64_t gso_reads, gso_segs;  /* super-packets read from the TUN, their segments */
+	uint64_t gro_writes, gro_pkts; /* coalesced TUN writes, the packets in them */
 	/* decrypted packets of the current receive batch, written to the TUN at its end */
 	uint8_t *tun_out[WG_TUN_OUT_MAX];
 	size_t tun_out_len[WG_TUN_OUT_MAX];
@@ -101,7 +106,8 @@ struct wg_device {
 
 	/* encryption of a batch spread over cores (NULL: on the loop's thread) */
 	struct wg_cryptpool *pool;
-	struct wg_crypt_job *jobs; /* WG_TUN_BATCH */
+	struct wg_crypt_job *jobs;    /* WG_TUN_BATCH */
+	struct wg_crypt_job *rx_jobs; /* WG_RX_WINDOW: decryptions of a receive batch */
 
 	bool stopping;
 	int exit_code;
