@@ -95,7 +95,8 @@ static void test_batch_bounds(void **state)
 	assert_non_null(strstr(err, "/dev/zero:1: Error: NUL byte in the line"));
 
 	snprintf(path, sizeof(path), "%s/nul", dir);
-	write_file(path, "# fine\nlink show \0; bridge del br0\n", 37);
+	static const char nul[] = "# fine\nlink show \0; bridge del br0\n";
+	write_file(path, nul, sizeof(nul) - 1);
 	assert_int_equal(batch(path, err, sizeof(err)), CLI_USAGE);
 	assert_non_null(strstr(err, ":2: Error: NUL byte in the line"));
 
