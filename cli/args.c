@@ -56,8 +56,8 @@ int arg_ifname(struct cli *c, const char *word)
 	if (!word || !*word)
 		cli_err(c, "argument \"\" is wrong: interface name is empty");
 	else if (strlen(word) >= IFNAMSIZ)
-		cli_err(c, "argument \"%s\" is wrong: interface name is longer than %d bytes",
-			word, IFNAMSIZ - 1);
+		cli_err(c, "argument \"%s\" is wrong: interface name is longer than %d bytes", word,
+			IFNAMSIZ - 1);
 	else
 		cli_err(c, "argument \"%s\" is wrong: not a valid interface name", word);
 	return CLI_USAGE;

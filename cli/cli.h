@@ -40,9 +40,9 @@ struct cli {
 struct cli_cmd {
 	const char *name;
 	int (*fn)(struct cli *c, int argc, char **argv); /* argv[0] is the first word after name */
-	const struct cli_cmd *sub; /* a nested table instead of fn */
-	const char *usage;         /* BNF, words after the command name */
-	const char *help;          /* one line */
+	const struct cli_cmd *sub;			 /* a nested table instead of fn */
+	const char *usage;				 /* BNF, words after the command name */
+	const char *help;				 /* one line */
 };
 
 /*
@@ -100,6 +100,9 @@ extern const struct cli_cmd cli_addr_cmds[];
 extern const struct cli_cmd cli_route_cmds[];
 extern const struct cli_cmd cli_bridge_cmds[];
 int brctl_main(int argc, char **argv);
+/* `tapwire apply FILE` / `tapwire down FILE` (apply.c). */
+int cli_apply(struct cli *c, int argc, char **argv);
+int cli_down(struct cli *c, int argc, char **argv);
 
 /* The top-level table and the personalities (main.c). */
 extern const struct cli_cmd cli_objects[];

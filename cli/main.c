@@ -14,13 +14,15 @@ static int do_help(struct cli *c, int argc, char **argv);
 
 /* Objects of `tapwire OBJECT COMMAND`. Help is generated from this table. */
 const struct cli_cmd cli_objects[] = {
-	{"help", do_help, NULL, "", "show this help"},
-	{"tuntap", NULL, cli_tuntap_cmds, "", "TUN/TAP devices: add, del, show"},
-	{"link", NULL, cli_link_cmds, "", "network interfaces: set, show"},
-	{"addr", NULL, cli_addr_cmds, "", "IPv4 and IPv6 addresses: add, del, show"},
-	{"route", NULL, cli_route_cmds, "", "IPv4 and IPv6 routes: add, del, show"},
-	{"bridge", NULL, cli_bridge_cmds, "", "Ethernet bridges, their ports and forwarding database"},
-	{0},
+    {"help", do_help, NULL, "", "show this help"},
+    {"tuntap", NULL, cli_tuntap_cmds, "", "TUN/TAP devices: add, del, show"},
+    {"link", NULL, cli_link_cmds, "", "network interfaces: set, show"},
+    {"addr", NULL, cli_addr_cmds, "", "IPv4 and IPv6 addresses: add, del, show"},
+    {"route", NULL, cli_route_cmds, "", "IPv4 and IPv6 routes: add, del, show"},
+    {"bridge", NULL, cli_bridge_cmds, "", "Ethernet bridges, their ports and forwarding database"},
+    {"apply", cli_apply, NULL, "FILE", "bring up the topology FILE declares (tapwire.conf(5))"},
+    {"down", cli_down, NULL, "FILE", "remove what FILE declares"},
+    {0},
 };
 
 /* Programs that run tapwire under another name (a symlink). */
@@ -30,16 +32,16 @@ struct personality {
 };
 int cli_tunctl_main(int argc, char **argv);
 static const struct personality personalities[] = {
-	{"tunctl", cli_tunctl_main},
-	{"brctl", brctl_main},
-	{0},
+    {"tunctl", cli_tunctl_main},
+    {"brctl", brctl_main},
+    {0},
 };
 
 static const char global_usage[] =
-	"Usage: tapwire [OPTIONS] OBJECT COMMAND [ARGS]\n"
-	"       tapwire [OPTIONS] -b FILE\n"
-	"OPTIONS := -j|--json  -p|--pretty  -d|--details  -n|--netns NAME  -b|--batch FILE\n"
-	"           -V|--version  -h|--help\n";
+    "Usage: tapwire [OPTIONS] OBJECT COMMAND [ARGS]\n"
+    "       tapwire [OPTIONS] -b FILE\n"
+    "OPTIONS := -j|--json  -p|--pretty  -d|--details  -n|--netns NAME  -b|--batch FILE\n"
+    "           -V|--version  -h|--help\n";
 
 void cli_usage(FILE *f, const struct cli_cmd *table, const char *path)
 {
@@ -66,7 +68,7 @@ static int do_help(struct cli *c, int argc, char **argv)
 	fputs("OBJECTS:\n", stdout);
 	for (const struct cli_cmd *e = cli_objects; e->name; e++)
 		if (strcmp(e->name, "help"))
-			printf("    %-8s %s\n", e->name, e->help);
+			printf("tapwire %-8s %s\n", e->name, e->help);
 	printf("Run \"tapwire OBJECT help\" for the commands of an object.\n");
 	return CLI_OK;
 }

@@ -68,7 +68,7 @@ static int parse(struct tunctl *t, int argc, char **argv)
 {
 	int opt;
 
-	optind = 1;
+	optind = 0; /* GNU: start afresh, forgetting the last call's argv (a cluster it left) */
 	while ((opt = getopt(argc, argv, "bd:f:t:u:g:np")) > 0) {
 		switch (opt) {
 		case 'b':

@@ -4,6 +4,8 @@
 #define TAPWIRE_INTERNAL_H
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <libmnl/libmnl.h>
@@ -21,7 +23,7 @@ static inline void closep(int *fd)
 	if (*fd >= 0)
 		close(*fd);
 }
-#define _cleanup_free_  __attribute__((cleanup(freep)))
+#define _cleanup_free_	__attribute__((cleanup(freep)))
 #define _cleanup_close_ __attribute__((cleanup(closep)))
 
 /* Size of a handle's buffers: requests and each datagram of a reply. */
@@ -55,5 +57,11 @@ int nl_request(struct tw_nl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data);
  * none). Exposed for unit tests.
  */
 void nl_parse_extack(const struct nlmsghdr *nlh, char *buf, size_t len);
+
+/*
+ * True if the @len bytes of a received datagram are whole netlink messages,
+ * each length within what is left. Exposed for unit tests.
+ */
+bool nl_reply_valid(const void *buf, size_t len);
 
 #endif

@@ -139,6 +139,22 @@ static int data_cb(const struct nlmsghdr *nlh, void *data)
 	return ctx->cb ? ctx->cb(nlh, ctx->data) : MNL_CB_OK;
 }
 
+bool nl_reply_valid(const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	size_t off = 0;
+
+	while (off < len) {
+		const struct nlmsghdr *nlh = (const void *)(p + off);
+
+		if (len - off < sizeof(*nlh) || nlh->nlmsg_len < sizeof(*nlh) ||
+		    nlh->nlmsg_len > len - off)
+			return false;
+		off += MNL_ALIGN(nlh->nlmsg_len);
+	}
+	return true;
+}
+
 int nl_request(struct tw_nl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data)
 {
 	mnl_cb_t ctl[NLMSG_MIN_TYPE] = {0};
@@ -156,6 +172,9 @@ int nl_request(struct tw_nl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data)
 		n = mnl_socket_recvfrom(nl->sock, nl->rcv, sizeof(nl->rcv));
 		if (n < 0)
 			return -errno;
+		/* libmnl reads a length of 2^31 or more as negative and walks off the buffer. */
+		if (!nl_reply_valid(nl->rcv, (size_t)n))
+			return -EBADMSG;
 		ret = mnl_cb_run2(nl->rcv, (size_t)n, seq, nl->portid, data_cb, &ctx, ctl,
 				  NLMSG_MIN_TYPE);
 	} while (ret > MNL_CB_STOP);

@@ -8,7 +8,7 @@ export DEBIAN_FRONTEND=noninteractive
 pkgs=(
 	# build
 	build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
-	libmnl-dev libsodium-dev libb2-dev libssl-dev libinih-dev libcap-ng-dev libcap-ng-utils
+	libmnl-dev libsodium-dev libb2-dev libssl-dev libcap-ng-dev libcap-ng-utils
 	libcmocka-dev valgrind
 	# the real things the tests drive
 	iproute2 procps psmisc kmod iptables nftables tcpdump jq python3 iputils-ping

@@ -15,6 +15,8 @@ names=("$@")
 if [ ${#names[@]} = 0 ]; then
 	for f in fuzz/fuzz_*.c; do n=$(basename "$f" .c); names+=("${n#fuzz_}"); done
 fi
+# UBSan reports are failures too, not just messages.
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 work=$(mktemp -d /tmp/tw-fuzz.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 status=0

@@ -122,11 +122,8 @@ for dst in 203.0.113.1 203.0.113.129 fd00:203::1; do
 	ip netns exec "$PEERNS" ping -c 1 -W 2 "$dst" | sed -n 's/^/    /; /bytes from/p; /packet loss/p'
 done
 
-# ---- VPN: the tapwire-wg tunnel between the two namespaces goes here -------
-# (TUN devices above are the kind tapwire-wg drives; the VPN engineers add a
-# step that starts tapwire-wg in each namespace, configures it with `wg`, and
-# pings through the tunnel.)
-# -----------------------------------------------------------------------------
+say "A VPN over TUN: tapwire-wg between two more namespaces (scripts/demo-vpn.sh)"
+bash "$(dirname "$0")/demo-vpn.sh" "$build" 2>&1 | sed 's/^/  | /'
 
 say "Removing the devices with tapwire (the namespaces go in the cleanup)"
 run "$HOSTNS" route del default via 198.51.100.2

@@ -16,6 +16,14 @@ build() { # dir cmake-args...
 	[ "${PIPESTATUS[0]}" = 0 ]
 }
 
+echo "=== formatting (clang-format, .clang-format)"
+if ! git ls-files -z '*.c' '*.h' | xargs -0 clang-format --dry-run --Werror 2>/tmp/tw-format.$$; then
+	head -40 /tmp/tw-format.$$; rm -f /tmp/tw-format.$$
+	echo "Error: the tree is not clang-formatted (run: git ls-files '*.[ch]' | xargs clang-format -i)" >&2
+	exit 1
+fi
+rm -f /tmp/tw-format.$$
+
 build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 build build-asan -DCMAKE_BUILD_TYPE=Debug -DTW_SANITIZE=ON
 

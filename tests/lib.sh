@@ -111,9 +111,15 @@ check_fails() { # what expected_rc cmd...
 	if [ "$rc" = "$want" ]; then ok "$what (exit $rc)"; else fail "$what: exit $rc, want $want"; fi
 }
 # snapshot NS: a normalised listing of the namespace's links, addresses and
-# routes, to prove a rejected command changed nothing.
+# routes, to prove a rejected command changed nothing. IPv6 link-local
+# addresses and their routes come and go with the kernel's duplicate address
+# detection on its own schedule, so they are left out.
 snapshot() {
-	{ ip -n "$1" -o link show | sed 's/^[0-9]*: //'; ip -n "$1" -o addr show; ip -n "$1" route show table all; } 2>&1
+	{
+		ip -n "$1" -o link show | sed 's/^[0-9]*: //'
+		ip -n "$1" -o addr show | grep -v ' fe80::'
+		ip -n "$1" route show table all | grep -v 'fe80::'
+	} 2>&1
 }
 # finish: prints the plain summary line; call last.
 finish() {

@@ -1,8 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
  * Fork-join per batch: run() publishes the batch under the lock and wakes
- * the workers; everyone, the caller included, takes chunks of jobs with an
- * atomic index until none are left; the last one out wakes the caller.
+ * the workers; everyone, the caller included, claims chunks of jobs from a
+ * shared index until none are left. The caller then waits only for chunks a
+ * worker has claimed and not yet finished, never for a worker that has not
+ * woken up yet: on a loaded machine a woken thread may not run for a whole
+ * scheduler slice, and waiting for it stalled the data path (perf: 13% of
+ * tapwire-wg's samples in futex waits at 0.6 Gbit/s).
+ *
+ * The index carries the batch's generation in its upper half, so a worker
+ * that wakes after its batch is over cannot claim jobs of the next one with
+ * the old batch's pointers: its compare-and-swap sees another generation.
  */
 #include "cryptpool.h"
 
@@ -16,6 +24,14 @@
 #define CHUNK 4
 /* Below this many jobs the caller does it all: waking a thread costs more. */
 #define MIN_PARALLEL 8
+/* Checks of the finished count before the caller sleeps (a chunk is ~µs). */
+#define SPIN 200
+
+#if defined(__x86_64__) || defined(__i386__)
+#define cpu_relax() __builtin_ia32_pause()
+#else
+#define cpu_relax() atomic_signal_fence(memory_order_seq_cst)
+#endif
 
 struct wg_cryptpool {
 	pthread_mutex_t lock;
@@ -23,11 +39,12 @@ struct wg_cryptpool {
 	pthread_t *threads;
 	unsigned int nworkers, started;
 	bool stop;
-	uint64_t generation; /* bumped per batch */
+	bool waiting;	     /* the caller sleeps on done */
+	uint32_t generation; /* bumped per batch */
 	struct wg_crypt_job *jobs;
 	size_t n;
-	atomic_size_t next;
-	unsigned int busy; /* workers still inside the current batch */
+	_Atomic uint64_t claim; /* generation << 32 | next job index */
+	atomic_size_t finished; /* jobs done in the current batch */
 };
 
 static void job_run(struct wg_crypt_job *j)
@@ -38,37 +55,56 @@ static void job_run(struct wg_crypt_job *j)
 		j->result = wg_keypair_decrypt(j->kp, j->buf, j->len, &j->counter);
 }
 
-static void work(struct wg_cryptpool *p, struct wg_crypt_job *jobs, size_t n)
+/* Claims and runs chunks of batch @gen; returns whether it finished the batch. */
+static bool work(struct wg_cryptpool *p, uint32_t gen, struct wg_crypt_job *jobs, size_t n)
 {
-	size_t i;
+	uint64_t v = atomic_load(&p->claim);
+	bool last = false;
 
-	while ((i = atomic_fetch_add(&p->next, CHUNK)) < n)
-		for (size_t k = i; k < i + CHUNK && k < n; k++)
+	for (;;) {
+		size_t i = (size_t)(v & 0xffffffffu), end;
+
+		if ((uint32_t)(v >> 32) != gen || i >= n)
+			return last;
+		if (!atomic_compare_exchange_weak(&p->claim, &v, v + CHUNK))
+			continue;
+		end = i + CHUNK < n ? i + CHUNK : n;
+		for (size_t k = i; k < end; k++)
 			job_run(&jobs[k]);
+		last = atomic_fetch_add(&p->finished, end - i) + (end - i) == n;
+		v = atomic_load(&p->claim);
+	}
 }
 
 static void *worker(void *arg)
 {
 	struct wg_cryptpool *p = arg;
-	uint64_t seen = 0;
+	uint32_t seen = 0;
 
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
+		struct wg_crypt_job *jobs;
+		size_t n;
+
 		while (!p->stop && p->generation == seen)
 			pthread_cond_wait(&p->start, &p->lock);
 		if (p->stop)
 			break;
 		seen = p->generation;
+		jobs = p->jobs;
+		n = p->n;
 		pthread_mutex_unlock(&p->lock);
-		work(p, p->jobs, p->n);
-		pthread_mutex_lock(&p->lock);
-		if (--p->busy == 0)
-			pthread_cond_signal(&p->done);
+		if (work(p, seen, jobs, n)) {
+			pthread_mutex_lock(&p->lock);
+			if (p->waiting)
+				pthread_cond_signal(&p->done);
+		} else {
+			pthread_mutex_lock(&p->lock);
+		}
 	}
 	pthread_mutex_unlock(&p->lock);
 	return NULL;
 }
-
 int wg_cryptpool_new(unsigned int workers, struct wg_cryptpool **ret_pool)
 {
 	struct wg_cryptpool *p = calloc(1, sizeof(*p));
@@ -115,6 +151,8 @@ void wg_cryptpool_free(struct wg_cryptpool *p)
 
 void wg_cryptpool_run(struct wg_cryptpool *p, struct wg_crypt_job *jobs, size_t n)
 {
+	uint32_t gen;
+
 	if (!p->nworkers || n < MIN_PARALLEL) {
 		for (size_t i = 0; i < n; i++)
 			job_run(&jobs[i]);
@@ -123,19 +161,25 @@ void wg_cryptpool_run(struct wg_cryptpool *p, struct wg_crypt_job *jobs, size_t 
 	pthread_mutex_lock(&p->lock);
 	p->jobs = jobs;
 	p->n = n;
-	atomic_store(&p->next, 0);
-	p->busy = p->nworkers;
-	p->generation++;
+	gen = ++p->generation;
+	atomic_store(&p->finished, 0);
+	atomic_store(&p->claim, (uint64_t)gen << 32);
 	pthread_cond_broadcast(&p->start);
 	pthread_mutex_unlock(&p->lock);
 
-	work(p, jobs, n);
+	work(p, gen, jobs, n);
 
-	/* Workers may still be finishing their last chunk. */
-	pthread_mutex_lock(&p->lock);
-	while (p->busy)
-		pthread_cond_wait(&p->done, &p->lock);
-	pthread_mutex_unlock(&p->lock);
+	/* Only chunks a worker claimed can still be running. */
+	for (int i = 0; i < SPIN && atomic_load(&p->finished) < n; i++)
+		cpu_relax();
+	if (atomic_load(&p->finished) < n) {
+		pthread_mutex_lock(&p->lock);
+		p->waiting = true;
+		while (atomic_load(&p->finished) < n)
+			pthread_cond_wait(&p->done, &p->lock);
+		p->waiting = false;
+		pthread_mutex_unlock(&p->lock);
+	}
 }
 
 unsigned int wg_cryptpool_threads(const struct wg_cryptpool *p)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -389,9 +390,14 @@ void wg_device_flush_tun(struct wg_device *dev)
 		writes = tw_gro_batch(dev->gro, dev->tun_out, dev->tun_out_len, n, dev->gro_flags);
 		for (int i = 0; i < writes; i++) {
 			const struct iovec *iov = tw_gro_iov(dev->gro, (size_t)i, &cnt);
+			size_t pkts = tw_gro_count(dev->gro, (size_t)i);
 
-			if (writev(dev->tun_fd, iov, cnt) < 0)
-				tun_write_error(dev, tw_gro_count(dev->gro, (size_t)i));
+			if (writev(dev->tun_fd, iov, cnt) < 0) {
+				tun_write_error(dev, pkts);
+			} else if (pkts > 1) {
+				dev->gro_writes++;
+				dev->gro_pkts += pkts;
+			}
 		}
 		if (writes >= 0)
 			return;
@@ -689,5 +695,9 @@ int wg_device_run(struct wg_device *dev)
 		for (int i = 0; i < n && !dev->stopping; i++)
 			dispatch(dev, &evs[i]);
 	}
+	if (dev->vnet)
+		log_info("Offloads: %" PRIu64 " TUN super-packets split into %" PRIu64
+			 " packets, %" PRIu64 " coalesced TUN writes of %" PRIu64 " packets",
+			 dev->gso_reads, dev->gso_segs, dev->gro_writes, dev->gro_pkts);
 	return dev->exit_code;
 }

@@ -90,6 +90,9 @@ struct wg_device {
 	unsigned gro_flags; /* TW_GRO_* allowed on writes */
 	struct tw_gro *gro;
 	uint8_t *tun_rbuf; /* one super-packet as read (vnet mode) */
+	/* proof the offloads work, logged at exit with LOG_LEVEL=verbose */
+	uint64_t gso_reads, gso_segs;  /* super-packets read from the TUN, their segments */
+	uint64_t gro_writes, gro_pkts; /* coalesced TUN writes, the packets in them */
 	/* decrypted packets of the current receive batch, written to the TUN at its end */
 	uint8_t *tun_out[WG_TUN_OUT_MAX];
 	size_t tun_out_len[WG_TUN_OUT_MAX];

@@ -319,6 +319,10 @@ static int read_vnet(struct wg_device *dev, struct tun_batch *b)
 	}
 	if (n < 0)
 		return 0; /* malformed or too big: dropped */
+	if (n > 1) {
+		dev->gso_reads++;
+		dev->gso_segs += (uint64_t)n;
+	}
 	for (int i = 0; i < n; i++)
 		route(dev, b, lens[i]);
 	return 1;

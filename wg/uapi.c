@@ -82,7 +82,9 @@ static void out_add(struct wg_uapi_conn *c, const char *fmt, ...)
 
 	for (;;) {
 		va_start(ap, fmt);
-		n = vsnprintf(c->out + c->out_len, c->out_cap - c->out_len, fmt, ap);
+		/* no pointer arithmetic on the first call's NULL buffer (UB) */
+		n = vsnprintf(c->out ? c->out + c->out_len : NULL, c->out_cap - c->out_len, fmt,
+			      ap);
 		va_end(ap);
 		if (n < 0)
 			return;

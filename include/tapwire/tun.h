@@ -17,12 +17,12 @@ enum tw_tun_mode {
 
 /* Flags for tw_tun_open(). */
 enum {
-	TW_TUN_PI = 1u << 0,          /* keep the 4-byte packet-information header */
+	TW_TUN_PI = 1u << 0,	      /* keep the 4-byte packet-information header */
 	TW_TUN_VNET_HDR = 1u << 1,    /* prepend struct virtio_net_hdr */
 	TW_TUN_MULTI_QUEUE = 1u << 2, /* one fd per queue */
 	TW_TUN_ONE_QUEUE = 1u << 3,   /* legacy, accepted and ignored by modern kernels */
 	TW_TUN_NO_CREATE = 1u << 4,   /* attach to an existing device only (IFF_TUN_EXCL not set) */
-	TW_TUN_EXCL = 1u << 5,        /* fail with -EBUSY if the device exists */
+	TW_TUN_EXCL = 1u << 5,	      /* fail with -EBUSY if the device exists */
 	TW_TUN_CLOEXEC = 1u << 6,     /* open /dev/net/tun with O_CLOEXEC */
 	TW_TUN_NONBLOCK = 1u << 7,    /* open /dev/net/tun with O_NONBLOCK */
 };

@@ -22,7 +22,8 @@ check "the holder is listed" grep -q 'Attached to processes: python3(' <<<"$out"
 check "addresses shown" grep -q 'inet 203.0.113.1/25 brd 203.0.113.127 scope global tun0' <<<"$out"
 check "routes shown" grep -q '203.0.113.0/24 via 198.51.100.1 dev veth-peer' <<<"$out"
 check "JSON shown" grep -q '"num_queues": 2' <<<"$out"
-check_eq "three pings answered" "$(grep -c ' 0% packet loss' <<<"$out")" 3
+check_eq "four pings answered (three direct, one through the VPN)" "$(grep -c ' 0% packet loss' <<<"$out")" 4
+check "TCP crossed the VPN" grep -q "receiver" <<<"$out"
 check "says it is done" grep -q 'Done: everything made here is gone.' <<<"$out"
 check_eq "no namespace left" "$(leftovers "$pid")" ""
 

@@ -16,10 +16,20 @@ static void test_ifname(void **state)
 		const char *name;
 		int valid;
 	} cases[] = {
-		{"tap0", 1},  {"a", 1},    {"123456789012345", 1}, {"1234567890123456", 0},
-		{"", 0},      {".", 0},    {"..", 0},              {"a/b", 0},
-		{"a b", 0},   {"a\tb", 0}, {"a:b", 0},             {"...", 1},
-		{"tap%d", 1}, {"br-0", 1},
+	    {"tap0", 1},
+	    {"a", 1},
+	    {"123456789012345", 1},
+	    {"1234567890123456", 0},
+	    {"", 0},
+	    {".", 0},
+	    {"..", 0},
+	    {"a/b", 0},
+	    {"a b", 0},
+	    {"a\tb", 0},
+	    {"a:b", 0},
+	    {"...", 1},
+	    {"tap%d", 1},
+	    {"br-0", 1},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		assert_int_equal(tw_ifname_valid(cases[i].name) == 0, cases[i].valid);
@@ -109,8 +119,8 @@ static void test_json(void **state)
 {
 	char *s = capture(emit, true, false);
 
-	assert_string_equal(
-		s, "[{\"ifname\":\"tap\\\"0\",\"mtu\":1500,\"persist\":true,\"pi\":false,\"processes\":[]}]\n");
+	assert_string_equal(s, "[{\"ifname\":\"tap\\\"0\",\"mtu\":1500,\"persist\":true,\"pi\":"
+			       "false,\"processes\":[]}]\n");
 	free(s);
 	s = capture(emit, false, false);
 	assert_string_equal(s, "tap\"0: mtu 1500 persist\n");
@@ -160,10 +170,10 @@ static void test_dispatch(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ifname),   cmocka_unit_test(test_uint),
-		cmocka_unit_test(test_mac),      cmocka_unit_test(test_split),
-		cmocka_unit_test(test_json),     cmocka_unit_test(test_json_escape),
-		cmocka_unit_test(test_dispatch),
+	    cmocka_unit_test(test_ifname),   cmocka_unit_test(test_uint),
+	    cmocka_unit_test(test_mac),	     cmocka_unit_test(test_split),
+	    cmocka_unit_test(test_json),     cmocka_unit_test(test_json_escape),
+	    cmocka_unit_test(test_dispatch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -423,6 +423,28 @@ static void test_extack(void **state)
 	assert_string_equal(out, "");
 }
 
+/* Found by fuzz_netlink: a reply whose length libmnl reads as negative. */
+static void test_reply_valid(void **state)
+{
+	uint8_t buf[NLB_BUFSIZE] __attribute__((aligned(4)));
+	struct nlmsghdr *a = mnl_nlmsg_put_header(buf), *b;
+	size_t len;
+
+	a->nlmsg_type = NLMSG_NOOP;
+	mnl_nlmsg_put_extra_header(a, 6); /* 22 bytes, padded to 24 */
+	b = mnl_nlmsg_put_header(buf + MNL_ALIGN(a->nlmsg_len));
+	b->nlmsg_type = NLMSG_DONE;
+	len = MNL_ALIGN(a->nlmsg_len) + b->nlmsg_len;
+	assert_true(nl_reply_valid(buf, len));
+	assert_true(nl_reply_valid(buf, 0));
+	assert_false(nl_reply_valid(buf, len - 1)); /* the last message cut short */
+	assert_false(nl_reply_valid(buf, 8));	    /* not even a header */
+	b->nlmsg_len = 0x80000010u;		    /* negative as an int */
+	assert_false(nl_reply_valid(buf, len));
+	b->nlmsg_len = 8; /* shorter than a header */
+	assert_false(nl_reply_valid(buf, len));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -431,6 +453,7 @@ int main(void)
 	    cmocka_unit_test(test_addr_v6),	     cmocka_unit_test(test_route_v4),
 	    cmocka_unit_test(test_route_default_v6), cmocka_unit_test(test_prefix_parse),
 	    cmocka_unit_test(test_prefix_format),    cmocka_unit_test(test_extack),
+	    cmocka_unit_test(test_reply_valid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
