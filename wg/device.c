@@ -116,6 +116,7 @@ void wg_device_free(struct wg_device *dev)
 	free(dev->tun_rbuf);
 	wg_cryptpool_free(dev->pool);
 	free(dev->jobs);
+	free(dev->rx_jobs);
 	tw_gro_free(dev->gro);
 	wg_wipe(&dev->identity, sizeof(dev->identity));
 	free(dev);
@@ -226,7 +227,8 @@ int wg_device_start(struct wg_device *dev, int tun_fd, int uapi_fd, const char *
 	dev->tun_slot = WG_MAX_DATAGRAM - WG_MSG_DATA_OVERHEAD - WG_MESSAGE_PADDING;
 	dev->rx = malloc(sizeof(*dev->rx));
 	dev->jobs = calloc(WG_TUN_BATCH, sizeof(*dev->jobs));
-	if (!dev->jobs)
+	dev->rx_jobs = calloc(WG_RX_WINDOW, sizeof(*dev->rx_jobs));
+	if (!dev->jobs || !dev->rx_jobs)
 		return -ENOMEM;
 	dev->tx_buf = malloc(2 * WG_TUN_BATCH * TX_SLOT_BYTES(dev->tun_slot));
 	if (!dev->rx || !dev->tx_buf)

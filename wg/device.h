@@ -42,6 +42,8 @@ struct wg_cryptpool;
 
 /* Packets (segments of TUN super-packets) handled per turn of the loop. */
 #define WG_TUN_BATCH 128
+/* Data messages decrypted together on receive (wg/receive.c). */
+#define WG_RX_WINDOW 128
 
 struct wg_device {
 	char ifname[IFNAMSIZ];
@@ -104,7 +106,8 @@ struct wg_device {
 
 	/* encryption of a batch spread over cores (NULL: on the loop's thread) */
 	struct wg_cryptpool *pool;
-	struct wg_crypt_job *jobs; /* WG_TUN_BATCH */
+	struct wg_crypt_job *jobs;    /* WG_TUN_BATCH */
+	struct wg_crypt_job *rx_jobs; /* WG_RX_WINDOW: decryptions of a receive batch */
 
 	bool stopping;
 	int exit_code;

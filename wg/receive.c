@@ -9,6 +9,7 @@
 
 #include "clock.h"
 #include "cookie.h"
+#include "cryptpool.h"
 #include "device.h"
 #include "index.h"
 #include "log.h"
@@ -184,8 +185,13 @@ static size_t inner_packet(const uint8_t *pkt, size_t len, int *family, const ui
 	return 0;
 }
 
+/*
+ * A data message, decrypted here or, with @job, already decrypted in
+ * parallel (see wg_receive_batch()); everything after decryption, the
+ * replay check first, runs here in arrival order.
+ */
 static void receive_data(struct wg_device *dev, uint8_t *buf, size_t len, struct wg_endpoint *ep,
-			 uint64_t now)
+			 uint64_t now, const struct wg_crypt_job *job)
 {
 	struct wg_index_entry *e = wg_index_lookup(dev->index, wg_message_receiver_index(buf));
 	const uint8_t *src;
@@ -202,7 +208,15 @@ static void receive_data(struct wg_device *dev, uint8_t *buf, size_t len, struct
 	p = e->peer;
 	if (!wg_keypair_receive_valid(kp, now))
 		return;
-	plain = wg_keypair_decrypt(kp, buf, len, &counter);
+	if (job) {
+		/* an index names one keypair for life: another one here means it was replaced */
+		if (job->kp != kp)
+			return;
+		plain = job->result;
+		counter = job->counter;
+	} else {
+		plain = wg_keypair_decrypt(kp, buf, len, &counter);
+	}
 	if (plain < 0 || !wg_replay_check(&kp->receiving_counter, counter))
 		return;
 
@@ -256,7 +270,7 @@ static void receive_one(struct wg_device *dev, uint8_t *buf, size_t len, struct 
 		receive_cookie(dev, buf, now);
 		break;
 	case WG_MSG_DATA:
-		receive_data(dev, buf, len, ep, now);
+		receive_data(dev, buf, len, ep, now, NULL);
 		break;
 	default:
 		break;
@@ -276,8 +290,49 @@ static size_t datagram_at(const struct wg_rx_batch *b, unsigned i, size_t off)
 	return total - off < seg ? total - off : seg;
 }
 
+/*
+ * Data messages in a row are decrypted together on the crypto pool's threads
+ * (a "window"), then handed to receive_data() one by one in arrival order:
+ * the replay window, timers and TUN writes see the same sequence as without
+ * the pool. Any other message ends the window first, so a handshake can only
+ * change keypairs between windows, never under a decryption.
+ */
+struct rx_window {
+	unsigned n;
+	struct wg_endpoint *ep[WG_RX_WINDOW];
+};
+
+/* Queues a data message for decryption; false: not one (handle it at once). */
+static bool window_add(struct wg_device *dev, struct rx_window *w, uint8_t *buf, size_t len,
+		       struct wg_endpoint *ep, uint64_t now)
+{
+	struct wg_index_entry *e;
+
+	if (!dev->pool || !dev->rx_jobs || wg_message_type(buf, len) != WG_MSG_DATA)
+		return false;
+	e = wg_index_lookup(dev->index, wg_message_receiver_index(buf));
+	if (!e || !e->keypair || !wg_keypair_receive_valid(e->keypair, now))
+		return true; /* dropped, as receive_data() would */
+	dev->rx_jobs[w->n] =
+	    (struct wg_crypt_job){.kp = e->keypair, .buf = buf, .len = len, .op = WG_CRYPT_DECRYPT};
+	w->ep[w->n++] = ep;
+	return true;
+}
+
+static void window_flush(struct wg_device *dev, struct rx_window *w, uint64_t now)
+{
+	if (!w->n)
+		return;
+	wg_cryptpool_run(dev->pool, dev->rx_jobs, w->n);
+	for (unsigned k = 0; k < w->n; k++)
+		receive_data(dev, dev->rx_jobs[k].buf, dev->rx_jobs[k].len, w->ep[k], now,
+			     &dev->rx_jobs[k]);
+	w->n = 0;
+}
+
 void wg_receive_batch(struct wg_device *dev, struct wg_rx_batch *b)
 {
+	struct rx_window win = {0};
 	uint64_t now = wg_now_ns();
 	unsigned handshakes = 0;
 	bool under_load;
@@ -294,9 +349,18 @@ void wg_receive_batch(struct wg_device *dev, struct wg_rx_batch *b)
 		dev->last_under_load = now;
 	under_load = dev->last_under_load && now - dev->last_under_load < UNDER_LOAD_LINGER;
 
-	for (unsigned i = 0; i < b->n; i++)
-		for (size_t off = 0, len; (len = datagram_at(b, i, off)); off += len)
-			receive_one(dev, b->data[i] + off, len, &b->ep[i], under_load, now);
+	for (unsigned i = 0; i < b->n; i++) {
+		for (size_t off = 0, len; (len = datagram_at(b, i, off)); off += len) {
+			uint8_t *buf = b->data[i] + off;
+
+			if (win.n == WG_RX_WINDOW ||
+			    (win.n && wg_message_type(buf, len) != WG_MSG_DATA))
+				window_flush(dev, &win, now);
+			if (!window_add(dev, &win, buf, len, &b->ep[i], now))
+				receive_one(dev, buf, len, &b->ep[i], under_load, now);
+		}
+	}
+	window_flush(dev, &win, now);
 	flush_cookies(dev);
 	wg_device_flush_tun(dev);
 }
