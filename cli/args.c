@@ -114,6 +114,12 @@ int arg_unknown(struct cli *c, const char *word, const char *path)
 	return CLI_USAGE;
 }
 
+int arg_wrong(struct cli *c, const char *word, const char *why)
+{
+	cli_err(c, "argument \"%s\" is wrong: %s", word, why);
+	return CLI_USAGE;
+}
+
 static int parse_id(const char *word, unsigned *ret)
 {
 	unsigned long v;
