@@ -26,8 +26,7 @@ static int parse_mode(struct cli *c, const char *word, enum tw_tun_mode *ret)
 		*ret = TW_TUN_MODE_TAP;
 		return CLI_OK;
 	}
-	cli_err(c, "argument \"%s\" is wrong: \"mode\" must be \"tun\" or \"tap\"", word);
-	return CLI_USAGE;
+	return arg_wrong(c, word, "\"mode\" must be \"tun\" or \"tap\"");
 }
 
 static int parse_name(struct cli *c, const char *word, const char **name)
