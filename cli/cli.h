@@ -110,6 +110,9 @@ int cli_down(struct cli *c, int argc, char **argv);
 extern const struct cli_cmd cli_objects[];
 int cli_main(int argc, char **argv);
 int cli_run_batch(struct cli *c, const char *file);
+/* Longest batch line, newline excluded, plus one. */
+#define CLI_BATCH_LINE_MAX 65536u
+
 /* Splits a batch line into words ("..." quoting, # comments). Returns argc or -E2BIG. */
 int cli_split_line(char *line, char **argv, int max);
 
