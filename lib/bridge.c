@@ -313,16 +313,9 @@ TW_EXPORT int tw_bridge_add(struct tw_nl *nl, const char *name, const struct tw_
 TW_EXPORT int tw_bridge_delete(struct tw_nl *nl, const char *name)
 {
 	struct tw_bridge_info info;
-	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifi;
 	int err = bridge_lookup(nl, name, &info);
 
-	if (err < 0)
-		return err;
-	nlh = nl_req_start(nl, RTM_DELLINK, 0, sizeof(*ifi));
-	ifi = mnl_nlmsg_get_payload(nlh);
-	ifi->ifi_index = info.ifindex;
-	return nl_request(nl, nlh, NULL, NULL);
+	return err < 0 ? err : nl_link_del_index(nl, info.ifindex);
 }
 
 TW_EXPORT int tw_bridge_set(struct tw_nl *nl, const char *name, const struct tw_bridge_opts *opts)

@@ -87,4 +87,7 @@ int nl_attr_parse(const struct nlmsghdr *nlh, size_t hdrlen, const struct nlattr
 		  unsigned max);
 int nl_attr_parse_nested(const struct nlattr *nest, const struct nlattr **tb, unsigned max);
 
+/* Deletes the link @ifindex (RTM_DELLINK by index: a name may be reused). */
+int nl_link_del_index(struct tw_nl *nl, int ifindex);
+
 #endif

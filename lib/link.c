@@ -123,16 +123,9 @@ TW_EXPORT int tw_link_set_master(struct tw_nl *nl, const char *name, const char 
 
 TW_EXPORT int tw_link_delete(struct tw_nl *nl, const char *name)
 {
-	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifi;
 	int idx = tw_link_index(nl, name);
 
-	if (idx < 0)
-		return idx;
-	nlh = nl_req_start(nl, RTM_DELLINK, 0, sizeof(*ifi));
-	ifi = mnl_nlmsg_get_payload(nlh);
-	ifi->ifi_index = idx;
-	return nl_request(nl, nlh, NULL, NULL);
+	return idx < 0 ? idx : nl_link_del_index(nl, idx);
 }
 
 static void stats_fill(struct tw_link_info *li, const void *payload)

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Small helpers the dump parsers of libtapwire share. */
+#include <linux/rtnetlink.h>
+
 #include "internal.h"
 
 void *nl_vec_push(struct nl_vec *vec, size_t size)
@@ -47,4 +49,13 @@ int nl_attr_parse_nested(const struct nlattr *nest, const struct nlattr **tb, un
 	struct attr_tb t = {tb, max};
 
 	return mnl_attr_parse_nested(nest, attr_cb, &t) < 0 ? -EBADMSG : 0;
+}
+
+int nl_link_del_index(struct tw_nl *nl, int ifindex)
+{
+	struct nlmsghdr *nlh = nl_req_start(nl, RTM_DELLINK, 0, sizeof(struct ifinfomsg));
+	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+
+	ifi->ifi_index = ifindex;
+	return nl_request(nl, nlh, NULL, NULL);
 }

@@ -149,8 +149,6 @@ TW_EXPORT void tw_tun_list_free(struct tw_tun_info *list, size_t n)
 TW_EXPORT int tw_tun_delete(struct tw_nl *nl, const char *name)
 {
 	struct nl_vec tl = {0};
-	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifi;
 	int err, idx;
 
 	if (tw_ifname_valid(name) < 0)
@@ -165,10 +163,7 @@ TW_EXPORT int tw_tun_delete(struct tw_nl *nl, const char *name)
 	if (err < 0)
 		return err;
 	/* By index: the name may have been reused since the lookup. */
-	nlh = nl_req_start(nl, RTM_DELLINK, 0, sizeof(*ifi));
-	ifi = mnl_nlmsg_get_payload(nlh);
-	ifi->ifi_index = idx;
-	return nl_request(nl, nlh, NULL, NULL);
+	return nl_link_del_index(nl, idx);
 }
 
 int tun_fdinfo_iff(const char *text, char *ret_name)
