@@ -29,7 +29,7 @@ build build-asan -DCMAKE_BUILD_TYPE=Debug -DTW_SANITIZE=ON
 
 status=0
 echo "=== fuzzing (libFuzzer, ASan+UBSan, bounded time per harness)"
-bash scripts/fuzz.sh "${TW_FUZZ_SECONDS:-20}" || status=1
+bash scripts/fuzz.sh "${TW_FUZZ_SECONDS:-15}" || status=1
 echo "=== test suite (release build)"
 (cd build && ctest -j "$jobs" --output-on-failure --timeout 900) || status=1
 echo "=== test suite (ASan+UBSan build)"
