@@ -10,21 +10,15 @@
 
 #include "netcfg.h"
 
-static int bad_prefix(struct cli *c, const char *word, const char *why)
-{
-	cli_err(c, "argument \"%s\" is wrong: %s", word, why);
-	return CLI_USAGE;
-}
-
 /* ADDR/PLEN of an interface address: the length is required, host bits are the point. */
 static int parse_local(struct cli *c, const char *word, struct tw_prefix *ret)
 {
 	if (tw_prefix_parse(word, 0, ret) < 0)
-		return bad_prefix(c, word,
-				  "not an IPv4 or IPv6 address with a prefix length "
-				  "(ADDR/PLEN, e.g. 198.51.100.1/24 or fd00::1/64)");
+		return arg_wrong(c, word,
+				 "not an IPv4 or IPv6 address with a prefix length "
+				 "(ADDR/PLEN, e.g. 198.51.100.1/24 or fd00::1/64)");
 	if (!strchr(word, '/'))
-		return bad_prefix(c, word, "the prefix length is missing (ADDR/PLEN)");
+		return arg_wrong(c, word, "the prefix length is missing (ADDR/PLEN)");
 	return CLI_OK;
 }
 
@@ -41,11 +35,8 @@ int addr_parse_change(struct cli *c, int argc, char **argv, bool add, struct add
 		if (!strcmp(w, "dev")) {
 			if ((err = arg_next(c, argc, argv, &i)) != CLI_OK)
 				return err;
-			if (a.dev) {
-				cli_err(c, "argument \"%s\" is wrong: \"dev\" given twice",
-					argv[i]);
-				return CLI_USAGE;
-			}
+			if (a.dev)
+				return arg_wrong(c, argv[i], "\"dev\" given twice");
 			if ((err = arg_ifname(c, argv[i])) != CLI_OK)
 				return err;
 			a.dev = argv[i];
@@ -109,25 +100,6 @@ static int do_del(struct cli *c, int argc, char **argv)
 	return change(c, argc, argv, false);
 }
 
-static const char *scope_name(unsigned char scope, char *buf, size_t len)
-{
-	switch (scope) {
-	case RT_SCOPE_UNIVERSE:
-		return "global";
-	case RT_SCOPE_SITE:
-		return "site";
-	case RT_SCOPE_LINK:
-		return "link";
-	case RT_SCOPE_HOST:
-		return "host";
-	case RT_SCOPE_NOWHERE:
-		return "nowhere";
-	default:
-		snprintf(buf, len, "%u", scope);
-		return buf;
-	}
-}
-
 static const struct {
 	unsigned bit;
 	const char *name;
@@ -176,7 +148,7 @@ static void print_addr(struct out *o, const struct tw_addr_info *ai)
 	out_uint(o, "prefixlen", "/%llu", ai->prefix.prefixlen);
 	if (ai->has_broadcast && inet_ntop(AF_INET, &ai->broadcast, buf, sizeof(buf)))
 		out_str(o, "broadcast", " brd %s", buf);
-	out_str(o, "scope", " scope %s", scope_name(ai->scope, sbuf, sizeof(sbuf)));
+	out_str(o, "scope", " scope %s", route_scope_name(ai->scope, sbuf, sizeof(sbuf)));
 	print_addr_flags(o, ai->flags);
 	if (ai->label[0])
 		out_str(o, "label", " %s", ai->label);

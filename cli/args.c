@@ -114,6 +114,12 @@ int arg_unknown(struct cli *c, const char *word, const char *path)
 	return CLI_USAGE;
 }
 
+int arg_wrong(struct cli *c, const char *word, const char *why)
+{
+	cli_err(c, "argument \"%s\" is wrong: %s", word, why);
+	return CLI_USAGE;
+}
+
 static int parse_id(const char *word, unsigned *ret)
 {
 	unsigned long v;
@@ -140,8 +146,7 @@ int arg_user(struct cli *c, const char *word, unsigned *ret_uid)
 		*ret_uid = pw->pw_uid;
 		return CLI_OK;
 	}
-	cli_err(c, "argument \"%s\" is wrong: no such user", word);
-	return CLI_USAGE;
+	return arg_wrong(c, word, "no such user");
 }
 
 int arg_group(struct cli *c, const char *word, unsigned *ret_gid)
@@ -155,8 +160,7 @@ int arg_group(struct cli *c, const char *word, unsigned *ret_gid)
 		*ret_gid = gr->gr_gid;
 		return CLI_OK;
 	}
-	cli_err(c, "argument \"%s\" is wrong: no such group", word);
-	return CLI_USAGE;
+	return arg_wrong(c, word, "no such group");
 }
 
 int arg_mac(struct cli *c, const char *word, uint8_t *ret, size_t *ret_len)
@@ -184,6 +188,5 @@ int arg_mac(struct cli *c, const char *word, uint8_t *ret, size_t *ret_len)
 			break;
 		p = end + 1;
 	}
-	cli_err(c, "argument \"%s\" is wrong: not a link-layer address", word ? word : "");
-	return CLI_USAGE;
+	return arg_wrong(c, word ? word : "", "not a link-layer address");
 }

@@ -70,6 +70,8 @@ int arg_on_off(struct cli *c, const char *key, const char *word, bool *ret);
 /* argv[*i] is a keyword that needs a value: advances *i or fails. */
 int arg_next(struct cli *c, int argc, char **argv, int *i);
 int arg_unknown(struct cli *c, const char *word, const char *path);
+/* "argument \"WORD\" is wrong: WHY" */
+int arg_wrong(struct cli *c, const char *word, const char *why);
 int arg_user(struct cli *c, const char *word, unsigned *ret_uid);
 int arg_group(struct cli *c, const char *word, unsigned *ret_gid);
 int arg_mac(struct cli *c, const char *word, uint8_t *ret, size_t *ret_len);
@@ -108,6 +110,9 @@ int cli_down(struct cli *c, int argc, char **argv);
 extern const struct cli_cmd cli_objects[];
 int cli_main(int argc, char **argv);
 int cli_run_batch(struct cli *c, const char *file);
+/* Longest batch line, newline excluded, plus one. */
+#define CLI_BATCH_LINE_MAX 65536u
+
 /* Splits a batch line into words ("..." quoting, # comments). Returns argc or -E2BIG. */
 int cli_split_line(char *line, char **argv, int max);
 

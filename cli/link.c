@@ -14,17 +14,11 @@
 #define IFF_ECHO     (1u << 18)
 #endif
 
-static int dup_word(struct cli *c, const char *word)
-{
-	cli_err(c, "argument \"%s\" is wrong: given twice", word);
-	return CLI_USAGE;
-}
-
 /* Marks @bit as given, refusing a second time (also "up" after "down"). */
 static int set_once(struct cli *c, struct tw_link_set *req, unsigned bit, const char *word)
 {
 	if (req->mask & bit)
-		return dup_word(c, word);
+		return arg_wrong(c, word, "given twice");
 	req->mask |= bit;
 	return CLI_OK;
 }
@@ -159,7 +153,7 @@ int link_parse_show(struct cli *c, int argc, char **argv, bool dev_keyword, cons
 			return arg_unknown(c, argv[i], path);
 		}
 		if (dev)
-			return dup_word(c, argv[i]);
+			return arg_wrong(c, argv[i], "given twice");
 		if ((err = arg_ifname(c, argv[i])) != CLI_OK)
 			return err;
 		dev = argv[i];

@@ -157,21 +157,67 @@ int cli_split_line(char *line, char **argv, int max)
 	return argc;
 }
 
+/*
+ * Reads one line of @f into @buf (newline dropped, NUL-terminated). Returns
+ * its length, -1 at the end of the file, -E2BIG for a line of @cap bytes or
+ * more, -EINVAL for a NUL byte in it, or -errno when reading fails. Bounded:
+ * a file without newlines (/dev/zero) must not take all memory.
+ */
+static ssize_t batch_read_line(FILE *f, char *buf, size_t cap)
+{
+	size_t n = 0;
+	int ch;
+
+	while ((ch = getc(f)) != EOF && ch != '\n') {
+		if (ch == '\0')
+			return -EINVAL;
+		if (n + 1 >= cap)
+			return -E2BIG;
+		buf[n++] = (char)ch;
+	}
+	if (ch == EOF && ferror(f))
+		return -(errno ? errno : EIO);
+	if (ch == EOF && n == 0)
+		return -1;
+	buf[n] = '\0';
+	return (ssize_t)n;
+}
+
 int cli_run_batch(struct cli *c, const char *file)
 {
 	FILE *f = strcmp(file, "-") ? fopen(file, "re") : stdin;
-	char *line = NULL, *argv[256];
-	size_t cap = 0;
+	char *line, *argv[256];
 	int ret = CLI_OK, argc;
+	ssize_t n;
 
 	if (!f) {
 		cli_err(c, "cannot open batch file \"%s\": %s", file, strerror(errno));
 		return CLI_FAIL;
 	}
+	line = malloc(CLI_BATCH_LINE_MAX);
+	if (!line) {
+		cli_err(c, "cannot read batch file \"%s\": %s", file, strerror(ENOMEM));
+		ret = CLI_FAIL;
+		goto out;
+	}
 	c->batch_file = file;
 	c->batch_line = 0;
-	while (getline(&line, &cap, f) >= 0) {
+	for (;;) {
 		c->batch_line++;
+		errno = 0;
+		n = batch_read_line(f, line, CLI_BATCH_LINE_MAX);
+		if (n == -1)
+			break;
+		if (n < 0) {
+			if (n == -E2BIG)
+				cli_err(c, "line longer than %u bytes", CLI_BATCH_LINE_MAX - 1);
+			else if (n == -EINVAL)
+				cli_err(c, "NUL byte in the line");
+			else
+				cli_err(c, "cannot read batch file: %s", strerror((int)-n));
+			ret = n == -E2BIG || n == -EINVAL ? CLI_USAGE : CLI_FAIL;
+			break;
+		}
 		argc = cli_split_line(line, argv, 256);
 		if (argc < 0) {
 			cli_err(c, argc == -E2BIG ? "too many words" : "unterminated quote");
@@ -185,10 +231,11 @@ int cli_run_batch(struct cli *c, const char *file)
 		if (ret != CLI_OK)
 			break;
 	}
+	c->batch_file = NULL;
 	free(line);
+out:
 	if (f != stdin)
 		fclose(f);
-	c->batch_file = NULL;
 	return ret;
 }
 

@@ -31,6 +31,9 @@ int route_parse_change(struct cli *c, int argc, char **argv, bool add, struct tw
 void link_print_head(struct out *o, const struct tw_link_info *li, const struct tw_link_info *all,
 		     size_t n, bool full);
 
+/* A route or address scope by name ("global", "link", ...), else its number in @buf. */
+const char *route_scope_name(uint8_t scope, char *buf, size_t len);
+
 /* Links by index, or NULL. */
 const struct tw_link_info *link_by_index(const struct tw_link_info *all, size_t n, int ifindex);
 

@@ -8,12 +8,6 @@
 
 #include "netcfg.h"
 
-static int bad_word(struct cli *c, const char *word, const char *why)
-{
-	cli_err(c, "argument \"%s\" is wrong: %s", word, why);
-	return CLI_USAGE;
-}
-
 /* PREFIX: "default", ADDR/PLEN with the host bits clear, or ADDR (a host route). */
 static int parse_dst(struct cli *c, const char *word, struct tw_prefix *ret)
 {
@@ -21,13 +15,13 @@ static int parse_dst(struct cli *c, const char *word, struct tw_prefix *ret)
 	char buf[TW_PREFIX_STRLEN], why[TW_PREFIX_STRLEN + 64];
 
 	if (tw_prefix_parse(word, TW_PREFIX_DEFAULT, &p) < 0)
-		return bad_word(c, word, "not a destination prefix (default, ADDR/PLEN or ADDR)");
+		return arg_wrong(c, word, "not a destination prefix (default, ADDR/PLEN or ADDR)");
 	masked = p;
 	tw_prefix_mask(&masked);
 	if (!tw_prefix_equal(&p, &masked)) {
 		tw_prefix_format(&masked, 0, buf, sizeof(buf));
 		snprintf(why, sizeof(why), "host bits are set (the prefix is %s)", buf);
-		return bad_word(c, word, why);
+		return arg_wrong(c, word, why);
 	}
 	*ret = p;
 	return CLI_OK;
@@ -43,21 +37,21 @@ static int parse_keyword(struct cli *c, int argc, char **argv, int *i, struct tw
 		return err;
 	if (!strcmp(key, "dev")) {
 		if (r->dev[0])
-			return bad_word(c, argv[*i], "\"dev\" given twice");
+			return arg_wrong(c, argv[*i], "\"dev\" given twice");
 		if ((err = arg_ifname(c, argv[*i])) == CLI_OK)
 			snprintf(r->dev, sizeof(r->dev), "%s", argv[*i]);
 		return err;
 	}
 	if (!strcmp(key, "via")) {
 		if (r->has_gateway)
-			return bad_word(c, argv[*i], "\"via\" given twice");
+			return arg_wrong(c, argv[*i], "\"via\" given twice");
 		if (tw_prefix_parse(argv[*i], TW_PREFIX_NO_LEN, &r->gateway) < 0)
-			return bad_word(c, argv[*i], "not an IPv4 or IPv6 gateway address");
+			return arg_wrong(c, argv[*i], "not an IPv4 or IPv6 gateway address");
 		r->has_gateway = true;
 		return CLI_OK;
 	}
 	if (r->metric)
-		return bad_word(c, argv[*i], "\"metric\" given twice");
+		return arg_wrong(c, argv[*i], "\"metric\" given twice");
 	if ((err = arg_uint(c, key, argv[*i], 1, 0xffffffffu, &v)) == CLI_OK)
 		r->metric = (uint32_t)v;
 	return err;
@@ -176,7 +170,7 @@ static const char *type_name(uint8_t t, char *buf, size_t len)
 	return name_of(names, sizeof(names) / sizeof(names[0]), t, buf, len);
 }
 
-static const char *scope_name(uint8_t s, char *buf, size_t len)
+const char *route_scope_name(uint8_t s, char *buf, size_t len)
 {
 	switch (s) {
 	case RT_SCOPE_UNIVERSE:
@@ -216,7 +210,7 @@ static void print_route(struct out *o, const struct tw_route *r)
 	out_str(o, "protocol", r->protocol == RTPROT_BOOT ? NULL : " proto %s",
 		proto_name(r->protocol, nbuf, 8));
 	out_str(o, "scope", r->scope == RT_SCOPE_UNIVERSE ? NULL : " scope %s",
-		scope_name(r->scope, nbuf, 8));
+		route_scope_name(r->scope, nbuf, 8));
 	if (r->has_prefsrc) {
 		tw_prefix_format(&r->prefsrc, TW_PREFIX_NO_LEN, buf, sizeof(buf));
 		out_str(o, "prefsrc", " src %s", buf);

@@ -26,14 +26,7 @@ static int parse_mode(struct cli *c, const char *word, enum tw_tun_mode *ret)
 		*ret = TW_TUN_MODE_TAP;
 		return CLI_OK;
 	}
-	cli_err(c, "argument \"%s\" is wrong: \"mode\" must be \"tun\" or \"tap\"", word);
-	return CLI_USAGE;
-}
-
-static int dup_word(struct cli *c, const char *word)
-{
-	cli_err(c, "argument \"%s\" is wrong: given twice", word);
-	return CLI_USAGE;
+	return arg_wrong(c, word, "\"mode\" must be \"tun\" or \"tap\"");
 }
 
 static int parse_name(struct cli *c, const char *word, const char **name)
@@ -57,7 +50,7 @@ static int add_flag(struct cli *c, const char *word, struct tuntap_add *a, bool 
 			continue;
 		*found = true;
 		if (a->flags & add_flags[i].flag)
-			return dup_word(c, word);
+			return arg_wrong(c, word, "given twice");
 		a->flags |= add_flags[i].flag;
 	}
 	return CLI_OK;
@@ -75,17 +68,17 @@ static int add_keyword(struct cli *c, int argc, char **argv, int *i, struct tunt
 		return parse_name(c, argv[*i], &a->name);
 	if (!strcmp(key, "mode")) {
 		if (a->mode)
-			return dup_word(c, key);
+			return arg_wrong(c, key, "given twice");
 		return parse_mode(c, argv[*i], &a->mode);
 	}
 	if (!strcmp(key, "user")) {
 		if (a->has_user)
-			return dup_word(c, key);
+			return arg_wrong(c, key, "given twice");
 		a->has_user = true;
 		return arg_user(c, argv[*i], &a->uid);
 	}
 	if (a->has_group)
-		return dup_word(c, key);
+		return arg_wrong(c, key, "given twice");
 	a->has_group = true;
 	return arg_group(c, argv[*i], &a->gid);
 }
@@ -171,7 +164,7 @@ int tuntap_parse_del(struct cli *c, int argc, char **argv, const char **ret_name
 			if (err == CLI_OK)
 				err = parse_name(c, argv[i], &name);
 		} else if (!strcmp(w, "mode")) {
-			err = mode ? dup_word(c, w) : arg_next(c, argc, argv, &i);
+			err = mode ? arg_wrong(c, w, "given twice") : arg_next(c, argc, argv, &i);
 			if (err == CLI_OK)
 				err = parse_mode(c, argv[i], &mode);
 		} else {

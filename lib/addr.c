@@ -45,21 +45,10 @@ TW_EXPORT int tw_addr_del(struct tw_nl *nl, const char *ifname, const struct tw_
 }
 
 struct addr_list {
-	struct tw_addr_info *v;
-	size_t n, cap;
-	int ifindex; /* 0: all */
-	int family;  /* AF_UNSPEC: all */
-	int err;
+	struct nl_vec vec; /* of struct tw_addr_info */
+	int ifindex;	   /* 0: all */
+	int family;	   /* AF_UNSPEC: all */
 };
-
-static int addr_attr_cb(const struct nlattr *attr, void *data)
-{
-	const struct nlattr **tb = data;
-
-	if (mnl_attr_type_valid(attr, IFA_MAX) > 0)
-		tb[mnl_attr_get_type(attr)] = attr;
-	return MNL_CB_OK;
-}
 
 /* Copies an address attribute of the right size into @p; false if absent or malformed. */
 static bool attr_prefix(const struct nlattr *a, int family, unsigned plen, struct tw_prefix *p)
@@ -115,6 +104,7 @@ static int addr_list_cb(const struct nlmsghdr *nlh, void *data)
 	struct addr_list *al = data;
 	const struct nlattr *tb[IFA_MAX + 1] = {0};
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	struct tw_addr_info *ai;
 
 	if (nlh->nlmsg_type != RTM_NEWADDR || nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa)))
 		return MNL_CB_OK;
@@ -123,23 +113,14 @@ static int addr_list_cb(const struct nlmsghdr *nlh, void *data)
 	if ((al->ifindex && (int)ifa->ifa_index != al->ifindex) ||
 	    (al->family != AF_UNSPEC && ifa->ifa_family != al->family))
 		return MNL_CB_OK;
-	if (mnl_attr_parse(nlh, sizeof(*ifa), addr_attr_cb, tb) < 0)
+	if (nl_attr_parse(nlh, sizeof(*ifa), tb, IFA_MAX) < 0)
 		return MNL_CB_OK;
 	if (!tb[IFA_LOCAL] && !tb[IFA_ADDRESS])
 		return MNL_CB_OK;
-	if (al->n == al->cap) {
-		size_t cap = al->cap ? al->cap * 2 : 16;
-		struct tw_addr_info *v = realloc(al->v, cap * sizeof(*v));
-
-		if (!v) {
-			al->err = -ENOMEM;
-			return MNL_CB_OK; /* keep reading so the dump is drained */
-		}
-		al->v = v;
-		al->cap = cap;
-	}
-	addr_fill(&al->v[al->n++], ifa, tb);
-	return MNL_CB_OK;
+	ai = nl_vec_push(&al->vec, sizeof(*ai));
+	if (ai)
+		addr_fill(ai, ifa, tb);
+	return MNL_CB_OK; /* on ENOMEM keep reading so the dump is drained */
 }
 
 /* Names come from a link dump of the same handle, so they match its namespace. */
@@ -179,14 +160,14 @@ TW_EXPORT int tw_addr_list(struct tw_nl *nl, const char *ifname, int family,
 	ifa->ifa_family = (uint8_t)family;
 	err = nl_request(nl, nlh, addr_list_cb, &al);
 	if (err == 0)
-		err = al.err;
-	if (err == 0 && al.n)
-		err = addr_names(nl, al.v, al.n);
+		err = al.vec.err;
+	if (err == 0 && al.vec.n)
+		err = addr_names(nl, al.vec.v, al.vec.n);
 	if (err < 0) {
-		free(al.v);
+		free(al.vec.v);
 		return err;
 	}
-	*ret_list = al.v;
-	*ret_n = al.n;
+	*ret_list = al.vec.v;
+	*ret_n = al.vec.n;
 	return 0;
 }

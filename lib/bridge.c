@@ -16,62 +16,6 @@
 #include "bridge_nl.h"
 #include "internal.h"
 
-/* A growable array of @size-byte elements; returns the new slot or NULL. */
-struct vec {
-	void *v;
-	size_t n, cap;
-	int err;
-};
-
-static void *vec_push(struct vec *vec, size_t size)
-{
-	if (vec->n == vec->cap) {
-		size_t cap = vec->cap ? vec->cap * 2 : 8;
-		void *v = realloc(vec->v, cap * size);
-
-		if (!v) {
-			vec->err = -ENOMEM;
-			return NULL;
-		}
-		vec->v = v;
-		vec->cap = cap;
-	}
-	return (char *)vec->v + size * vec->n++;
-}
-
-/* Keeps attributes whose type is at most data->max; the kernel may know newer ones. */
-struct attr_tb {
-	const struct nlattr **tb;
-	unsigned max;
-};
-
-static int attr_cb(const struct nlattr *attr, void *data)
-{
-	struct attr_tb *t = data;
-	unsigned type = mnl_attr_get_type(attr);
-
-	if (type <= t->max)
-		t->tb[type] = attr;
-	return MNL_CB_OK;
-}
-
-static int parse_nested(const struct nlattr *nest, const struct nlattr **tb, unsigned max)
-{
-	struct attr_tb t = {tb, max};
-
-	return mnl_attr_parse_nested(nest, attr_cb, &t) < 0 ? -EBADMSG : 0;
-}
-
-static int parse_msg(const struct nlmsghdr *nlh, size_t hdrlen, const struct nlattr **tb,
-		     unsigned max)
-{
-	struct attr_tb t = {tb, max};
-
-	if (nlh->nlmsg_len < NLMSG_LENGTH(hdrlen))
-		return -EBADMSG;
-	return mnl_attr_parse(nlh, hdrlen, attr_cb, &t) < 0 ? -EBADMSG : 0;
-}
-
 /* Attribute readers that accept a missing attribute and refuse short ones. */
 static uint64_t get_uint(const struct nlattr *a)
 {
@@ -180,14 +124,14 @@ int bridge_parse_link(const struct nlmsghdr *nlh, struct tw_bridge_info *info)
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 	char kind[16] = "";
 
-	if (parse_msg(nlh, sizeof(*ifi), tb, IFLA_MAX) < 0)
+	if (nl_attr_parse(nlh, sizeof(*ifi), tb, IFLA_MAX) < 0)
 		return -EBADMSG;
-	if (!tb[IFLA_LINKINFO] || parse_nested(tb[IFLA_LINKINFO], li, IFLA_INFO_MAX) < 0)
+	if (!tb[IFLA_LINKINFO] || nl_attr_parse_nested(tb[IFLA_LINKINFO], li, IFLA_INFO_MAX) < 0)
 		return 0;
 	get_str(li[IFLA_INFO_KIND], kind, sizeof(kind));
 	if (strcmp(kind, "bridge"))
 		return 0;
-	if (li[IFLA_INFO_DATA] && parse_nested(li[IFLA_INFO_DATA], br, IFLA_BR_MAX) < 0)
+	if (li[IFLA_INFO_DATA] && nl_attr_parse_nested(li[IFLA_INFO_DATA], br, IFLA_BR_MAX) < 0)
 		return -EBADMSG;
 	memset(info, 0, sizeof(*info));
 	info->ifindex = ifi->ifi_index;
@@ -223,13 +167,13 @@ int bridge_parse_port(const struct nlmsghdr *nlh, struct tw_bridge_port_info *in
 	const struct nlattr *tb[IFLA_MAX + 1] = {0}, *pt[IFLA_BRPORT_MAX + 1] = {0};
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 
-	if (parse_msg(nlh, sizeof(*ifi), tb, IFLA_MAX) < 0)
+	if (nl_attr_parse(nlh, sizeof(*ifi), tb, IFLA_MAX) < 0)
 		return -EBADMSG;
 	if (ifi->ifi_family != AF_BRIDGE || !tb[IFLA_PROTINFO] || !tb[IFLA_MASTER])
 		return 0;
 	if (!(tb[IFLA_PROTINFO]->nla_type & NLA_F_NESTED))
 		return 0;
-	if (parse_nested(tb[IFLA_PROTINFO], pt, IFLA_BRPORT_MAX) < 0)
+	if (nl_attr_parse_nested(tb[IFLA_PROTINFO], pt, IFLA_BRPORT_MAX) < 0)
 		return -EBADMSG;
 	memset(info, 0, sizeof(*info));
 	info->ifindex = ifi->ifi_index;
@@ -246,7 +190,7 @@ int bridge_parse_fdb(const struct nlmsghdr *nlh, int brindex, struct tw_bridge_f
 	const struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
 	const struct nda_cacheinfo *ci;
 
-	if (parse_msg(nlh, sizeof(*ndm), tb, NDA_MAX) < 0)
+	if (nl_attr_parse(nlh, sizeof(*ndm), tb, NDA_MAX) < 0)
 		return -EBADMSG;
 	/* Entries of the bridge itself and of the ports' own address lists carry NTF_SELF: they
 	 * are not the bridge's forwarding database. */
@@ -273,7 +217,7 @@ int bridge_parse_fdb(const struct nlmsghdr *nlh, int brindex, struct tw_bridge_f
 struct get_ctx {
 	struct tw_bridge_info *info;
 	int found; /* 1 bridge, 0 other kind, <0 error */
-	struct vec vec;
+	struct nl_vec vec;
 };
 
 static int bridge_get_cb(const struct nlmsghdr *nlh, void *data)
@@ -323,12 +267,12 @@ TW_EXPORT int tw_bridge_get(struct tw_nl *nl, const char *name, struct tw_bridge
 
 static int bridge_list_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct vec *vec = data;
+	struct nl_vec *vec = data;
 	struct tw_bridge_info info, *slot;
 
 	if (nlh->nlmsg_type != RTM_NEWLINK || bridge_parse_link(nlh, &info) != 1)
 		return MNL_CB_OK;
-	slot = vec_push(vec, sizeof(info));
+	slot = nl_vec_push(vec, sizeof(info));
 	if (slot)
 		*slot = info;
 	return MNL_CB_OK; /* on ENOMEM keep reading so the dump is drained */
@@ -336,7 +280,7 @@ static int bridge_list_cb(const struct nlmsghdr *nlh, void *data)
 
 TW_EXPORT int tw_bridge_list(struct tw_nl *nl, struct tw_bridge_info **ret_list, size_t *ret_n)
 {
-	struct vec vec = {0};
+	struct nl_vec vec = {0};
 	struct nlmsghdr *nlh;
 	int err;
 
@@ -369,16 +313,9 @@ TW_EXPORT int tw_bridge_add(struct tw_nl *nl, const char *name, const struct tw_
 TW_EXPORT int tw_bridge_delete(struct tw_nl *nl, const char *name)
 {
 	struct tw_bridge_info info;
-	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifi;
 	int err = bridge_lookup(nl, name, &info);
 
-	if (err < 0)
-		return err;
-	nlh = nl_req_start(nl, RTM_DELLINK, 0, sizeof(*ifi));
-	ifi = mnl_nlmsg_get_payload(nlh);
-	ifi->ifi_index = info.ifindex;
-	return nl_request(nl, nlh, NULL, NULL);
+	return err < 0 ? err : nl_link_del_index(nl, info.ifindex);
 }
 
 TW_EXPORT int tw_bridge_set(struct tw_nl *nl, const char *name, const struct tw_bridge_opts *opts)
@@ -437,7 +374,7 @@ TW_EXPORT int tw_bridge_delif(struct tw_nl *nl, const char *bridge, const char *
 }
 
 struct port_ctx {
-	struct vec vec;
+	struct nl_vec vec;
 	int master;  /* 0: any */
 	int ifindex; /* 0: any */
 };
@@ -452,7 +389,7 @@ static int port_list_cb(const struct nlmsghdr *nlh, void *data)
 	if ((ctx->master && info.master != ctx->master) ||
 	    (ctx->ifindex && info.ifindex != ctx->ifindex))
 		return MNL_CB_OK;
-	slot = vec_push(&ctx->vec, sizeof(info));
+	slot = nl_vec_push(&ctx->vec, sizeof(info));
 	if (slot)
 		*slot = info;
 	return MNL_CB_OK;
@@ -542,7 +479,7 @@ TW_EXPORT int tw_bridge_port_set(struct tw_nl *nl, const char *ifname,
 }
 
 struct fdb_ctx {
-	struct vec vec;
+	struct nl_vec vec;
 	int brindex;
 };
 
@@ -553,7 +490,7 @@ static int fdb_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (nlh->nlmsg_type != RTM_NEWNEIGH || bridge_parse_fdb(nlh, ctx->brindex, &e) != 1)
 		return MNL_CB_OK;
-	slot = vec_push(&ctx->vec, sizeof(e));
+	slot = nl_vec_push(&ctx->vec, sizeof(e));
 	if (slot)
 		*slot = e;
 	return MNL_CB_OK;

@@ -64,4 +64,30 @@ void nl_parse_extack(const struct nlmsghdr *nlh, char *buf, size_t len);
  */
 bool nl_reply_valid(const void *buf, size_t len);
 
+/* A growable array of elements of one size, filled by dump callbacks. */
+struct nl_vec {
+	void *v;
+	size_t n, cap;
+	int err; /* -ENOMEM once a push failed */
+};
+
+/*
+ * Appends a @size-byte slot to @vec and returns it, or NULL (and sets
+ * vec->err) when memory runs out; callers keep reading so the dump is drained.
+ */
+void *nl_vec_push(struct nl_vec *vec, size_t size);
+
+/*
+ * Fills @tb (max + 1 entries, zeroed by the caller) with the attributes of
+ * @nlh that follow its @hdrlen-byte family header, or of the nest @nest.
+ * Types above @max are skipped: the kernel may know newer ones. Return 0 or
+ * -EBADMSG for a short or malformed message.
+ */
+int nl_attr_parse(const struct nlmsghdr *nlh, size_t hdrlen, const struct nlattr **tb,
+		  unsigned max);
+int nl_attr_parse_nested(const struct nlattr *nest, const struct nlattr **tb, unsigned max);
+
+/* Deletes the link @ifindex (RTM_DELLINK by index: a name may be reused). */
+int nl_link_del_index(struct tw_nl *nl, int ifindex);
+
 #endif

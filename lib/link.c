@@ -123,42 +123,9 @@ TW_EXPORT int tw_link_set_master(struct tw_nl *nl, const char *name, const char 
 
 TW_EXPORT int tw_link_delete(struct tw_nl *nl, const char *name)
 {
-	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifi;
 	int idx = tw_link_index(nl, name);
 
-	if (idx < 0)
-		return idx;
-	nlh = nl_req_start(nl, RTM_DELLINK, 0, sizeof(*ifi));
-	ifi = mnl_nlmsg_get_payload(nlh);
-	ifi->ifi_index = idx;
-	return nl_request(nl, nlh, NULL, NULL);
-}
-
-struct link_list {
-	struct tw_link_info *v;
-	size_t n, cap;
-	int err;
-};
-
-static int linkinfo_attr_cb(const struct nlattr *attr, void *data)
-{
-	const struct nlattr **tb = data;
-	uint16_t type = mnl_attr_get_type(attr);
-
-	if (mnl_attr_type_valid(attr, IFLA_INFO_MAX) > 0)
-		tb[type] = attr;
-	return MNL_CB_OK;
-}
-
-static int link_attr_cb(const struct nlattr *attr, void *data)
-{
-	const struct nlattr **tb = data;
-	uint16_t type = mnl_attr_get_type(attr);
-
-	if (mnl_attr_type_valid(attr, IFLA_MAX) > 0)
-		tb[type] = attr;
-	return MNL_CB_OK;
+	return idx < 0 ? idx : nl_link_del_index(nl, idx);
 }
 
 static void stats_fill(struct tw_link_info *li, const void *payload)
@@ -225,7 +192,7 @@ static void link_fill(struct tw_link_info *li, const struct ifinfomsg *ifi,
 	if (tb[IFLA_LINKINFO]) {
 		const struct nlattr *info[IFLA_INFO_MAX + 1] = {0};
 
-		if (mnl_attr_parse_nested(tb[IFLA_LINKINFO], linkinfo_attr_cb, info) >= 0 &&
+		if (nl_attr_parse_nested(tb[IFLA_LINKINFO], info, IFLA_INFO_MAX) == 0 &&
 		    info[IFLA_INFO_KIND] &&
 		    mnl_attr_validate(info[IFLA_INFO_KIND], MNL_TYPE_NUL_STRING) >= 0)
 			snprintf(li->kind, sizeof(li->kind), "%s",
@@ -235,33 +202,25 @@ static void link_fill(struct tw_link_info *li, const struct ifinfomsg *ifi,
 
 static int link_list_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct link_list *ll = data;
+	struct nl_vec *vec = data;
 	const struct nlattr *tb[IFLA_MAX + 1] = {0};
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	struct tw_link_info *li;
 
 	if (nlh->nlmsg_type != RTM_NEWLINK || nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
 		return MNL_CB_OK;
-	if (mnl_attr_parse(nlh, sizeof(*ifi), link_attr_cb, tb) < 0)
+	if (nl_attr_parse(nlh, sizeof(*ifi), tb, IFLA_MAX) < 0)
 		return MNL_CB_OK;
-	if (ll->n == ll->cap) {
-		size_t cap = ll->cap ? ll->cap * 2 : 16;
-		struct tw_link_info *v = realloc(ll->v, cap * sizeof(*v));
-
-		if (!v) {
-			ll->err = -ENOMEM;
-			return MNL_CB_OK; /* keep reading so the dump is drained */
-		}
-		ll->v = v;
-		ll->cap = cap;
-	}
-	link_fill(&ll->v[ll->n++], ifi, tb);
-	return MNL_CB_OK;
+	li = nl_vec_push(vec, sizeof(*li));
+	if (li)
+		link_fill(li, ifi, tb);
+	return MNL_CB_OK; /* on ENOMEM keep reading so the dump is drained */
 }
 
 TW_EXPORT int tw_link_list(struct tw_nl *nl, const char *name, struct tw_link_info **ret_list,
 			   size_t *ret_n)
 {
-	struct link_list ll = {0};
+	struct nl_vec vec = {0};
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi;
 	int err;
@@ -275,14 +234,14 @@ TW_EXPORT int tw_link_list(struct tw_nl *nl, const char *name, struct tw_link_in
 		nlh = nl_req_start(nl, RTM_GETLINK, NLM_F_DUMP, sizeof(*ifi));
 	}
 	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_VF);
-	err = nl_request(nl, nlh, link_list_cb, &ll);
+	err = nl_request(nl, nlh, link_list_cb, &vec);
 	if (err == 0)
-		err = ll.err;
+		err = vec.err;
 	if (err < 0) {
-		free(ll.v);
+		free(vec.v);
 		return err;
 	}
-	*ret_list = ll.v;
-	*ret_n = ll.n;
+	*ret_list = vec.v;
+	*ret_n = vec.n;
 	return 0;
 }

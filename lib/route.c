@@ -37,20 +37,9 @@ TW_EXPORT int tw_route_del(struct tw_nl *nl, const struct tw_route *r)
 }
 
 struct route_list {
-	struct tw_route *v;
-	size_t n, cap;
+	struct nl_vec vec; /* of struct tw_route */
 	uint32_t table;
-	int err;
 };
-
-static int route_attr_cb(const struct nlattr *attr, void *data)
-{
-	const struct nlattr **tb = data;
-
-	if (mnl_attr_type_valid(attr, RTA_MAX) > 0)
-		tb[mnl_attr_get_type(attr)] = attr;
-	return MNL_CB_OK;
-}
 
 static bool attr_addr(const struct nlattr *a, int family, unsigned plen, struct tw_prefix *p)
 {
@@ -92,29 +81,21 @@ static int route_list_cb(const struct nlmsghdr *nlh, void *data)
 	struct route_list *rl = data;
 	const struct nlattr *tb[RTA_MAX + 1] = {0};
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	struct tw_route *r;
 
 	if (nlh->nlmsg_type != RTM_NEWROUTE || nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*rtm)))
 		return MNL_CB_OK;
 	if ((rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6) ||
 	    (rtm->rtm_flags & RTM_F_CLONED))
 		return MNL_CB_OK;
-	if (mnl_attr_parse(nlh, sizeof(*rtm), route_attr_cb, tb) < 0)
+	if (nl_attr_parse(nlh, sizeof(*rtm), tb, RTA_MAX) < 0)
 		return MNL_CB_OK;
 	if (attr_u32(tb[RTA_TABLE], rtm->rtm_table) != rl->table)
 		return MNL_CB_OK;
-	if (rl->n == rl->cap) {
-		size_t cap = rl->cap ? rl->cap * 2 : 16;
-		struct tw_route *v = realloc(rl->v, cap * sizeof(*v));
-
-		if (!v) {
-			rl->err = -ENOMEM;
-			return MNL_CB_OK; /* keep reading so the dump is drained */
-		}
-		rl->v = v;
-		rl->cap = cap;
-	}
-	route_fill(&rl->v[rl->n++], rtm, tb);
-	return MNL_CB_OK;
+	r = nl_vec_push(&rl->vec, sizeof(*r));
+	if (r)
+		route_fill(r, rtm, tb);
+	return MNL_CB_OK; /* on ENOMEM keep reading so the dump is drained */
 }
 
 static int route_dump(struct tw_nl *nl, int family, struct route_list *rl)
@@ -125,7 +106,7 @@ static int route_dump(struct tw_nl *nl, int family, struct route_list *rl)
 
 	rtm->rtm_family = (uint8_t)family;
 	err = nl_request(nl, nlh, route_list_cb, rl);
-	return err < 0 ? err : rl->err;
+	return err < 0 ? err : rl->vec.err;
 }
 
 /* Device names from a link dump of the same handle, so they match its namespace. */
@@ -157,13 +138,13 @@ TW_EXPORT int tw_route_list(struct tw_nl *nl, int family, uint32_t table,
 		err = route_dump(nl, AF_INET, &rl);
 	if (err == 0 && family != AF_INET)
 		err = route_dump(nl, AF_INET6, &rl);
-	if (err == 0 && rl.n)
-		err = route_names(nl, rl.v, rl.n);
+	if (err == 0 && rl.vec.n)
+		err = route_names(nl, rl.vec.v, rl.vec.n);
 	if (err < 0) {
-		free(rl.v);
+		free(rl.vec.v);
 		return err;
 	}
-	*ret_list = rl.v;
-	*ret_n = rl.n;
+	*ret_list = rl.vec.v;
+	*ret_n = rl.vec.n;
 	return 0;
 }

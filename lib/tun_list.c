@@ -26,31 +26,6 @@
 #define TUN_MAJOR 10
 #define TUN_MINOR 200
 
-static int attr_cb(const struct nlattr *attr, void *data, uint16_t max)
-{
-	const struct nlattr **tb = data;
-	uint16_t type = mnl_attr_get_type(attr);
-
-	if (type <= max)
-		tb[type] = attr;
-	return MNL_CB_OK;
-}
-
-static int link_cb(const struct nlattr *a, void *d)
-{
-	return attr_cb(a, d, IFLA_MAX);
-}
-
-static int info_cb(const struct nlattr *a, void *d)
-{
-	return attr_cb(a, d, IFLA_INFO_MAX);
-}
-
-static int tun_cb(const struct nlattr *a, void *d)
-{
-	return attr_cb(a, d, IFLA_TUN_MAX);
-}
-
 /* Reads an optional u8/u32 attribute; false if absent or malformed. */
 static bool get_u8(const struct nlattr *a, uint8_t *v)
 {
@@ -110,9 +85,9 @@ int tun_parse_link(const struct nlmsghdr *nlh, struct tw_tun_info *ret)
 	if (nlh->nlmsg_type != RTM_NEWLINK || nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
 		return -EBADMSG;
 	ifi = mnl_nlmsg_get_payload(nlh);
-	if (mnl_attr_parse(nlh, sizeof(*ifi), link_cb, tb) < 0)
+	if (nl_attr_parse(nlh, sizeof(*ifi), tb, IFLA_MAX) < 0)
 		return -EBADMSG;
-	if (!tb[IFLA_LINKINFO] || mnl_attr_parse_nested(tb[IFLA_LINKINFO], info_cb, info) < 0)
+	if (!tb[IFLA_LINKINFO] || nl_attr_parse_nested(tb[IFLA_LINKINFO], info, IFLA_INFO_MAX) < 0)
 		return 0;
 	if (!info[IFLA_INFO_KIND] ||
 	    mnl_attr_validate(info[IFLA_INFO_KIND], MNL_TYPE_NUL_STRING) < 0 ||
@@ -125,7 +100,7 @@ int tun_parse_link(const struct nlmsghdr *nlh, struct tw_tun_info *ret)
 	ti.ifindex = ifi->ifi_index;
 	ti.mode = TW_TUN_MODE_TUN;
 	if (info[IFLA_INFO_DATA]) {
-		if (mnl_attr_parse_nested(info[IFLA_INFO_DATA], tun_cb, data) < 0)
+		if (nl_attr_parse_nested(info[IFLA_INFO_DATA], data, IFLA_TUN_MAX) < 0)
 			return -EBADMSG;
 		tun_fill(&ti, data);
 	}
@@ -133,37 +108,21 @@ int tun_parse_link(const struct nlmsghdr *nlh, struct tw_tun_info *ret)
 	return 1;
 }
 
-struct tun_list {
-	struct tw_tun_info *v;
-	size_t n, cap;
-	int err;
-};
-
 static int list_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct tun_list *tl = data;
-	struct tw_tun_info ti;
+	struct tw_tun_info ti, *slot;
 	int r = tun_parse_link(nlh, &ti);
 
 	if (r <= 0)
 		return MNL_CB_OK; /* another kind of link, or one we cannot read */
-	if (tl->n == tl->cap) {
-		size_t cap = tl->cap ? tl->cap * 2 : 16;
-		struct tw_tun_info *v = realloc(tl->v, cap * sizeof(*v));
-
-		if (!v) {
-			tl->err = -ENOMEM;
-			return MNL_CB_OK; /* keep reading so the dump is drained */
-		}
-		tl->v = v;
-		tl->cap = cap;
-	}
-	tl->v[tl->n++] = ti;
-	return MNL_CB_OK;
+	slot = nl_vec_push(data, sizeof(ti));
+	if (slot)
+		*slot = ti;
+	return MNL_CB_OK; /* on ENOMEM keep reading so the dump is drained */
 }
 
 /* Dumps every link (or gets @name) and keeps the TUN/TAP ones. */
-static int tun_dump(struct tw_nl *nl, const char *name, struct tun_list *tl)
+static int tun_dump(struct tw_nl *nl, const char *name, struct nl_vec *tl)
 {
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi;
@@ -189,9 +148,7 @@ TW_EXPORT void tw_tun_list_free(struct tw_tun_info *list, size_t n)
 
 TW_EXPORT int tw_tun_delete(struct tw_nl *nl, const char *name)
 {
-	struct tun_list tl = {0};
-	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifi;
+	struct nl_vec tl = {0};
 	int err, idx;
 
 	if (tw_ifname_valid(name) < 0)
@@ -201,15 +158,12 @@ TW_EXPORT int tw_tun_delete(struct tw_nl *nl, const char *name)
 		err = tl.err;
 	if (err == 0 && tl.n == 0)
 		err = -EINVAL; /* the link exists but is not a TUN/TAP */
-	idx = err == 0 ? tl.v[0].ifindex : 0;
+	idx = err == 0 ? ((struct tw_tun_info *)tl.v)->ifindex : 0;
 	free(tl.v);
 	if (err < 0)
 		return err;
 	/* By index: the name may have been reused since the lookup. */
-	nlh = nl_req_start(nl, RTM_DELLINK, 0, sizeof(*ifi));
-	ifi = mnl_nlmsg_get_payload(nlh);
-	ifi->ifi_index = idx;
-	return nl_request(nl, nlh, NULL, NULL);
+	return nl_link_del_index(nl, idx);
 }
 
 int tun_fdinfo_iff(const char *text, char *ret_name)
@@ -371,7 +325,7 @@ static int tun_find_procs(struct tw_tun_info *list, size_t n)
 TW_EXPORT int tw_tun_list(struct tw_nl *nl, const char *name, unsigned flags,
 			  struct tw_tun_info **ret_list, size_t *ret_n)
 {
-	struct tun_list tl = {0};
+	struct nl_vec tl = {0};
 	int err;
 
 	if (name && tw_ifname_valid(name) < 0)

@@ -218,6 +218,31 @@ wg_rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 # wg_alive PID: the daemon still runs.
 wg_alive() { kill -0 "$1" 2>/dev/null; }
 
+# wg_silence NS PORT: NS's host drops every UDP datagram to PORT (nft table
+# twdrop) until wg_unsilence NS.
+wg_silence() {
+	nsx "$1" nft -f - <<NFT || die "nft"
+table inet twdrop {
+	chain c {
+		type filter hook input priority 0; policy accept;
+		udp dport $2 drop
+	}
+}
+NFT
+}
+wg_unsilence() { nsx "$1" nft delete table inet twdrop; }
+
+# wg_twins: one tapwire-wg (PIDT on IFT in NST) and one wireguard-go (PIDG on
+# IFG in NSG), each alone in its namespace and not yet configured, so the
+# same configuration can be given to both and their answers compared.
+wg_twins() {
+	ns_new NST
+	ns_new NSG
+	IFT=$(wg_ifname t) IFG=$(wg_ifname g)
+	wg_start PIDT "$NST" "$IFT" "$WG_TW"
+	wg_start PIDG "$NSG" "$IFG" "$WG_GO"
+}
+
 # wg_uapi IFNAME REQUEST: sends REQUEST (bytes, may be malformed) to the UAPI
 # socket and prints the reply.
 wg_uapi() {

@@ -25,6 +25,8 @@
 #include "log.h"
 #include "uapi.h"
 
+#define TUN_TXQUEUELEN 2000
+
 static void usage(FILE *f, const char *argv0)
 {
 	fprintf(f, "Usage: %s [-f/--foreground] INTERFACE-NAME\n", argv0);
@@ -96,6 +98,12 @@ static int open_tun(const char *name, char *ret_name)
 	err = tw_nl_open(&nl);
 	if (!err)
 		err = tw_link_set_mtu(nl, ret_name, WG_DEFAULT_MTU);
+	/*
+	 * A deeper queue than the TUN's 500 rides out the moments the daemon's
+	 * one thread is not scheduled on a busy machine, instead of dropping.
+	 */
+	if (!err)
+		err = tw_link_set_txqueuelen(nl, ret_name, TUN_TXQUEUELEN);
 	tw_nl_close(nl);
 	if (err < 0) {
 		close(fd);

@@ -15,16 +15,7 @@ needs tcpdump nft
 RATE=20
 
 hs() { wg_field "$1" "$2" latest-handshakes; }
-silence_b() { # B's host drops every datagram for the daemon
-	nsx "$NSB" nft -f - <<NFT || die "nft"
-table inet twdrop {
-	chain c {
-		type filter hook input priority 0; policy accept;
-		udp dport $WG_PORT_B drop
-	}
-}
-NFT
-}
+silence_b() { wg_silence "$NSB" $WG_PORT_B; } # B's host drops every datagram for the daemon
 
 # rekeys WHAT: 15 s of pings at 5/s; collects A's handshake times.
 rekeys() {
@@ -63,7 +54,7 @@ silence_b
 # a fresh handshake starts the 180 s (9 s) clock now
 nsx "$NSA" wg set "$IFA" peer "$(wg_pub b)" remove peer "$(wg_pub b)" \
 	allowed-ips "$IN4_B/32,$IN6_B/128" endpoint "$UL4_B:$WG_PORT_B"
-nsx "$NSB" nft delete table inet twdrop
+wg_unsilence "$NSB"
 wg_wait_ping "$NSA" "$IN4_B" 5 || fail "no fresh handshake"
 silence_b
 t0=$(date +%s.%N)

@@ -50,19 +50,12 @@ PY
 # 1. packets tapwire-wg never saw: capture them while the underlay drops them
 bg dump ip netns exec "$NSB" tcpdump --immediate-mode -i ulb -n -U -w "$TW_TMP/lost.pcap" udp dst port $WG_PORT_B 2>/dev/null
 sleep 1
-nsx "$NSB" nft -f - <<NFT || die "nft"
-table inet twdrop {
-	chain c {
-		type filter hook input priority 0; policy accept;
-		udp dport $WG_PORT_B drop
-	}
-}
-NFT
+wg_silence "$NSB" $WG_PORT_B
 nsx "$NSA" ping -q -n -c 20 -i 0.05 -W 0.2 "$IN4_B" >/dev/null 2>&1
 sleep 0.5
 kill -INT "$dump"
 wait "$dump" 2>/dev/null
-nsx "$NSB" nft delete table inet twdrop
+wg_unsilence "$NSB"
 t0=$(tun_rx)
 n=$(nsx "$NSA" "$PYTHON" "$TW_TMP/replay.py" "$TW_TMP/lost.pcap" 4 reverse)
 sleep 0.5

@@ -12,14 +12,7 @@ RATE=20
 
 WG_ENV_A=(TW_TEST_CLOCK_RATE=$RATE)
 wg_pair "$WG_TW" "$WG_GO"
-nsx "$NSB" nft -f - <<NFT || die "nft"
-table inet twdrop {
-	chain c {
-		type filter hook input priority 0; policy accept;
-		udp dport $WG_PORT_B drop
-	}
-}
-NFT
+wg_silence "$NSB" $WG_PORT_B
 bg dump ip netns exec "$NSA" tcpdump --immediate-mode -i ula -n -l -tt -Q out udp dst port $WG_PORT_B >"$TW_TMP/out.txt" 2>/dev/null
 sleep 1
 t0=$(date +%s.%N)
@@ -37,7 +30,7 @@ check "retries every REKEY_TIMEOUT: median gap $gap s (0.25 s + jitter)" \
 check "gives up after REKEY_ATTEMPT_TIME (~4.5 s; last at ${last:-?} s)" \
 	awk -v l="${last:-99}" 'BEGIN { exit !(l >= 3.8 && l <= 6) }'
 
-nsx "$NSB" nft delete table inet twdrop
+wg_unsilence "$NSB"
 check "peer answers again: new traffic handshakes at once" wg_wait_ping "$NSA" "$IN4_B" 3
 check "tapwire-wg alive" wg_alive "$PIDA"
 finish

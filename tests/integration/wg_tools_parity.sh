@@ -8,11 +8,7 @@ TW_TEST_TIMEOUT=120
 . "$TW_TESTS/lib.sh"
 . "$TW_TESTS/wglib.sh"
 
-ns_new NST
-ns_new NSG
-IFT=$(wg_ifname t) IFG=$(wg_ifname g)
-wg_start PIDT "$NST" "$IFT" "$WG_TW"
-wg_start PIDG "$NSG" "$IFG" "$WG_GO"
+wg_twins
 for k in if if2 p1 p2 p3 p4 psk; do wg_keypair "$k"; done
 wg genpsk >"$TW_TMP/psk"
 

@@ -8,11 +8,7 @@ TW_TEST_TIMEOUT=60
 . "$TW_TESTS/lib.sh"
 . "$TW_TESTS/wglib.sh"
 
-ns_new NST
-ns_new NSG
-IFT=$(wg_ifname t) IFG=$(wg_ifname g)
-wg_start PIDT "$NST" "$IFT" "$WG_TW"
-wg_start PIDG "$NSG" "$IFG" "$WG_GO"
+wg_twins
 
 hex() { base64 -d <"$TW_TMP/$1" | od -An -tx1 -v | tr -d ' \n'; }
 for k in s p1 p2 p3; do wg_keypair "$k"; done

@@ -38,6 +38,8 @@
 #include <tapwire/tun.h>
 #include <tapwire/vnet.h>
 
+#include "../common/pkt.h"
+
 #ifndef TUN_F_USO4
 #define TUN_F_USO4 0x20
 #define TUN_F_USO6 0x40
@@ -75,45 +77,6 @@ static uint8_t pattern(size_t i)
 	return (uint8_t)(i * 7 + i / 251);
 }
 
-static void put16(uint8_t *p, unsigned v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, v & 0xffff);
-}
-
-static unsigned get16(const uint8_t *p)
-{
-	return (unsigned)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) << 16 | get16(p + 2);
-}
-
-/* Independent checksum check: big-endian byte pairs over pseudo header and L4. */
-static uint32_t sum(uint32_t s, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n % 2)
-		s += (uint32_t)p[n - 1] << 8;
-	return s;
-}
-
-static uint16_t fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
-
 static size_t ip_len(void)
 {
 	return v6 ? 40 : 20;
@@ -121,8 +84,8 @@ static size_t ip_len(void)
 
 static uint32_t pseudo(const uint8_t *ip, uint8_t proto, size_t l4len)
 {
-	return v6 ? sum(0, ip + 8, 32) + (uint32_t)l4len + proto
-		  : sum(0, ip + 12, 8) + (uint32_t)l4len + proto;
+	return v6 ? sum_be(0, ip + 8, 32) + (uint32_t)l4len + proto
+		  : sum_be(0, ip + 12, 8) + (uint32_t)l4len + proto;
 }
 
 static bool valid(const uint8_t *ip, size_t len)
@@ -130,9 +93,9 @@ static bool valid(const uint8_t *ip, size_t len)
 	size_t l4 = ip_len();
 	uint8_t proto = v6 ? ip[6] : ip[9];
 
-	if (!v6 && fold(sum(0, ip, 20)) != 0xffff)
+	if (!v6 && fold_be(sum_be(0, ip, 20)) != 0xffff)
 		return false;
-	return fold(pseudo(ip, proto, len - l4) + sum(0, ip + l4, len - l4)) == 0xffff;
+	return fold_be(pseudo(ip, proto, len - l4) + sum_be(0, ip + l4, len - l4)) == 0xffff;
 }
 
 /* Builds an IP header + TCP/UDP packet from remote to local, checksums done by libtapwire. */
@@ -159,7 +122,7 @@ static size_t build(uint8_t *b, uint8_t proto, uint16_t sport, uint16_t dport, u
 		b[9] = proto;
 		memcpy(b + 12, remote_ip, 4);
 		memcpy(b + 16, local_ip, 4);
-		c = (uint16_t)~fold(sum(0, b, 20));
+		c = (uint16_t)~fold_be(sum_be(0, b, 20));
 		put16(b + 10, c);
 	}
 	put16(b + l4, sport);
@@ -176,7 +139,7 @@ static size_t build(uint8_t *b, uint8_t proto, uint16_t sport, uint16_t dport, u
 	if (plen)
 		memcpy(b + l4 + l4len, payload, plen);
 	/* The pseudo header's sum in the field, the rest left to the library. */
-	put16(b + l4 + (proto == IPPROTO_TCP ? 16 : 6), fold(pseudo(b, proto, len - l4)));
+	put16(b + l4 + (proto == IPPROTO_TCP ? 16 : 6), fold_be(pseudo(b, proto, len - l4)));
 	vh.csum_start = (uint16_t)l4;
 	vh.csum_offset = proto == IPPROTO_TCP ? 16 : 6;
 	if (tw_vnet_csum_complete(&vh, b, len))
@@ -297,7 +260,7 @@ static void tcp_split(void)
 		len = build(syn, IPPROTO_TCP, RPORT, lport, rseq, isn + 1, TH_SYN | TH_ACK, opts,
 			    sizeof(opts));
 		syn[l4 + 12] = 7 << 4;
-		put16(syn + l4 + 16, fold(pseudo(syn, IPPROTO_TCP, len - l4)));
+		put16(syn + l4 + 16, fold_be(pseudo(syn, IPPROTO_TCP, len - l4)));
 		tw_vnet_csum_complete(&c, syn, len);
 	}
 	tun_write(syn, len);
@@ -545,7 +508,7 @@ static size_t add_ip_options(uint8_t *b, size_t len)
 	b[0] = 0x46;
 	put16(b + 2, (unsigned)(len + 4));
 	b[10] = b[11] = 0;
-	put16(b + 10, (uint16_t)~fold(sum(0, b, 24)));
+	put16(b + 10, (uint16_t)~fold_be(sum_be(0, b, 24)));
 	return len + 4;
 }
 

@@ -59,10 +59,71 @@ static void test_tunctl_getopt_reset(void **state)
 	assert_null(strstr(err, "neither"));
 }
 
+/* Runs `tapwire -b @path`; returns its exit code, its stderr in @err. */
+static int batch(const char *path, char *err, size_t len)
+{
+	char *argv[] = {"tapwire", "-b", (char *)path, NULL};
+
+	return run_capture(cli_main, 3, argv, err, len);
+}
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+/*
+ * Found by the load tests (tests/integration/cli_fault_load.sh): batch mode
+ * read each line with getline(), so a file without newlines (/dev/zero)
+ * took memory without bound; a NUL byte silently cut its line short; and
+ * a directory read as an empty file (exit 0).
+ */
+static void test_batch_bounds(void **state)
+{
+	char dir[] = "/tmp/tw-test-batch.XXXXXX", path[64], err[1024];
+	static char big[CLI_BATCH_LINE_MAX + 10];
+
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(batch(dir, err, sizeof(err)), CLI_FAIL);
+	assert_non_null(strstr(err, "Is a directory"));
+
+	assert_int_equal(batch("/dev/zero", err, sizeof(err)), CLI_USAGE);
+	assert_non_null(strstr(err, "/dev/zero:1: Error: NUL byte in the line"));
+
+	snprintf(path, sizeof(path), "%s/nul", dir);
+	static const char nul[] = "# fine\nlink show \0; bridge del br0\n";
+	write_file(path, nul, sizeof(nul) - 1);
+	assert_int_equal(batch(path, err, sizeof(err)), CLI_USAGE);
+	assert_non_null(strstr(err, ":2: Error: NUL byte in the line"));
+
+	memset(big, 'a', sizeof(big));
+	big[0] = '#';
+	write_file(path, big, sizeof(big));
+	assert_int_equal(batch(path, err, sizeof(err)), CLI_USAGE);
+	assert_non_null(strstr(err, ":1: Error: line longer than 65535 bytes"));
+
+	/* the longest line allowed still runs (a comment: no system call) */
+	big[CLI_BATCH_LINE_MAX - 1] = '\n';
+	write_file(path, big, CLI_BATCH_LINE_MAX);
+	assert_int_equal(batch(path, err, sizeof(err)), CLI_OK);
+	/* and so does a last line without its newline */
+	write_file(path, "# one\n# two", 11);
+	assert_int_equal(batch(path, err, sizeof(err)), CLI_OK);
+	assert_string_equal(err, "");
+
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_tunctl_getopt_reset),
+	    cmocka_unit_test(test_batch_bounds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,26 +18,12 @@
 
 #include <tapwire/vnet.h>
 
+#include "../common/pkt.h"
+
 #define SEG_CAP 2048
 #define MAXSEG	128
 
-/* ---- an independent checksum, big-endian byte pairs ---- */
-
-static uint32_t sum_be(uint32_t s, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n % 2)
-		s += (uint32_t)p[n - 1] << 8;
-	return s;
-}
-
-static uint16_t fold_be(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
+/* ---- checksums ---- */
 
 static uint32_t pseudo_be(const uint8_t *ip, uint8_t proto, size_t l4len)
 {
@@ -85,28 +71,6 @@ static void set_csums(uint8_t *ip, size_t len)
 			       sum_be(0, ip + l4, len - l4));
 	ip[l4 + off] = (uint8_t)(c >> 8);
 	ip[l4 + off + 1] = (uint8_t)c;
-}
-
-static void put16(uint8_t *p, unsigned v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, v & 0xffff);
-}
-
-static unsigned get16(const uint8_t *p)
-{
-	return (unsigned)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) << 16 | get16(p + 2);
 }
 
 /* ---- packet builder ---- */
