@@ -121,6 +121,12 @@ static int error_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	if (err->error == 0)
 		return MNL_CB_STOP;
+	/* The kernel sends -errno; anything else (found by fuzz_netlink:
+	 * INT_MIN, whose negation overflows) is a malformed reply. */
+	if (err->error > 0 || err->error < -4095) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
 	nl_parse_extack(nlh, ctx->nl->errmsg, sizeof(ctx->nl->errmsg));
 	errno = -err->error;
 	return MNL_CB_ERROR;
