@@ -14,18 +14,14 @@
 #include <string.h>
 
 #include "cli.h"
+#include "fuzz_sandbox.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	if (unshare(CLONE_NEWNET) < 0) {
-		perror("unshare(CLONE_NEWNET) (run as root)");
-		abort();
-	}
-	if (!freopen("/dev/null", "w", stdout))
-		abort();
+	fuzz_sandbox_enter();
 	return 0;
 }
 
