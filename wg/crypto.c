@@ -1,17 +1,24 @@
 // SPDX-License-Identifier: MIT
 /*
  * Library choice, measured with bench/crypto_speed.c on this project's 2-core
- * build machine (1420-byte packets, encrypt + decrypt, one core):
- *   OpenSSL 3.0 libcrypto  ChaCha20-Poly1305  ~470 MB/s
- *   libsodium 1.0.18       ChaCha20-Poly1305  ~370-420 MB/s
- * OpenSSL wins because its ChaCha20 and Poly1305 have AVX2/AVX-512 code paths
- * that Debian's libsodium lacks, so full-sized packets go through libcrypto.
- * Small ones do not: OpenSSL's EVP layer costs a fixed overhead per call, and
- * at 64 bytes libsodium does ~970 kpkt/s against ~410 (see OPENSSL_MIN_LEN).
+ * build machine (one core, encrypt + decrypt of each packet):
+ *   1420 bytes: OpenSSL 3.0 through its provider ~1.0 us per operation,
+ *               OpenSSL through EVP ~1.2 us, libsodium 1.0.18 ~1.4 us
+ *   64 bytes:   libsodium ~0.3 us, OpenSSL (either way) ~0.5-0.65 us
+ * OpenSSL wins for full-sized packets because its ChaCha20 and Poly1305 have
+ * AVX-512 code paths that Debian's libsodium lacks; small packets go to
+ * libsodium, whose one-shot call has less fixed cost (see OPENSSL_MIN_LEN).
+ *
+ * OpenSSL 3's EVP layer costs ~0.2 us per packet in parameter plumbing
+ * (EVP_CIPHER_CTX_ctrl turns a tag request into an OSSL_PARAM search), so the
+ * data path calls the default provider's ChaCha20-Poly1305 through the
+ * dispatch table the provider publishes (OSSL_PROVIDER_query_operation(),
+ * public API, provider-base(7)): the same implementation EVP would reach,
+ * without the wrapper. If that provider or algorithm is missing (a FIPS-only
+ * configuration), every packet goes through libsodium instead.
+ *
  * libcrypto has no XChaCha20-Poly1305 and its X25519 goes through EVP_PKEY
  * objects, so handshakes and cookies use libsodium (a handful per second).
- * With OpenSSL, per packet only the nonce is set unless the key changed
- * (bench/wg_speed.c: 3-10% more packets per second than re-keying each time).
  * BLAKE2s comes from libb2: OpenSSL 3.0 has no keyed BLAKE2s, which mac1/mac2
  * need.
  */
@@ -19,27 +26,45 @@
 
 #include <blake2.h>
 #include <errno.h>
-#include <limits.h>
-#include <openssl/evp.h>
+#include <openssl/core.h>
+#include <openssl/core_dispatch.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/params.h>
+#include <openssl/provider.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <string.h>
+#include <strings.h>
 
 /*
- * Below this many bytes libsodium's one-shot call beats OpenSSL, whose EVP
- * layer costs a fixed ~1.5 us per packet (64 bytes: ~970 vs ~410 kpkt/s);
- * the two cross between 768 and 1024 bytes on this machine.
+ * Below this many bytes libsodium's one-shot call beats OpenSSL, whose
+ * per-packet set-up (Poly1305 key block, AVX-512 tables) costs more than it
+ * saves (96 bytes: ~0.3 vs ~0.5 us); they cross between 512 and 1024 bytes.
  */
 #define OPENSSL_MIN_LEN 1024
 
-static EVP_CIPHER *chacha;
+/* The default provider's ChaCha20-Poly1305, called directly. */
+static struct {
+	void *provctx;
+	OSSL_FUNC_cipher_newctx_fn *newctx;
+	OSSL_FUNC_cipher_freectx_fn *freectx;
+	OSSL_FUNC_cipher_encrypt_init_fn *einit;
+	OSSL_FUNC_cipher_decrypt_init_fn *dinit;
+	OSSL_FUNC_cipher_update_fn *update;
+	OSSL_FUNC_cipher_final_fn *final;
+	OSSL_FUNC_cipher_get_ctx_params_fn *get_params;
+	OSSL_FUNC_cipher_set_ctx_params_fn *set_params;
+	bool ok;
+} ossl;
+
 static pthread_key_t ctx_key;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int init_err;
 
 /* One encrypting and one decrypting context per thread, made on first use. */
 struct thread_ctx {
-	EVP_CIPHER_CTX *enc, *dec;
+	void *enc, *dec;
 	/* The key each context holds: re-keying costs more than the compare. */
 	uint8_t enc_key[WG_KEY_LEN], dec_key[WG_KEY_LEN];
 	bool enc_keyed, dec_keyed;
@@ -50,12 +75,85 @@ static void thread_ctx_free(void *p)
 {
 	struct thread_ctx *t = p;
 
-	EVP_CIPHER_CTX_free(t->enc);
-	EVP_CIPHER_CTX_free(t->dec);
+	if (t->enc)
+		ossl.freectx(t->enc);
+	if (t->dec)
+		ossl.freectx(t->dec);
 	t->enc = t->dec = NULL;
 	sodium_memzero(t->enc_key, sizeof(t->enc_key));
 	sodium_memzero(t->dec_key, sizeof(t->dec_key));
 	t->enc_keyed = t->dec_keyed = false;
+}
+
+/* True if the algorithm's colon-separated name list holds ChaCha20-Poly1305. */
+static bool is_chachapoly(const char *names)
+{
+	const char *want = "ChaCha20-Poly1305";
+	size_t n = strlen(want);
+
+	for (const char *p = names; p && *p;) {
+		const char *end = strchr(p, ':');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		if (len == n && !strncasecmp(p, want, n))
+			return true;
+		p = end ? end + 1 : NULL;
+	}
+	return false;
+}
+
+static void ossl_bind(void)
+{
+	OSSL_PROVIDER *prov = OSSL_PROVIDER_load(NULL, "default");
+	const OSSL_ALGORITHM *alg;
+	const OSSL_DISPATCH *d = NULL;
+	int no_cache;
+
+	if (!prov)
+		goto out;
+	alg = OSSL_PROVIDER_query_operation(prov, OSSL_OP_CIPHER, &no_cache);
+	for (; alg && alg->algorithm_names; alg++) {
+		if (is_chachapoly(alg->algorithm_names)) {
+			d = alg->implementation;
+			break;
+		}
+	}
+	for (; d && d->function_id; d++) {
+		switch (d->function_id) {
+		case OSSL_FUNC_CIPHER_NEWCTX:
+			ossl.newctx = OSSL_FUNC_cipher_newctx(d);
+			break;
+		case OSSL_FUNC_CIPHER_FREECTX:
+			ossl.freectx = OSSL_FUNC_cipher_freectx(d);
+			break;
+		case OSSL_FUNC_CIPHER_ENCRYPT_INIT:
+			ossl.einit = OSSL_FUNC_cipher_encrypt_init(d);
+			break;
+		case OSSL_FUNC_CIPHER_DECRYPT_INIT:
+			ossl.dinit = OSSL_FUNC_cipher_decrypt_init(d);
+			break;
+		case OSSL_FUNC_CIPHER_UPDATE:
+			ossl.update = OSSL_FUNC_cipher_update(d);
+			break;
+		case OSSL_FUNC_CIPHER_FINAL:
+			ossl.final = OSSL_FUNC_cipher_final(d);
+			break;
+		case OSSL_FUNC_CIPHER_GET_CTX_PARAMS:
+			ossl.get_params = OSSL_FUNC_cipher_get_ctx_params(d);
+			break;
+		case OSSL_FUNC_CIPHER_SET_CTX_PARAMS:
+			ossl.set_params = OSSL_FUNC_cipher_set_ctx_params(d);
+			break;
+		default:
+			break;
+		}
+	}
+	ossl.provctx = OSSL_PROVIDER_get0_provider_ctx(prov);
+	ossl.ok = ossl.newctx && ossl.freectx && ossl.einit && ossl.dinit && ossl.update &&
+		  ossl.final && ossl.get_params && ossl.set_params;
+	/* the provider stays loaded for the life of the process: its functions are ours to call */
+out:
+	ERR_clear_error();
 }
 
 static void crypto_init_once(void)
@@ -64,11 +162,7 @@ static void crypto_init_once(void)
 		init_err = -EIO;
 		return;
 	}
-	chacha = EVP_CIPHER_fetch(NULL, "ChaCha20-Poly1305", NULL);
-	if (!chacha) {
-		init_err = -ENOTSUP;
-		return;
-	}
+	ossl_bind();
 	if (pthread_key_create(&ctx_key, thread_ctx_free))
 		init_err = -EAGAIN;
 }
@@ -77,6 +171,11 @@ int wg_crypto_init(void)
 {
 	pthread_once(&once, crypto_init_once);
 	return init_err;
+}
+
+bool wg_crypto_uses_openssl(void)
+{
+	return wg_crypto_init() == 0 && ossl.ok;
 }
 
 void wg_blake2s(uint8_t out[WG_HASH_LEN], const void *in, size_t len)
@@ -185,102 +284,104 @@ static void nonce_of(uint8_t nonce[12], uint64_t counter)
 		nonce[4 + i] = (uint8_t)(counter >> (8 * i));
 }
 
-/* Sets key (only if it changed) and nonce on this thread's context. */
-static int ctx_rekey(EVP_CIPHER_CTX *c, bool enc, const uint8_t key[WG_KEY_LEN],
-		     const uint8_t nonce[12])
+/* Constant-time equality of two keys, without a library call per packet. */
+static bool key_eq(const uint8_t a[WG_KEY_LEN], const uint8_t b[WG_KEY_LEN])
 {
+	uint64_t x, y, d = 0;
+
+	for (int i = 0; i < WG_KEY_LEN; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		d |= x ^ y;
+	}
+	return d == 0;
+}
+
+/*
+ * This thread's context for @enc, initialised for @key (passed to the
+ * provider only when it changed) and @nonce; NULL on failure.
+ */
+static void *ctx_begin(bool enc, const uint8_t key[WG_KEY_LEN], const uint8_t nonce[12])
+{
+	void **c = enc ? &tctx.enc : &tctx.dec;
 	uint8_t *cached = enc ? tctx.enc_key : tctx.dec_key;
 	bool *keyed = enc ? &tctx.enc_keyed : &tctx.dec_keyed;
 	const uint8_t *k = NULL;
+	int ok;
 
-	if (!*keyed || sodium_memcmp(cached, key, WG_KEY_LEN)) {
+	if (!*c) {
+		*c = ossl.newctx(ossl.provctx);
+		if (!*c)
+			return NULL;
+		*keyed = false;
+		pthread_setspecific(ctx_key, &tctx);
+	}
+	if (!*keyed || !key_eq(cached, key)) {
 		memcpy(cached, key, WG_KEY_LEN);
-		*keyed = true;
 		k = key;
 	}
-	if (EVP_CipherInit_ex(c, NULL, NULL, k, nonce, enc) != 1) {
-		*keyed = false;
-		return -1;
-	}
-	return 0;
-}
-
-static EVP_CIPHER_CTX *thread_ctx(bool enc)
-{
-	EVP_CIPHER_CTX **c = enc ? &tctx.enc : &tctx.dec;
-
-	if (*c)
-		return *c;
-	if (wg_crypto_init())
-		return NULL;
-	*c = EVP_CIPHER_CTX_new();
-	if (!*c)
-		return NULL;
-	/* Cipher bound once; per packet only key and nonce change (no allocation). */
-	if (EVP_CipherInit_ex(*c, chacha, NULL, NULL, NULL, enc) != 1) {
-		EVP_CIPHER_CTX_free(*c);
-		*c = NULL;
-		return NULL;
-	}
-	pthread_setspecific(ctx_key, &tctx);
-	return *c;
+	ok = enc ? ossl.einit(*c, k, k ? WG_KEY_LEN : 0, nonce, 12, NULL)
+		 : ossl.dinit(*c, k, k ? WG_KEY_LEN : 0, nonce, 12, NULL);
+	*keyed = ok == 1;
+	return ok == 1 ? *c : NULL;
 }
 
 int wg_aead_encrypt(uint8_t *dst, const uint8_t *src, size_t len, const void *ad, size_t adlen,
 		    uint64_t counter, const uint8_t key[WG_KEY_LEN])
 {
-	EVP_CIPHER_CTX *c;
+	OSSL_PARAM tag[2] = {OSSL_PARAM_END, OSSL_PARAM_END};
 	uint8_t nonce[12];
-	int n;
+	size_t n;
+	void *c;
 
+	if (wg_crypto_init())
+		return -ENOMEM;
 	nonce_of(nonce, counter);
-	if (len < OPENSSL_MIN_LEN) {
-		if (wg_crypto_init())
-			return -ENOMEM;
+	if (len < OPENSSL_MIN_LEN || !ossl.ok) {
 		crypto_aead_chacha20poly1305_ietf_encrypt(dst, NULL, src, len, ad, adlen, NULL,
 							  nonce, key);
 		return 0;
 	}
-	c = thread_ctx(true);
-	if (!c || len > INT_MAX || adlen > INT_MAX)
+	tag[0] = OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, dst + len,
+						   WG_AEAD_TAG_LEN);
+	if (!(c = ctx_begin(true, key, nonce)) ||
+	    (adlen && ossl.update(c, NULL, &n, adlen, ad, adlen) != 1) ||
+	    ossl.update(c, dst, &n, len, src, len) != 1 || ossl.final(c, dst + len, &n, 0) != 1 ||
+	    ossl.get_params(c, tag) != 1) {
+		ERR_clear_error();
 		return -ENOMEM;
-	if (ctx_rekey(c, true, key, nonce) ||
-	    (adlen && EVP_CipherUpdate(c, NULL, &n, ad, (int)adlen) != 1) ||
-	    (len && EVP_CipherUpdate(c, dst, &n, src, (int)len) != 1) ||
-	    EVP_CipherFinal_ex(c, dst + len, &n) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, WG_AEAD_TAG_LEN, dst + len) != 1)
-		return -ENOMEM;
+	}
 	return 0;
 }
 
 int wg_aead_decrypt(uint8_t *dst, const uint8_t *src, size_t len, const void *ad, size_t adlen,
 		    uint64_t counter, const uint8_t key[WG_KEY_LEN])
 {
-	EVP_CIPHER_CTX *c;
-	uint8_t nonce[12], tag[WG_AEAD_TAG_LEN];
-	size_t plen;
-	int n;
+	OSSL_PARAM tag[2] = {OSSL_PARAM_END, OSSL_PARAM_END};
+	uint8_t nonce[12], t[WG_AEAD_TAG_LEN];
+	size_t plen, n;
+	void *c;
 
-	if (len < WG_AEAD_TAG_LEN || len > INT_MAX || adlen > INT_MAX)
+	if (len < WG_AEAD_TAG_LEN || wg_crypto_init())
 		return -EBADMSG;
 	plen = len - WG_AEAD_TAG_LEN;
 	nonce_of(nonce, counter);
-	if (plen < OPENSSL_MIN_LEN) {
-		if (wg_crypto_init() || crypto_aead_chacha20poly1305_ietf_decrypt(
-					    dst, NULL, NULL, src, len, ad, adlen, nonce, key))
+	if (plen < OPENSSL_MIN_LEN || !ossl.ok) {
+		if (crypto_aead_chacha20poly1305_ietf_decrypt(dst, NULL, NULL, src, len, ad, adlen,
+							      nonce, key))
 			return -EBADMSG;
 		return 0;
 	}
-	c = thread_ctx(false);
-	if (!c)
-		return -ENOMEM;
-	memcpy(tag, src + plen, sizeof(tag));
-	if (ctx_rekey(c, false, key, nonce) ||
-	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, WG_AEAD_TAG_LEN, tag) != 1 ||
-	    (adlen && EVP_CipherUpdate(c, NULL, &n, ad, (int)adlen) != 1) ||
-	    (plen && EVP_CipherUpdate(c, dst, &n, src, (int)plen) != 1) ||
-	    EVP_CipherFinal_ex(c, dst + plen, &n) != 1)
+	/* the tag first: decryption in place overwrites nothing after plen, but be plain */
+	memcpy(t, src + plen, sizeof(t));
+	tag[0] = OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, t, sizeof(t));
+	if (!(c = ctx_begin(false, key, nonce)) || ossl.set_params(c, tag) != 1 ||
+	    (adlen && ossl.update(c, NULL, &n, adlen, ad, adlen) != 1) ||
+	    ossl.update(c, dst, &n, plen, src, plen) != 1 ||
+	    ossl.final(c, dst + plen, &n, 0) != 1) {
+		ERR_clear_error();
 		return -EBADMSG;
+	}
 	return 0;
 }
 

@@ -20,6 +20,9 @@
 /* Initialises the libraries once; 0 or -errno. Call before anything else. */
 int wg_crypto_init(void);
 
+/* True if packets of 1024 bytes and more go through OpenSSL (else libsodium does all). */
+bool wg_crypto_uses_openssl(void);
+
 /* out = BLAKE2s-256(in). */
 void wg_blake2s(uint8_t out[WG_HASH_LEN], const void *in, size_t len);
 
