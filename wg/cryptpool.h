@@ -8,12 +8,14 @@
  * the caller sends (or checks replay counters and writes) in array order.
  *
  * One lock round trip per batch, none per packet; no allocation after
- * wg_cryptpool_new(). A pool serves one caller at a time (the event loop);
- * run() is not re-entrant.
+ * wg_cryptpool_new(). Workers are woken only for batches of 16 KiB or more,
+ * and only while the machine has a spare core (see wg_cryptpool_parallel()). A pool serves one
+ * caller at a time (the event loop); run() is not re-entrant.
  */
 #ifndef TWWG_CRYPTPOOL_H
 #define TWWG_CRYPTPOOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,6 +49,19 @@ void wg_cryptpool_free(struct wg_cryptpool *pool);
 
 /* Runs every job of the batch; returns when all are done (results filled in). */
 void wg_cryptpool_run(struct wg_cryptpool *pool, struct wg_crypt_job *jobs, size_t n);
+
+/*
+ * Whether batches big enough are spread over the workers now: false when
+ * the pool has none, or when the caller's thread waited too long for a CPU
+ * (there is no spare core; see cryptpool.c). Re-evaluated as run() is called.
+ */
+bool wg_cryptpool_parallel(const struct wg_cryptpool *pool);
+
+/*
+ * For tests: the pool decides by this run-queue wait (percent of the time)
+ * from now on, instead of measuring the caller's every 200 ms.
+ */
+void wg_cryptpool_set_wait(struct wg_cryptpool *pool, unsigned int percent);
 
 /* The number of threads that work on a batch (workers + the caller). */
 unsigned int wg_cryptpool_threads(const struct wg_cryptpool *pool);
