@@ -45,7 +45,16 @@ static void put32(uint8_t *p, uint32_t v)
 	put16(p + 2, (uint16_t)v);
 }
 
-static uint64_t csum_add(uint64_t sum, const uint8_t *p, size_t len)
+/*
+ * The compiler vectorises this loop; built twice, it runs on AVX2 where the
+ * CPU has it (twice the width of the SSE2 baseline; it is ~half of splitting
+ * a TCP super-packet, which touches every byte of every segment).
+ */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static uint64_t
+csum_add(uint64_t sum, const uint8_t *p, size_t len)
 {
 	uint32_t w;
 	uint16_t h;
