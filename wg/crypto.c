@@ -59,6 +59,7 @@ static struct {
 } ossl;
 
 static pthread_key_t ctx_key;
+static bool has_avx; /* set once by crypto_init_once() */
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int init_err;
 
@@ -163,6 +164,9 @@ static void crypto_init_once(void)
 		return;
 	}
 	ossl_bind();
+#if defined(__x86_64__) && defined(__GNUC__)
+	has_avx = __builtin_cpu_supports("avx");
+#endif
 	if (pthread_key_create(&ctx_key, thread_ctx_free))
 		init_err = -EAGAIN;
 }
@@ -300,16 +304,13 @@ __attribute__((target("avx"))) static void vzeroupper_avx(void)
 
 static void clear_upper(void)
 {
-	static int avx = -1;
-
-	if (avx < 0)
-		avx = __builtin_cpu_supports("avx") ? 1 : 0;
-	if (avx)
+	if (has_avx)
 		vzeroupper_avx();
 }
 #else
 static void clear_upper(void)
 {
+	(void)has_avx;
 }
 #endif
 

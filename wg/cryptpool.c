@@ -205,6 +205,7 @@ int wg_cryptpool_new(unsigned int workers, struct wg_cryptpool **ret_pool)
 
 	if (!p)
 		return -ENOMEM;
+	p->stat_fd = -2; /* opened by the first run(), on the caller's thread */
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->start, NULL);
 	pthread_cond_init(&p->done, NULL);
@@ -214,7 +215,6 @@ int wg_cryptpool_new(unsigned int workers, struct wg_cryptpool **ret_pool)
 		return -ENOMEM;
 	}
 	p->nworkers = workers;
-	p->stat_fd = -2; /* opened by the first run(), on the caller's thread */
 	for (; p->started < workers; p->started++) {
 		err = pthread_create(&p->threads[p->started], NULL, worker, p);
 		if (err) {
