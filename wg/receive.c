@@ -34,6 +34,28 @@ static struct wg_handshake *lookup_handshake(void *ctx, const uint8_t public_key
 	return p ? &p->handshake : NULL;
 }
 
+/*
+ * A dropped handshake message says why, at the verbose level and at most a
+ * few lines a second (a flood must not flood the log too).
+ */
+#define DROP_LOGS_PER_SEC 5
+
+static void log_drop(const char *what, const struct wg_endpoint *ep, uint64_t now)
+{
+	static uint64_t window;
+	static unsigned n;
+	char where[64];
+
+	if (log_get_level() < LOG_VERBOSE)
+		return;
+	if (now - window >= NSEC_PER_SEC) {
+		window = now;
+		n = 0;
+	}
+	if (n++ < DROP_LOGS_PER_SEC)
+		log_info("Dropped %s from %s", what, wg_endpoint_format(ep, where, sizeof(where)));
+}
+
 static struct wg_peer *peer_of(struct wg_handshake *hs)
 {
 	return (struct wg_peer *)((char *)hs - offsetof(struct wg_peer, handshake));
@@ -70,8 +92,10 @@ static bool handshake_admissible(struct wg_device *dev, const uint8_t *msg, size
 
 	st = wg_cookie_validate_packet(&dev->cookie_checker, msg, len, &ep->addr.sa, under_load,
 				       now);
-	if (st == WG_COOKIE_INVALID_MAC)
+	if (st == WG_COOKIE_INVALID_MAC) {
+		log_drop("a handshake message with a wrong mac1", ep, now);
 		return false;
+	}
 	if (!under_load)
 		return true;
 	if (st == WG_COOKIE_VALID_MAC_BUT_NO_COOKIE) {
@@ -82,9 +106,14 @@ static bool handshake_admissible(struct wg_device *dev, const uint8_t *msg, size
 		if (!wg_cookie_message_create(reply, &dev->cookie_checker, msg, len, &ep->addr.sa,
 					      now))
 			dev->cookie_ep[dev->n_cookie_out++] = ep;
+		log_drop("a handshake message without a cookie, under load (cookie sent)", ep, now);
 		return false;
 	}
-	return wg_ratelimiter_allow(dev->ratelimiter, &ep->addr.sa, now);
+	if (!wg_ratelimiter_allow(dev->ratelimiter, &ep->addr.sa, now)) {
+		log_drop("a handshake message over the rate limit, under load", ep, now);
+		return false;
+	}
+	return true;
 }
 
 static void receive_initiation(struct wg_device *dev, const uint8_t *buf, struct wg_endpoint *ep,
@@ -99,8 +128,10 @@ static void receive_initiation(struct wg_device *dev, const uint8_t *buf, struct
 	uint32_t idx;
 
 	hs = wg_noise_handshake_consume_initiation(msg, &dev->identity, lookup_handshake, dev, now);
-	if (!hs)
+	if (!hs) {
+		log_drop("a handshake initiation (unknown peer, bad or replayed)", ep, now);
 		return;
+	}
 	p = peer_of(hs);
 	update_endpoint(p, ep);
 	log_info("%s - Received handshake initiation", log_peer_name(p->public_key, name));
@@ -129,11 +160,15 @@ static void receive_response(struct wg_device *dev, const uint8_t *buf, struct w
 	struct wg_peer *p;
 	char name[24];
 
-	if (!e || e->keypair)
+	if (!e || e->keypair) {
+		log_drop("a handshake response to no pending initiation", ep, now);
 		return;
+	}
 	p = e->peer;
-	if (wg_noise_handshake_consume_response(msg, &p->handshake) < 0)
+	if (wg_noise_handshake_consume_response(msg, &p->handshake) < 0) {
+		log_drop("a handshake response that does not verify", ep, now);
 		return;
+	}
 	update_endpoint(p, ep);
 	log_info("%s - Received handshake response", log_peer_name(p->public_key, name));
 	kp = wg_noise_handshake_begin_session(&p->handshake, now);
