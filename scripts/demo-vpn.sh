@@ -56,12 +56,21 @@ ip -n "$a" link set "$ifa" up
 ip -n "$b" link set "$ifb" up
 
 say "ping through the tunnel: 203.0.113.1 -> 203.0.113.2"
+# The first packet starts the handshake; on a busy machine it may take a
+# second or two, so wait for the first answer (bounded) before the count.
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	ip netns exec "$a" ping -q -c 1 -W 1 203.0.113.2 >/dev/null 2>&1 && break
+done
 ip netns exec "$a" ping -c 3 -W 2 203.0.113.2
 
 if command -v iperf3 >/dev/null; then
 	say "TCP through the tunnel (iperf3, 3 s)"
 	ip netns exec "$b" iperf3 -s -1 -D
-	sleep 0.5
+	# -D returns before the daemon listens: wait for its socket (bounded)
+	for _ in $(seq 50); do
+		ip netns exec "$b" ss -Hltn 'sport = :5201' | grep -q . && break
+		sleep 0.1
+	done
 	ip netns exec "$a" iperf3 -c 203.0.113.2 -t 3 | tail -4
 fi
 

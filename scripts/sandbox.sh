@@ -117,6 +117,13 @@ run "$HOSTNS" -j -p addr show dev tun0
 run "$PEERNS" -j route show
 
 say "Traffic: the peer pings the TUN's and the TAP's addresses across the veth"
+# The veth's carrier (and IPv6 on it) is switched on by the kernel's link
+# watch, which can lag on a busy machine: wait for it, 30 s at most.
+for _ in $(seq 300); do
+	ip -n "$HOSTNS" -o link show dev veth-host | grep -q 'state UP' &&
+		ip -n "$PEERNS" -o link show dev veth-peer | grep -q 'state UP' && break
+	sleep 0.1
+done
 for dst in 203.0.113.1 203.0.113.129 fd00:203::1; do
 	printf '  $ ping -c 1 %s   (in %s)\n' "$dst" "$PEERNS"
 	ip netns exec "$PEERNS" ping -c 1 -W 2 "$dst" | sed -n 's/^/    /; /bytes from/p; /packet loss/p'

@@ -47,9 +47,29 @@ _tw_cleanup() {
 		for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
 		ip netns del "$ns" 2>/dev/null
 	done
+	[ -n "${TW_SETTLE:-}" ] && _tw_settle
 	rm -rf "$TW_TMP"
 	[ "$rc" = 0 ] && [ "$_tw_failures" != 0 ] && rc=1
 	exit "$rc"
+}
+# A namespace with thousands of devices is torn down by the kernel after
+# `ip netns del` returns, holding the RTNL lock for seconds: every other
+# test's netlink request, and the link watch that brings a veth's carrier up,
+# waits meanwhile. A test that makes such a namespace sets TW_SETTLE=1 (and
+# runs alone, RUN_SERIAL): its exit then waits, 120 s at most, until two
+# netlink requests in a row are answered at once.
+_tw_settle() {
+	local probe="tw-settle-$$" fast=0 i t0 t1
+	sleep 0.2
+	ip netns add "$probe" 2>/dev/null || return 0
+	for ((i = 0; i < 600 && fast < 2; i++)); do
+		t0=$(date +%s%N)
+		ip -n "$probe" link show dev lo >/dev/null 2>&1
+		t1=$(date +%s%N)
+		if ((t1 - t0 < 100000000)); then fast=$((fast + 1)); else fast=0; fi
+		sleep 0.1
+	done
+	ip netns del "$probe" 2>/dev/null
 }
 trap _tw_cleanup EXIT
 trap 'exit 130' INT TERM
@@ -77,6 +97,15 @@ ns_new() {
 	printf -v "$1" '%s' "$name"
 }
 
+# link_up_wait NS DEV [SECONDS]: waits (default 30 s) until DEV in NS is
+# operationally up. A veth's carrier, and with it IPv6 on the link (neighbour
+# discovery answers nothing before), comes through the kernel's link watch,
+# which waits for the RTNL lock: while another test's namespace with
+# thousands of devices is torn down, that can take seconds.
+link_up_wait() {
+	wait_for "${3:-30}" sh -c "ip -n '$1' -o link show dev '$2' | grep -q 'state UP'"
+}
+
 # nsx NS CMD...: runs CMD in NS.
 nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
@@ -101,9 +130,9 @@ wait_for() {
 # Assertions: they count, log, and keep going; the test fails at exit.
 ok() { _tw_checks=$((_tw_checks+1)); log "ok: $*"; }
 fail() { _tw_checks=$((_tw_checks+1)); _tw_failures=$((_tw_failures+1)); log "NOT OK: $*"; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else fail "$what"; fi; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else fail "$what"; return 1; fi; }
 check_eq() { # what got want
-	if [ "$2" == "$3" ]; then ok "$1"; else fail "$1: got [$2] want [$3]"; fi
+	if [ "$2" == "$3" ]; then ok "$1"; else fail "$1: got [$2] want [$3]"; return 1; fi
 }
 check_fails() { # what expected_rc cmd...
 	local what=$1 want=$2 rc; shift 2

@@ -84,6 +84,7 @@ wg_underlay() {
 	ip -n "$2" addr add "$UL6_B/64" dev ulb nodad
 	ip -n "$1" link set ula up
 	ip -n "$2" link set ulb up
+	link_up_wait "$1" ula && link_up_wait "$2" ulb || die "the underlay veth is not up after 30 s"
 }
 
 # wg_start VAR NS IFNAME IMPL [ENV=VALUE...]: starts IMPL in the foreground
@@ -183,9 +184,31 @@ wg_field() {
 	wg show "$2" "$3" | head -n 1 | cut -f 2- # (the socket is reachable from anywhere)
 }
 
+# wg_wait_endpoint NS IFNAME WANT [SECONDS]: polls (default 5 s) until the
+# first peer's endpoint is WANT; true if it got there.
+wg_wait_endpoint() {
+	wait_for "${4:-5}" sh -c "[ \"\$(wg show '$2' endpoints | head -n 1 | cut -f 2)\" = '$3' ]"
+}
+
 # wg_rx NS IFNAME: bytes received from the first peer.
 wg_rx() { wg_field "$1" "$2" transfer | cut -f 1; }
 wg_tx() { wg_field "$1" "$2" transfer | cut -f 2; }
+
+# wg_diag NS...: what the kernel saw in each namespace, for a failure's log:
+# UDP sockets with their queues and drops, UDP/IPv6/ND counters, neighbours.
+wg_diag() {
+	local ns
+	for ns in "$@"; do
+		log "diag $ns: sockets: $(nsx "$ns" ss -Huanm | tr -s ' \n\t' ' ')"
+		log "diag $ns: counters: $(nsx "$ns" nstat -saz Udp6InDatagrams Udp6NoPorts \
+			Udp6RcvbufErrors Udp6InErrors Udp6OutDatagrams UdpInDatagrams UdpNoPorts \
+			UdpRcvbufErrors UdpOutDatagrams Ip6InReceives Ip6OutRequests Ip6OutNoRoutes \
+			Ip6InDiscards Icmp6InNeighborSolicits Icmp6InNeighborAdvertisements \
+			Icmp6OutNeighborSolicits Icmp6OutNeighborAdvertisements 2>/dev/null |
+			awk 'NR > 1 { printf "%s=%s ", $1, $2 }')"
+		log "diag $ns: neighbours: $(nsx "$ns" ip neigh show | tr '\n' ';')"
+	done
+}
 
 # wg_iperf_server NS: an iperf3 server in NS (port 5201), PID tracked.
 wg_iperf_server() {

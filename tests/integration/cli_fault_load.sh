@@ -14,6 +14,7 @@
 #    says why (exit 1, "Error: ..."), none crashes, and afterwards tapwire's
 #    view agrees with iproute2's.
 TW_TEST_TIMEOUT=240
+TW_SETTLE=1 # thousands of devices: wait for their teardown at exit (lib.sh)
 . "$TW_TESTS/lib.sh"
 needs ip jq
 

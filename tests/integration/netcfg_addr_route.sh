@@ -11,6 +11,7 @@ ta() { tw -n "$A" "$@"; }
 tb() { tw -n "$B" "$@"; }
 ta link set v0 up
 tb link set v1 up
+link_up_wait "$A" v0 && link_up_wait "$B" v1 || die "veth not up after 30 s"
 
 # Addresses.
 check "A v4 address" ta addr add 198.51.100.1/24 dev v0

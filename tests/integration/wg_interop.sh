@@ -13,6 +13,7 @@ one_case() {
 	what="$(wg_impl_name "$ini")->$(wg_impl_name "$res") outer v$fam"
 	if ! wg_wait_ping "$NSA" "$IN4_B" 10; then
 		fail "$what: no handshake (ping $IN4_B)"
+		wg_diag "$NSA" "$NSB"
 		return
 	fi
 	check "$what: ping inner v4 A->B" wg_ping "$NSA" "$IN4_B" 3
@@ -39,7 +40,13 @@ one_case() {
 		log "$what: UDP to $udp_dst: $pkts packets, $loss% lost"
 		# A correctness check, not a benchmark: with both cores busy (ctest -j2,
 		# ASan) a user-space receiver drops a few percent of a 20 Mbit/s burst.
-		check "$what: UDP to $udp_dst, loss $loss% <= 20%" test "$loss" -le 20 -a "$pkts" -gt 1000
+		if ! check "$what: UDP to $udp_dst, loss $loss% <= 20%" test "$loss" -le 20 -a "$pkts" -gt 1000; then
+			log "client's stderr: $(head -c 300 "$TW_TMP/udp$fam-$udp_dst.err")"
+			log "client's JSON, the end: $(tail -c 700 "$TW_TMP/udp$fam-$udp_dst.json" | tr -d '\n\t')"
+			log "server: $(tail -n 8 "$TW_TMP/iperf-server-$NSB.log" | tr '\n' '|')"
+			log "A transfer: $(wg_field "$NSA" "$IFA" transfer); B transfer: $(wg_field "$NSB" "$IFB" transfer)"
+			wg_diag "$NSA" "$NSB"
+		fi
 	else
 		fail "$what: iperf3 UDP to $udp_dst: $(head -c 300 "$TW_TMP/udp$fam-$udp_dst.err")"
 	fi

@@ -41,13 +41,17 @@ check "ping after the move" wg_ping "$NSA" "$IN4_B" 3
 
 # IPv6 outer: the peer moves from fd00:1::1 to fd00:1::11
 nsx "$NSA" wg set "$IFA" peer "$(wg_pub b)" endpoint "[$UL6_B]:$WG_PORT_B"
-wg_ping "$NSA" "$IN6_B" 3
+# (the first datagrams over IPv6 wait for neighbour discovery; on a busy
+# machine that can outlast a ping or two: poll, bounded)
+wg_wait_ping "$NSA" "$IN6_B" 5
+wg_wait_endpoint "$NSB" "$IFB" "[$UL6_A]:$WG_PORT_A"
 check_eq "tapwire-wg sees the peer over IPv6" \
-	"$(wg_field "$NSB" "$IFB" endpoints)" "[$UL6_A]:$WG_PORT_A"
+	"$(wg_field "$NSB" "$IFB" endpoints)" "[$UL6_A]:$WG_PORT_A" || wg_diag "$NSA" "$NSB"
 ip -n "$NSA" addr add fd00:1::11/64 dev ula nodad
 ip -n "$NSA" addr del "$UL6_A/64" dev ula
 nsx "$NSA" wg set "$IFA" peer "$(wg_pub b)" endpoint "[$UL6_B]:$WG_PORT_B"
 check "ping over IPv6 outer after the move" wg_wait_ping "$NSA" "$IN6_B" 5
+wg_wait_endpoint "$NSB" "$IFB" "[fd00:1::11]:$WG_PORT_A"
 check_eq "tapwire-wg follows the peer to its new IPv6 address" \
 	"$(wg_field "$NSB" "$IFB" endpoints)" "[fd00:1::11]:$WG_PORT_A"
 # NAT rebinding: the peer's port changes, mid-ping
@@ -59,6 +63,9 @@ wait "$pinger"
 log "pings across the port change: $(grep -o '[0-9]* received' "$TW_TMP/rebind.txt")"
 check "pings across the port change mostly answered" \
 	test "$(grep -o '[0-9]* received' "$TW_TMP/rebind.txt" | cut -d' ' -f1)" -ge 25
+# (on a busy machine the change may land after the last ping: one more, then poll)
+wg_wait_ping "$NSA" "$IN6_B" 5
+wg_wait_endpoint "$NSB" "$IFB" "[fd00:1::11]:51830"
 check_eq "tapwire-wg follows the peer to its new port" \
 	"$(wg_field "$NSB" "$IFB" endpoints)" "[fd00:1::11]:51830"
 wg_stop "$PIDA"
