@@ -86,7 +86,7 @@ void nl_parse_extack(const struct nlmsghdr *nlh, char *buf, size_t len)
 {
 	const struct nlattr *tb[NLMSGERR_ATTR_MAX + 1] = {0};
 	const struct nlmsgerr *err;
-	unsigned off;
+	size_t off;
 
 	if (len)
 		buf[0] = '\0';
@@ -94,9 +94,15 @@ void nl_parse_extack(const struct nlmsghdr *nlh, char *buf, size_t len)
 		return;
 	err = mnl_nlmsg_get_payload(nlh);
 	off = sizeof(*err);
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		off += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
-	if (NLMSG_LENGTH(off) > nlh->nlmsg_len)
+	/* the echoed request's length comes from the wire: no wrap in either
+	 * direction (found by fuzz_netlink: a length near 2^32 wrapped the
+	 * bound check and sent the parser 4 GiB past the message) */
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
+		if (err->msg.nlmsg_len < sizeof(struct nlmsghdr))
+			return;
+		off += (size_t)err->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	}
+	if (off > nlh->nlmsg_len - NLMSG_HDRLEN)
 		return;
 	if (mnl_attr_parse(nlh, off, extack_attr_cb, tb) < 0)
 		return;

@@ -415,6 +415,15 @@ static void test_extack(void **state)
 	strcpy(out, "stale");
 	nl_parse_extack(nlh, out, sizeof(out));
 	assert_string_equal(out, "");
+	/* found by fuzz_netlink: lengths that wrapped the bound check (near 2^32,
+	 * and below a header's size) */
+	e->msg.nlmsg_len = 0xfffffff8u;
+	strcpy(out, "stale");
+	nl_parse_extack(nlh, out, sizeof(out));
+	assert_string_equal(out, "");
+	e->msg.nlmsg_len = 3;
+	nl_parse_extack(nlh, out, sizeof(out));
+	assert_string_equal(out, "");
 	/* a message that is not NUL-terminated is ignored */
 	nlh = error_msg(buf, true, NULL);
 	nlh->nlmsg_flags |= NLM_F_ACK_TLVS;
