@@ -56,8 +56,8 @@ _tw_cleanup() {
 # `ip netns del` returns, holding the RTNL lock for seconds: every other
 # test's netlink request, and the link watch that brings a veth's carrier up,
 # waits meanwhile. A test that makes such a namespace sets TW_SETTLE=1 (and
-# runs alone, RUN_SERIAL): its exit then waits, 120 s at most, until two
-# netlink requests in a row are answered at once.
+# runs alone, RUN_SERIAL): its exit then waits until two netlink requests in
+# a row are answered at once (600 probes at most, 0.1 s apart).
 _tw_settle() {
 	local probe="tw-settle-$$" fast=0 i t0 t1
 	sleep 0.2
