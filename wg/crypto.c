@@ -33,6 +33,8 @@
  */
 #include "crypto.h"
 
+#include "chacha.h"
+
 #include <blake2.h>
 #include <errno.h>
 #include <openssl/core.h>
@@ -41,6 +43,7 @@
 #include <openssl/params.h>
 #include <openssl/provider.h>
 #include <dlfcn.h>
+#include <endian.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -71,6 +74,14 @@ static struct {
 	OSSL_FUNC_cipher_final_fn *final;
 	OSSL_FUNC_cipher_get_ctx_params_fn *get_params;
 	OSSL_FUNC_cipher_set_ctx_params_fn *set_params;
+	/* its Poly1305, beside our own ChaCha20 (wg/chacha_avx512.c) */
+	void *mac_provctx;
+	OSSL_FUNC_mac_newctx_fn *mac_newctx;
+	OSSL_FUNC_mac_freectx_fn *mac_freectx;
+	OSSL_FUNC_mac_init_fn *mac_init;
+	OSSL_FUNC_mac_update_fn *mac_update;
+	OSSL_FUNC_mac_final_fn *mac_final;
+	bool mac_ok;
 	bool ok;
 } ossl;
 
@@ -81,7 +92,7 @@ static int init_err;
 
 /* One encrypting and one decrypting context per thread, made on first use. */
 struct thread_ctx {
-	void *enc, *dec;
+	void *enc, *dec, *mac;
 	/* The key each context holds: re-keying costs more than the compare. */
 	uint8_t enc_key[WG_KEY_LEN], dec_key[WG_KEY_LEN];
 	bool enc_keyed, dec_keyed;
@@ -96,16 +107,17 @@ static void thread_ctx_free(void *p)
 		ossl.freectx(t->enc);
 	if (t->dec)
 		ossl.freectx(t->dec);
-	t->enc = t->dec = NULL;
+	if (t->mac)
+		ossl.mac_freectx(t->mac);
+	t->enc = t->dec = t->mac = NULL;
 	sodium_memzero(t->enc_key, sizeof(t->enc_key));
 	sodium_memzero(t->dec_key, sizeof(t->dec_key));
 	t->enc_keyed = t->dec_keyed = false;
 }
 
-/* True if the algorithm's colon-separated name list holds ChaCha20-Poly1305. */
-static bool is_chachapoly(const char *names)
+/* True if the algorithm's colon-separated name list holds @want. */
+static bool has_name(const char *names, const char *want)
 {
-	const char *want = "ChaCha20-Poly1305";
 	size_t n = strlen(want);
 
 	for (const char *p = names; p && *p;) {
@@ -154,6 +166,55 @@ static bool ossl_open(void)
 	return lib.load && lib.query && lib.provctx && lib.err_clear;
 }
 
+/* TW_WG_AVX512_CHACHA=0: libcrypto's ChaCha20-Poly1305 even where ours runs. */
+static bool own_chacha_wanted(void)
+{
+	const char *s = getenv("TW_WG_AVX512_CHACHA");
+
+	return !s || strcmp(s, "0") != 0;
+}
+
+/* The default provider's Poly1305 MAC, for the AVX-512 ChaCha20 path. */
+static void mac_bind(OSSL_PROVIDER *prov)
+{
+	const OSSL_ALGORITHM *alg = NULL;
+	const OSSL_DISPATCH *d = NULL;
+	int no_cache;
+
+	if (!wg_chacha20_avx512_usable() || !own_chacha_wanted())
+		return;
+	for (alg = lib.query(prov, OSSL_OP_MAC, &no_cache); alg && alg->algorithm_names; alg++) {
+		if (has_name(alg->algorithm_names, "POLY1305")) {
+			d = alg->implementation;
+			break;
+		}
+	}
+	for (; d && d->function_id; d++) {
+		switch (d->function_id) {
+		case OSSL_FUNC_MAC_NEWCTX:
+			ossl.mac_newctx = OSSL_FUNC_mac_newctx(d);
+			break;
+		case OSSL_FUNC_MAC_FREECTX:
+			ossl.mac_freectx = OSSL_FUNC_mac_freectx(d);
+			break;
+		case OSSL_FUNC_MAC_INIT:
+			ossl.mac_init = OSSL_FUNC_mac_init(d);
+			break;
+		case OSSL_FUNC_MAC_UPDATE:
+			ossl.mac_update = OSSL_FUNC_mac_update(d);
+			break;
+		case OSSL_FUNC_MAC_FINAL:
+			ossl.mac_final = OSSL_FUNC_mac_final(d);
+			break;
+		default:
+			break;
+		}
+	}
+	ossl.mac_provctx = lib.provctx(prov);
+	ossl.mac_ok = ossl.mac_newctx && ossl.mac_freectx && ossl.mac_init && ossl.mac_update &&
+		      ossl.mac_final;
+}
+
 static void ossl_bind(void)
 {
 	OSSL_PROVIDER *prov;
@@ -168,7 +229,7 @@ static void ossl_bind(void)
 		goto out;
 	alg = lib.query(prov, OSSL_OP_CIPHER, &no_cache);
 	for (; alg && alg->algorithm_names; alg++) {
-		if (is_chachapoly(alg->algorithm_names)) {
+		if (has_name(alg->algorithm_names, "ChaCha20-Poly1305")) {
 			d = alg->implementation;
 			break;
 		}
@@ -206,6 +267,7 @@ static void ossl_bind(void)
 	ossl.provctx = lib.provctx(prov);
 	ossl.ok = ossl.newctx && ossl.freectx && ossl.einit && ossl.dinit && ossl.update &&
 		  ossl.final && ossl.get_params && ossl.set_params;
+	mac_bind(prov);
 	/* the provider stays loaded for the life of the process: its functions are ours to call */
 out:
 	err_clear();
@@ -234,6 +296,11 @@ int wg_crypto_init(void)
 bool wg_crypto_uses_openssl(void)
 {
 	return wg_crypto_init() == 0 && ossl.ok;
+}
+
+bool wg_crypto_uses_avx512_chacha(void)
+{
+	return wg_crypto_uses_openssl() && ossl.mac_ok;
 }
 
 void wg_blake2s(uint8_t out[WG_HASH_LEN], const void *in, size_t len)
@@ -424,6 +491,96 @@ static OSSL_PARAM tag_param(uint8_t *tag)
 	return p;
 }
 
+/*
+ * ChaCha20-Poly1305 of RFC 8439 from our AVX-512 ChaCha20 and libcrypto's
+ * Poly1305 (when ossl.mac_ok): the tag covers the associated data and the
+ * ciphertext, each padded to 16 bytes, then both lengths.
+ */
+struct poly_job {
+	const void *ad;
+	size_t adlen;
+	const uint8_t *ct; /* the ciphertext; NULL: not known yet (encryption) */
+	size_t len;
+	uint8_t *tag;	      /* encryption: where the tag goes */
+	const uint8_t *want;  /* decryption: the tag received */
+	uint8_t poly_key[32]; /* encryption: kept until the ciphertext exists */
+};
+
+static const uint8_t zero_pad[16];
+
+static bool mac_pad(void *m, size_t len)
+{
+	return len % 16 == 0 || ossl.mac_update(m, zero_pad, 16 - len % 16) == 1;
+}
+
+static bool poly_tag(uint8_t tag[WG_AEAD_TAG_LEN], const uint8_t key[32], const struct poly_job *j)
+{
+	uint8_t lens[16];
+	uint64_t a = htole64((uint64_t)j->adlen), c = htole64((uint64_t)j->len);
+	size_t n = 0;
+
+	if (!tctx.mac) {
+		tctx.mac = ossl.mac_newctx(ossl.mac_provctx);
+		if (!tctx.mac)
+			return false;
+		pthread_setspecific(ctx_key, &tctx);
+	}
+	memcpy(lens, &a, 8);
+	memcpy(lens + 8, &c, 8);
+	return ossl.mac_init(tctx.mac, key, 32, NULL) == 1 &&
+	       (!j->adlen ||
+		(ossl.mac_update(tctx.mac, j->ad, j->adlen) == 1 && mac_pad(tctx.mac, j->adlen))) &&
+	       ossl.mac_update(tctx.mac, j->ct, j->len) == 1 && mac_pad(tctx.mac, j->len) &&
+	       ossl.mac_update(tctx.mac, lens, 16) == 1 &&
+	       ossl.mac_final(tctx.mac, tag, &n, WG_AEAD_TAG_LEN) == 1 && n == WG_AEAD_TAG_LEN;
+}
+
+static bool keep_poly_key(void *arg, const uint8_t poly_key[32])
+{
+	memcpy(((struct poly_job *)arg)->poly_key, poly_key, 32);
+	return true;
+}
+
+static bool verify_tag(void *arg, const uint8_t poly_key[32])
+{
+	const struct poly_job *j = arg;
+	uint8_t tag[WG_AEAD_TAG_LEN];
+	bool ok = poly_tag(tag, poly_key, j) && sodium_memcmp(tag, j->want, sizeof(tag)) == 0;
+
+	sodium_memzero(tag, sizeof(tag));
+	return ok;
+}
+
+static int own_encrypt(uint8_t *dst, const uint8_t *src, size_t len, const void *ad, size_t adlen,
+		       const uint8_t nonce[12], const uint8_t key[WG_KEY_LEN])
+{
+	struct poly_job j = {.ad = ad, .adlen = adlen, .ct = dst, .len = len};
+	bool ok = wg_chacha20_avx512(dst, src, len, key, nonce, keep_poly_key, &j) &&
+		  poly_tag(dst + len, j.poly_key, &j);
+
+	sodium_memzero(j.poly_key, sizeof(j.poly_key));
+	clear_upper();
+	if (!ok) {
+		err_clear();
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int own_decrypt(uint8_t *dst, const uint8_t *src, size_t plen, const void *ad, size_t adlen,
+		       const uint8_t nonce[12], const uint8_t key[WG_KEY_LEN])
+{
+	struct poly_job j = {.ad = ad, .adlen = adlen, .ct = src, .len = plen, .want = src + plen};
+	bool ok = wg_chacha20_avx512(dst, src, plen, key, nonce, verify_tag, &j);
+
+	clear_upper();
+	if (!ok) {
+		err_clear();
+		return -EBADMSG;
+	}
+	return 0;
+}
+
 int wg_aead_encrypt(uint8_t *dst, const uint8_t *src, size_t len, const void *ad, size_t adlen,
 		    uint64_t counter, const uint8_t key[WG_KEY_LEN])
 {
@@ -440,6 +597,8 @@ int wg_aead_encrypt(uint8_t *dst, const uint8_t *src, size_t len, const void *ad
 							  nonce, key);
 		return 0;
 	}
+	if (ossl.mac_ok)
+		return own_encrypt(dst, src, len, ad, adlen, nonce, key);
 	tag[0] = tag_param(dst + len);
 	if (!(c = ctx_begin(true, key, nonce)) ||
 	    (adlen && ossl.update(c, NULL, &n, adlen, ad, adlen) != 1) ||
@@ -471,6 +630,8 @@ int wg_aead_decrypt(uint8_t *dst, const uint8_t *src, size_t len, const void *ad
 			return -EBADMSG;
 		return 0;
 	}
+	if (ossl.mac_ok)
+		return own_decrypt(dst, src, plen, ad, adlen, nonce, key);
 	/* the tag first: decryption in place overwrites nothing after plen, but be plain */
 	memcpy(t, src + plen, sizeof(t));
 	tag[0] = tag_param(t);
@@ -478,6 +639,8 @@ int wg_aead_decrypt(uint8_t *dst, const uint8_t *src, size_t len, const void *ad
 	    (adlen && ossl.update(c, NULL, &n, adlen, ad, adlen) != 1) ||
 	    ossl.update(c, dst, &n, plen, src, plen) != 1 ||
 	    ossl.final(c, dst + plen, &n, 0) != 1) {
+		/* OpenSSL checks the tag after decrypting: release nothing (as libsodium) */
+		sodium_memzero(dst, plen);
 		err_clear();
 		return -EBADMSG;
 	}

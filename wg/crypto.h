@@ -23,6 +23,12 @@ int wg_crypto_init(void);
 /* True if packets of 1024 bytes and more go through OpenSSL (else libsodium does all). */
 bool wg_crypto_uses_openssl(void);
 
+/*
+ * True if those packets' ChaCha20 is our AVX-512 code (wg/chacha_avx512.c)
+ * with OpenSSL's Poly1305: an AVX-512 CPU and TW_WG_AVX512_CHACHA not 0.
+ */
+bool wg_crypto_uses_avx512_chacha(void);
+
 /* out = BLAKE2s-256(in). */
 void wg_blake2s(uint8_t out[WG_HASH_LEN], const void *in, size_t len);
 

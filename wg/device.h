@@ -37,8 +37,16 @@ struct wg_cryptpool;
 /* Cookie replies gathered before one sendmmsg. */
 #define WG_COOKIE_OUT_MAX 64
 
-/* Decrypted packets gathered for one coalesced write to the TUN. */
-#define WG_TUN_OUT_MAX 512
+/*
+ * Decrypted packets gathered before they are written to the TUN (coalesced
+ * where possible): 64, the most segments one super-packet may carry. Larger
+ * gatherings made no TCP super-packet larger but delivered small packets in
+ * bursts of hundreds, which overflowed the receiving application's socket
+ * while it waited for a CPU: 64-byte UDP through the tunnel, 5 interleaved
+ * runs on the 2-core benchmark machine, median 183 kpps received with 512,
+ * 211 with 64 (bench/README.md).
+ */
+#define WG_TUN_OUT_MAX 64
 
 /* Packets (segments of TUN super-packets) handled per turn of the loop. */
 #define WG_TUN_BATCH 128
