@@ -125,27 +125,61 @@ TW_AVX512 static void blocks16(const uint32_t s[16], uint32_t ctr, __m512i ks[16
 	}
 }
 
-/* Eight blocks at once with 256-bit vectors, counters ctr..ctr+7, to ks[0..7]. */
+/*
+ * Eight blocks as two sets of four, a block per 128-bit lane: each vector is
+ * one row of the state (words 0-3, 4-7, 8-11, 12-15) of four blocks, the
+ * diagonal rounds rotate rows 1-3 by one, two and three words. Fewer
+ * instructions than sixteen lanes half used (with 512-bit instructions in
+ * flight, 256-bit ones run on no more ports, so eight lanes of those would
+ * cost as much as sixteen). Counters ctr..ctr+7, to ks[0..7].
+ */
+#define ROW_QR(a, b, c, d)                                                                         \
+	do {                                                                                       \
+		a = _mm512_add_epi32(a, b), d = _mm512_rol_epi32(_mm512_xor_si512(d, a), 16);      \
+		c = _mm512_add_epi32(c, d), b = _mm512_rol_epi32(_mm512_xor_si512(b, c), 12);      \
+		a = _mm512_add_epi32(a, b), d = _mm512_rol_epi32(_mm512_xor_si512(d, a), 8);       \
+		c = _mm512_add_epi32(c, d), b = _mm512_rol_epi32(_mm512_xor_si512(b, c), 7);       \
+	} while (0)
+#define ROW_TURN(b, c, d, ib, id)                                                                  \
+	do {                                                                                       \
+		b = _mm512_shuffle_epi32(b, ib), c = _mm512_shuffle_epi32(c, 0x4e);                \
+		d = _mm512_shuffle_epi32(d, id);                                                   \
+	} while (0)
+
 TW_AVX512 static void blocks8(const uint32_t s[16], uint32_t ctr, __m512i ks[8])
 {
-	const __m256i c = _mm256_add_epi32(_mm256_set1_epi32((int)ctr),
-					   _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-	__m256i v[16];
+	const __m512i a0 = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)s));
+	const __m512i b0 = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(s + 4)));
+	const __m512i c0 = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(s + 8)));
+	const __m512i d0 =
+	    _mm512_add_epi32(_mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(s + 12))),
+			     _mm512_setr_epi32((int)ctr, 0, 0, 0, (int)ctr + 1, 0, 0, 0,
+					       (int)ctr + 2, 0, 0, 0, (int)ctr + 3, 0, 0, 0));
+	const __m512i d1 =
+	    _mm512_add_epi32(d0, _mm512_setr_epi32(4, 0, 0, 0, 4, 0, 0, 0, 4, 0, 0, 0, 4, 0, 0, 0));
+	__m512i a[2] = {a0, a0}, b[2] = {b0, b0}, c[2] = {c0, c0}, d[2] = {d0, d1};
 
-	for (int i = 0; i < 16; i++)
-		v[i] = i == 12 ? c : _mm256_set1_epi32((int)s[i]);
-	ROUNDS(v, _mm256_add_epi32, _mm256_xor_si256, _mm256_rol_epi32);
-	for (int i = 0; i < 16; i++)
-		v[i] = _mm256_add_epi32(v[i], i == 12 ? c : _mm256_set1_epi32((int)s[i]));
-	TRANSPOSE_IN_LANES(v, __m256i, _mm256);
-	/* v[4g+k] lane L (L = 0, 1) holds words 4g..4g+3 of block 4L+k */
-	for (int k = 0; k < 4; k++) {
-		__m512i lo = _mm512_inserti64x4(_mm512_castsi256_si512(v[k]), v[4 + k], 1);
-		__m512i hi = _mm512_inserti64x4(_mm512_castsi256_si512(v[8 + k]), v[12 + k], 1);
+	for (int r = 0; r < 10; r++) {
+		for (int k = 0; k < 2; k++) {
+			ROW_QR(a[k], b[k], c[k], d[k]);
+			ROW_TURN(b[k], c[k], d[k], 0x39, 0x93); /* diagonals to columns */
+			ROW_QR(a[k], b[k], c[k], d[k]);
+			ROW_TURN(b[k], c[k], d[k], 0x93, 0x39); /* and back */
+		}
+	}
+	for (int k = 0; k < 2; k++) {
+		__m512i x = _mm512_add_epi32(a[k], a0), y = _mm512_add_epi32(b[k], b0);
+		__m512i z = _mm512_add_epi32(c[k], c0), w = _mm512_add_epi32(d[k], k ? d1 : d0);
+		/* lane L of x, y, z, w: the four rows of block 4k+L */
+		__m512i t0 = _mm512_shuffle_i32x4(x, y, 0x44),
+			t1 = _mm512_shuffle_i32x4(x, y, 0xee);
+		__m512i t2 = _mm512_shuffle_i32x4(z, w, 0x44),
+			t3 = _mm512_shuffle_i32x4(z, w, 0xee);
 
-		/* lo: w0-3 L0, w0-3 L1, w4-7 L0, w4-7 L1; hi: the same for w8-15 */
-		ks[k] = _mm512_shuffle_i32x4(lo, hi, 0x88);
-		ks[4 + k] = _mm512_shuffle_i32x4(lo, hi, 0xdd);
+		ks[4 * k] = _mm512_shuffle_i32x4(t0, t2, 0x88);
+		ks[4 * k + 1] = _mm512_shuffle_i32x4(t0, t2, 0xdd);
+		ks[4 * k + 2] = _mm512_shuffle_i32x4(t1, t3, 0x88);
+		ks[4 * k + 3] = _mm512_shuffle_i32x4(t1, t3, 0xdd);
 	}
 }
 
