@@ -126,12 +126,13 @@ TW_AVX512 static void blocks16(const uint32_t s[16], uint32_t ctr, __m512i ks[16
 }
 
 /*
- * Eight blocks as two sets of four, a block per 128-bit lane: each vector is
+ * Four or eight blocks as one or two sets of four, a block per 128-bit lane: each vector is
  * one row of the state (words 0-3, 4-7, 8-11, 12-15) of four blocks, the
  * diagonal rounds rotate rows 1-3 by one, two and three words. Fewer
  * instructions than sixteen lanes half used (with 512-bit instructions in
  * flight, 256-bit ones run on no more ports, so eight lanes of those would
- * cost as much as sixteen). Counters ctr..ctr+7, to ks[0..7].
+ * cost as much as sixteen). Counters ctr..ctr+4*sets-1, to ks[0..4*sets-1]
+ * (@sets: 1 or 2; one set for short packets).
  */
 #define ROW_QR(a, b, c, d)                                                                         \
 	do {                                                                                       \
@@ -146,7 +147,7 @@ TW_AVX512 static void blocks16(const uint32_t s[16], uint32_t ctr, __m512i ks[16
 		d = _mm512_shuffle_epi32(d, id);                                                   \
 	} while (0)
 
-TW_AVX512 static void blocks8(const uint32_t s[16], uint32_t ctr, __m512i ks[8])
+TW_AVX512 static void blocks_rows(const uint32_t s[16], uint32_t ctr, __m512i ks[8], int sets)
 {
 	const __m512i a0 = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)s));
 	const __m512i b0 = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(s + 4)));
@@ -160,14 +161,14 @@ TW_AVX512 static void blocks8(const uint32_t s[16], uint32_t ctr, __m512i ks[8])
 	__m512i a[2] = {a0, a0}, b[2] = {b0, b0}, c[2] = {c0, c0}, d[2] = {d0, d1};
 
 	for (int r = 0; r < 10; r++) {
-		for (int k = 0; k < 2; k++) {
+		for (int k = 0; k < sets; k++) {
 			ROW_QR(a[k], b[k], c[k], d[k]);
 			ROW_TURN(b[k], c[k], d[k], 0x39, 0x93); /* diagonals to columns */
 			ROW_QR(a[k], b[k], c[k], d[k]);
 			ROW_TURN(b[k], c[k], d[k], 0x93, 0x39); /* and back */
 		}
 	}
-	for (int k = 0; k < 2; k++) {
+	for (int k = 0; k < sets; k++) {
 		__m512i x = _mm512_add_epi32(a[k], a0), y = _mm512_add_epi32(b[k], b0);
 		__m512i z = _mm512_add_epi32(c[k], c0), w = _mm512_add_epi32(d[k], k ? d1 : d0);
 		/* lane L of x, y, z, w: the four rows of block 4k+L */
@@ -199,14 +200,12 @@ TW_AVX512 bool wg_chacha20_avx512(uint8_t *out, const uint8_t *in, size_t len,
 		s[4 + i] = le32(key + 4 * i);
 	for (int i = 0; i < 3; i++)
 		s[13 + i] = le32(nonce + 4 * i);
-	/* the first pass holds block 0 and up to 15 (or 7) data blocks */
-	if (len > 7 * 64) {
+	/* the first pass: block 0 and up to 15, 7 or 3 data blocks */
+	ctr = len > 7 * 64 ? 16 : len > 3 * 64 ? 8 : 4;
+	if (ctr == 16)
 		blocks16(s, 0, ks);
-		ctr = 16;
-	} else {
-		blocks8(s, 0, ks);
-		ctr = 8;
-	}
+	else
+		blocks_rows(s, 0, ks, (int)ctr / 4);
 	_mm256_storeu_si256((__m256i *)poly_key, _mm512_castsi512_si256(ks[0]));
 	ok = first(arg, poly_key);
 	_mm256_storeu_si256((__m256i *)poly_key, _mm256_setzero_si256());
@@ -217,12 +216,12 @@ TW_AVX512 bool wg_chacha20_avx512(uint8_t *out, const uint8_t *in, size_t len,
 	for (unsigned j = 1; j < ctr && off < len; j++, off += 64)
 		xor_block(out + off, in + off, len - off, ks[j]);
 	while (off < len) {
-		unsigned nb = len - off > 8 * 64 ? 16 : 8;
+		unsigned nb = len - off > 8 * 64 ? 16 : len - off > 4 * 64 ? 8 : 4;
 
 		if (nb == 16)
 			blocks16(s, ctr, ks);
 		else
-			blocks8(s, ctr, ks);
+			blocks_rows(s, ctr, ks, (int)nb / 4);
 		for (unsigned j = 0; j < nb && off < len; j++, off += 64)
 			xor_block(out + off, in + off, len - off, ks[j]);
 		ctr += nb;

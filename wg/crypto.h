@@ -24,7 +24,7 @@ int wg_crypto_init(void);
 bool wg_crypto_uses_openssl(void);
 
 /*
- * True if those packets' ChaCha20 is our AVX-512 code (wg/chacha_avx512.c)
+ * True if every packet's ChaCha20 is our AVX-512 code (wg/chacha_avx512.c)
  * with OpenSSL's Poly1305: an AVX-512 CPU and TW_WG_AVX512_CHACHA not 0.
  */
 bool wg_crypto_uses_avx512_chacha(void);

@@ -271,10 +271,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	log_info("Device started");
-	log_info("ChaCha20-Poly1305 of packets of 1024 bytes and more: %s",
-		 wg_crypto_uses_avx512_chacha() ? "AVX-512 ChaCha20 (own), Poly1305 (libcrypto)"
-		 : wg_crypto_uses_openssl()	? "libcrypto"
-						: "libsodium");
+	log_info("ChaCha20-Poly1305: %s",
+		 wg_crypto_uses_avx512_chacha()
+		     ? "AVX-512 ChaCha20 (own) and libcrypto's Poly1305, every packet"
+		 : wg_crypto_uses_openssl() ? "libcrypto from 1024 bytes, libsodium below"
+					    : "libsodium");
 	ready(&ready_fd);
 	rc = wg_device_run(dev);
 	log_info("Shutting down");

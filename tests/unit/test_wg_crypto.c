@@ -274,14 +274,22 @@ static void test_chacha20_avx512(void **state)
 	    !(getenv("TW_WG_AVX512_CHACHA") && !strcmp(getenv("TW_WG_AVX512_CHACHA"), "0")));
 }
 
-/* Every length from 1000 to 2100 through wg_aead_*, in place as the daemon does. */
+static bool is_zero(const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/* Every length up to 2100 through wg_aead_*, in place as the daemon does. */
 static void test_aead_in_place(void **state)
 {
 	static uint8_t pt[2100], buf[2116], ref[2116];
 	uint8_t key[32];
 
 	(void)state;
-	for (size_t len = 1000; len <= sizeof(pt); len++) {
+	for (size_t len = 0; len <= sizeof(pt); len++) {
 		uint64_t counter = len * 7919;
 		uint8_t nonce[12] = {0};
 
@@ -302,7 +310,7 @@ static void test_aead_in_place(void **state)
 		buf[len + 15] ^= 1;
 		assert_int_equal(wg_aead_decrypt(buf, buf, len + 16, NULL, 0, counter, key),
 				 -EBADMSG);
-		assert_memory_not_equal(buf, pt, len);
+		assert_true(!memcmp(buf, ref, len) || is_zero(buf, len));
 	}
 }
 
