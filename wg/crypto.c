@@ -441,17 +441,25 @@ static void clear_upper(void)
 }
 #endif
 
-/* Constant-time equality of two keys, without a library call per packet. */
-static bool key_eq(const uint8_t a[WG_KEY_LEN], const uint8_t b[WG_KEY_LEN])
+/*
+ * Constant-time equality of @len bytes (a multiple of 8: keys, tags),
+ * without a library call per packet.
+ */
+static bool eq_words(const uint8_t *a, const uint8_t *b, size_t len)
 {
 	uint64_t x, y, d = 0;
 
-	for (int i = 0; i < WG_KEY_LEN; i += 8) {
+	for (size_t i = 0; i + 8 <= len; i += 8) {
 		memcpy(&x, a + i, 8);
 		memcpy(&y, b + i, 8);
 		d |= x ^ y;
 	}
 	return d == 0;
+}
+
+static bool key_eq(const uint8_t a[WG_KEY_LEN], const uint8_t b[WG_KEY_LEN])
+{
+	return eq_words(a, b, WG_KEY_LEN);
 }
 
 /*
@@ -551,7 +559,7 @@ static bool verify_tag(void *arg, const uint8_t poly_key[32])
 {
 	const struct poly_job *j = arg;
 	uint8_t tag[WG_AEAD_TAG_LEN];
-	bool ok = poly_tag(tag, poly_key, j) && sodium_memcmp(tag, j->want, sizeof(tag)) == 0;
+	bool ok = poly_tag(tag, poly_key, j) && eq_words(tag, j->want, sizeof(tag));
 
 	sodium_memzero(tag, sizeof(tag));
 	return ok;
