@@ -184,6 +184,17 @@ TW_AVX512 static void blocks_rows(const uint32_t s[16], uint32_t ctr, __m512i ks
 	}
 }
 
+/* Keystream blocks ctr.. to ks[]: 16, 8 or 4 of them, the fewest that cover @want. */
+TW_AVX512 static unsigned keystream(const uint32_t s[16], uint32_t ctr, __m512i ks[16], size_t want)
+{
+	if (want > 8) {
+		blocks16(s, ctr, ks);
+		return 16;
+	}
+	blocks_rows(s, ctr, ks, want > 4 ? 2 : 1);
+	return want > 4 ? 8 : 4;
+}
+
 /* Block 0, then blocks 1.. over the message, sixteen at a time, eight for a short rest. */
 TW_AVX512 bool wg_chacha20_avx512(uint8_t *out, const uint8_t *in, size_t len,
 				  const uint8_t key[32], const uint8_t nonce[12],
@@ -192,7 +203,7 @@ TW_AVX512 bool wg_chacha20_avx512(uint8_t *out, const uint8_t *in, size_t len,
 	uint32_t s[16] = {0x61707865, 0x3320646e, 0x79622d32, 0x6b206574};
 	uint8_t poly_key[32];
 	__m512i ks[16];
-	uint32_t ctr = 0;
+	uint32_t ctr;
 	size_t off = 0;
 	bool ok;
 
@@ -200,12 +211,8 @@ TW_AVX512 bool wg_chacha20_avx512(uint8_t *out, const uint8_t *in, size_t len,
 		s[4 + i] = le32(key + 4 * i);
 	for (int i = 0; i < 3; i++)
 		s[13 + i] = le32(nonce + 4 * i);
-	/* the first pass: block 0 and up to 15, 7 or 3 data blocks */
-	ctr = len > 7 * 64 ? 16 : len > 3 * 64 ? 8 : 4;
-	if (ctr == 16)
-		blocks16(s, 0, ks);
-	else
-		blocks_rows(s, 0, ks, (int)ctr / 4);
+	/* the first pass: block 0 and as many data blocks as fit */
+	ctr = keystream(s, 0, ks, (len + 63) / 64 + 1);
 	_mm256_storeu_si256((__m256i *)poly_key, _mm512_castsi512_si256(ks[0]));
 	ok = first(arg, poly_key);
 	_mm256_storeu_si256((__m256i *)poly_key, _mm256_setzero_si256());
@@ -216,12 +223,8 @@ TW_AVX512 bool wg_chacha20_avx512(uint8_t *out, const uint8_t *in, size_t len,
 	for (unsigned j = 1; j < ctr && off < len; j++, off += 64)
 		xor_block(out + off, in + off, len - off, ks[j]);
 	while (off < len) {
-		unsigned nb = len - off > 8 * 64 ? 16 : len - off > 4 * 64 ? 8 : 4;
+		unsigned nb = keystream(s, ctr, ks, (len - off + 63) / 64);
 
-		if (nb == 16)
-			blocks16(s, ctr, ks);
-		else
-			blocks_rows(s, ctr, ks, (int)nb / 4);
 		for (unsigned j = 0; j < nb && off < len; j++, off += 64)
 			xor_block(out + off, in + off, len - off, ks[j]);
 		ctr += nb;

@@ -81,7 +81,6 @@ static struct {
 	OSSL_FUNC_cipher_get_ctx_params_fn *get_params;
 	OSSL_FUNC_cipher_set_ctx_params_fn *set_params;
 	/* its Poly1305, beside our own ChaCha20 (wg/chacha_avx512.c) */
-	void *mac_provctx;
 	OSSL_FUNC_mac_newctx_fn *mac_newctx;
 	OSSL_FUNC_mac_freectx_fn *mac_freectx;
 	OSSL_FUNC_mac_init_fn *mac_init;
@@ -216,7 +215,6 @@ static void mac_bind(OSSL_PROVIDER *prov)
 			break;
 		}
 	}
-	ossl.mac_provctx = lib.provctx(prov);
 	ossl.mac_ok = ossl.mac_newctx && ossl.mac_freectx && ossl.mac_init && ossl.mac_update &&
 		      ossl.mac_final;
 }
@@ -306,7 +304,7 @@ bool wg_crypto_uses_openssl(void)
 
 bool wg_crypto_uses_avx512_chacha(void)
 {
-	return wg_crypto_uses_openssl() && ossl.mac_ok;
+	return wg_crypto_init() == 0 && ossl.mac_ok;
 }
 
 void wg_blake2s(uint8_t out[WG_HASH_LEN], const void *in, size_t len)
@@ -513,9 +511,8 @@ static OSSL_PARAM tag_param(uint8_t *tag)
 struct poly_job {
 	const void *ad;
 	size_t adlen;
-	const uint8_t *ct; /* the ciphertext; NULL: not known yet (encryption) */
+	const uint8_t *ct; /* the ciphertext (encryption: once written) */
 	size_t len;
-	uint8_t *tag;	      /* encryption: where the tag goes */
 	const uint8_t *want;  /* decryption: the tag received */
 	uint8_t poly_key[32]; /* encryption: kept until the ciphertext exists */
 };
@@ -534,7 +531,7 @@ static bool poly_tag(uint8_t tag[WG_AEAD_TAG_LEN], const uint8_t key[32], const 
 	size_t n = 0;
 
 	if (!tctx.mac) {
-		tctx.mac = ossl.mac_newctx(ossl.mac_provctx);
+		tctx.mac = ossl.mac_newctx(ossl.provctx);
 		if (!tctx.mac)
 			return false;
 		pthread_setspecific(ctx_key, &tctx);
