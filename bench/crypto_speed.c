@@ -3,7 +3,7 @@
  * ChaCha20-Poly1305 (IETF) encrypt+decrypt throughput at WireGuard's typical
  * payload size, on one core: libsodium, OpenSSL's libcrypto through EVP, and
  * the daemon's own wg_aead_encrypt()/wg_aead_decrypt() (on an AVX-512 CPU
- * its own ChaCha20 with OpenSSL's Poly1305 at every length; else OpenSSL's
+ * its own ChaCha20 with OpenSSL's or, with IFMA, its own Poly1305; else OpenSSL's
  * provider called directly from 1024 bytes, libsodium below). Decides which
  * library wg/crypto.c uses for the data path.
  *
@@ -120,7 +120,9 @@ int main(int argc, char **argv)
 	printf("openssl %s (EVP): %.0f MB/s (%.0f kpkt/s)\n", OpenSSL_version(OPENSSL_VERSION),
 	       o / 1e6, o / len / 1e3);
 	printf("tapwire wg_aead (%s): %.0f MB/s (%.0f kpkt/s)\n",
-	       wg_crypto_uses_avx512_chacha()		 ? "own AVX-512 ChaCha20, OpenSSL Poly1305"
+	       wg_crypto_uses_own_poly1305() && len >= 384
+		   ? "own AVX-512 ChaCha20, own IFMA Poly1305"
+	       : wg_crypto_uses_avx512_chacha()		 ? "own AVX-512 ChaCha20, OpenSSL Poly1305"
 	       : len >= 1024 && wg_crypto_uses_openssl() ? "openssl provider"
 							 : "libsodium",
 	       w / 1e6, w / len / 1e3);

@@ -24,10 +24,16 @@ int wg_crypto_init(void);
 bool wg_crypto_uses_openssl(void);
 
 /*
- * True if every packet's ChaCha20 is our AVX-512 code (wg/chacha_avx512.c)
- * with OpenSSL's Poly1305: an AVX-512 CPU and TW_WG_AVX512_CHACHA not 0.
+ * True if every packet's ChaCha20 is our AVX-512 code (wg/chacha_avx512.c):
+ * an AVX-512 CPU and TW_WG_AVX512_CHACHA not 0.
  */
 bool wg_crypto_uses_avx512_chacha(void);
+
+/*
+ * True if, with it, Poly1305 is ours too (wg/poly1305.c), not libcrypto's:
+ * the CPU has AVX-512 IFMA and TW_WG_OWN_POLY1305 is not 0.
+ */
+bool wg_crypto_uses_own_poly1305(void);
 
 /* out = BLAKE2s-256(in). */
 void wg_blake2s(uint8_t out[WG_HASH_LEN], const void *in, size_t len);

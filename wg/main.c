@@ -272,7 +272,9 @@ int main(int argc, char **argv)
 	}
 	log_info("Device started");
 	log_info("ChaCha20-Poly1305: %s",
-		 wg_crypto_uses_avx512_chacha()
+		 wg_crypto_uses_own_poly1305() ? "AVX-512 ChaCha20 (own) every packet, IFMA "
+						 "Poly1305 (own) from 384 bytes, libcrypto's below"
+		 : wg_crypto_uses_avx512_chacha()
 		     ? "AVX-512 ChaCha20 (own) and libcrypto's Poly1305, every packet"
 		 : wg_crypto_uses_openssl() ? "libcrypto from 1024 bytes, libsodium below"
 					    : "libsodium");

@@ -20,6 +20,7 @@
 #include "chacha.h"
 #include "crypto.h"
 #include "noise.h"
+#include "poly1305.h"
 
 static const uint8_t kat_initial_ck[32] = {
     0x60, 0xe2, 0x6d, 0xae, 0xf3, 0x27, 0xef, 0xc0, 0x2e, 0xc3, 0x35, 0xe2, 0xa0, 0x25, 0xd2, 0xd0,
@@ -274,6 +275,84 @@ static void test_chacha20_avx512(void **state)
 	    !(getenv("TW_WG_AVX512_CHACHA") && !strcmp(getenv("TW_WG_AVX512_CHACHA"), "0")));
 }
 
+/* libsodium's Poly1305 over RFC 8439's AEAD construction, for comparison */
+static void poly_ref(uint8_t tag[16], const uint8_t key[32], const uint8_t *ad, size_t adlen,
+		     const uint8_t *ct, size_t len)
+{
+	static uint8_t m[2 * 4096];
+	size_t n = 0;
+	uint64_t a = htole64((uint64_t)adlen), c = htole64((uint64_t)len);
+
+	assert_true(adlen + len + 48 <= sizeof(m));
+	memset(m, 0, sizeof(m));
+	memcpy(m, ad, adlen);
+	n = (adlen + 15) / 16 * 16;
+	memcpy(m + n, ct, len);
+	n += (len + 15) / 16 * 16;
+	memcpy(m + n, &a, 8);
+	memcpy(m + n + 8, &c, 8);
+	crypto_onetimeauth_poly1305(tag, m, n + 16, key);
+}
+
+static void poly_check(const uint8_t key[32], const uint8_t *ad, size_t adlen, const uint8_t *ct,
+		       size_t len)
+{
+	uint8_t ref[16], tag[16];
+
+	poly_ref(ref, key, ad, adlen, ct, len);
+	wg_poly1305_aead_tag(tag, key, ad, adlen, ct, len, false);
+	assert_memory_equal(tag, ref, 16);
+	if (wg_poly1305_ifma_usable()) {
+		wg_poly1305_aead_tag(tag, key, ad, adlen, ct, len, true);
+		assert_memory_equal(tag, ref, 16);
+	}
+}
+
+/*
+ * Our Poly1305, scalar and IFMA, against libsodium's: every length up to
+ * 2100 with random keys, associated data of a few lengths, and all-ones
+ * keys and messages, which push every limb to its bound.
+ */
+static void test_poly1305(void **state)
+{
+	static uint8_t ct[2100], ones[2100];
+	uint8_t key[32], ad[40];
+
+	(void)state;
+	memset(ones, 0xff, sizeof(ones));
+	for (size_t len = 0; len <= sizeof(ct); len++) {
+		randombytes_buf(key, sizeof(key));
+		randombytes_buf(ct, len);
+		randombytes_buf(ad, sizeof(ad));
+		poly_check(key, NULL, 0, ct, len);
+		poly_check(key, ad, len % (sizeof(ad) + 1), ct, len);
+		memset(key, 0xff, sizeof(key));
+		poly_check(key, NULL, 0, ones, len);
+		poly_check(key, ones, 32, ones, len);
+	}
+
+	/*
+	 * r = 1, s = 0 and two blocks that, with the lengths block, add up to
+	 * 2^130 - 2: the only case where the last step must subtract p (tag 3).
+	 */
+	uint8_t tag[16], want[16] = {3};
+	memset(key, 0, sizeof(key));
+	key[0] = 1;
+	memset(ct, 0, 32);
+	memset(ct, 0xff, 16);
+	ct[0] = 0xfe;
+	ct[8] = 0xdf;
+	wg_poly1305_aead_tag(tag, key, NULL, 0, ct, 32, false);
+	assert_memory_equal(tag, want, 16);
+	poly_check(key, NULL, 0, ct, 32);
+
+	/* the daemon uses it where the CPU can, unless told not to */
+	const char *off = getenv("TW_WG_OWN_POLY1305");
+	assert_true(wg_crypto_uses_own_poly1305() ==
+		    (wg_crypto_uses_avx512_chacha() && wg_poly1305_ifma_usable() &&
+		     !(off && !strcmp(off, "0"))));
+}
+
 static bool is_zero(const uint8_t *p, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
@@ -377,6 +456,7 @@ int main(void)
 	    cmocka_unit_test(test_aead_key_switch),
 	    cmocka_unit_test(test_aead_both_libraries),
 	    cmocka_unit_test(test_chacha20_avx512),
+	    cmocka_unit_test(test_poly1305),
 	    cmocka_unit_test(test_aead_in_place),
 	    cmocka_unit_test(test_xaead),
 	    cmocka_unit_test(test_compare),

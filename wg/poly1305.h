@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Poly1305 (RFC 8439 §2.5) for the data path's AEAD tags, base 2^44: a
+ * scalar form for short messages, eight blocks at a time with AVX-512 IFMA
+ * (52-bit multiply-add) for long ones (wg/poly1305.c).
+ */
+#ifndef TW_WG_POLY1305_H
+#define TW_WG_POLY1305_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Whether this CPU has AVX-512 IFMA, which the long-message path needs. */
+bool wg_poly1305_ifma_usable(void);
+
+/*
+ * The tag of RFC 8439 §2.8's AEAD construction: Poly1305 with @key over
+ * @ad and @ct, each zero-padded to 16 bytes, then both lengths (64-bit
+ * little-endian). With @vector false, the scalar form only (tests).
+ */
+void wg_poly1305_aead_tag(uint8_t tag[16], const uint8_t key[32], const void *ad, size_t adlen,
+			  const uint8_t *ct, size_t len, bool vector);
+
+#endif
