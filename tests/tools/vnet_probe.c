@@ -60,7 +60,7 @@ static int tun;
 static uint8_t seg_store[MAXSEG][SEG_CAP], pkt_store[MAXSEG][2000];
 static uint8_t local_ip[16], remote_ip[16];
 
-static void fail(const char *fmt, ...)
+__attribute__((noreturn, format(printf, 1, 2))) static void fail(const char *fmt, ...)
 {
 	va_list ap;
 
