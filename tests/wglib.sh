@@ -186,9 +186,8 @@ wg_field() {
 
 # wg_wait_endpoint NS IFNAME WANT [SECONDS]: polls (default 5 s) until the
 # first peer's endpoint is WANT; true if it got there.
-wg_wait_endpoint() {
-	wait_for "${4:-5}" sh -c "[ \"\$(wg show '$2' endpoints | head -n 1 | cut -f 2)\" = '$3' ]"
-}
+wg_wait_endpoint() { wait_for "${4:-5}" wg_endpoint_is "$1" "$2" "$3"; }
+wg_endpoint_is() { [ "$(wg_field "$1" "$2" endpoints)" = "$3" ]; }
 
 # wg_rx NS IFNAME: bytes received from the first peer.
 wg_rx() { wg_field "$1" "$2" transfer | cut -f 1; }
@@ -264,28 +263,4 @@ wg_twins() {
 	IFT=$(wg_ifname t) IFG=$(wg_ifname g)
 	wg_start PIDT "$NST" "$IFT" "$WG_TW"
 	wg_start PIDG "$NSG" "$IFG" "$WG_GO"
-}
-
-# wg_uapi IFNAME REQUEST: sends REQUEST (bytes, may be malformed) to the UAPI
-# socket and prints the reply.
-wg_uapi() {
-	python3 - "$WG_RUN/$1.sock" "$2" <<'EOF'
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.settimeout(5)
-s.connect(sys.argv[1])
-s.sendall(sys.argv[2].encode("latin-1"))
-out = b""
-try:
-    while True:
-        b = s.recv(65536)
-        if not b:
-            break
-        out += b
-        if out.endswith(b"\n\n"):
-            break
-except socket.timeout:
-    pass
-sys.stdout.write(out.decode("latin-1"))
-EOF
 }

@@ -574,22 +574,41 @@ static void on_udp(struct wg_device *dev, int fd)
 	}
 }
 
+/* A free connection slot, or the one idle longest if that is past WG_UAPI_IDLE_NS. */
+static unsigned conn_slot(struct wg_device *dev, uint64_t now)
+{
+	unsigned i, oldest = 0;
+
+	for (i = 0; i < WG_UAPI_MAX_CONNS; i++) {
+		if (!dev->conns[i])
+			return i;
+		if (dev->conns[i]->active_ns < dev->conns[oldest]->active_ns)
+			oldest = i;
+	}
+	if (now - dev->conns[oldest]->active_ns < WG_UAPI_IDLE_NS)
+		return WG_UAPI_MAX_CONNS;
+	log_info("UAPI: closing a connection idle for %" PRIu64 " ms to make room",
+		 (uint64_t)((now - dev->conns[oldest]->active_ns) / NSEC_PER_MSEC));
+	conn_close(dev, oldest);
+	return oldest;
+}
+
 static void on_accept(struct wg_device *dev)
 {
 	int fd;
 
 	while ((fd = accept4(dev->uapi_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
 		struct wg_uapi_conn *c;
-		unsigned i;
+		uint64_t now = wg_now_ns();
+		unsigned i = conn_slot(dev, now);
 
-		for (i = 0; i < WG_UAPI_MAX_CONNS && dev->conns[i]; i++)
-			;
 		c = i < WG_UAPI_MAX_CONNS ? malloc(sizeof(*c)) : NULL;
 		if (!c) {
 			close(fd); /* too many clients at once */
 			continue;
 		}
 		wg_uapi_conn_init(c, fd);
+		c->active_ns = now;
 		if (ep_add(dev, fd, EPOLLIN, EV_CONN + i) < 0) {
 			wg_uapi_conn_clear(c);
 			free(c);
@@ -630,6 +649,8 @@ static void on_conn(struct wg_device *dev, unsigned i, uint32_t events)
 			closing = true;
 		else if (n > 0 && wg_uapi_feed(dev, c, buf, (size_t)n) < 0)
 			closing = true;
+		if (n > 0)
+			c->active_ns = wg_now_ns();
 		wg_wipe(buf, sizeof(buf));
 	}
 	if (!conn_flush(c) && errno != EAGAIN && errno != EWOULDBLOCK)

@@ -32,6 +32,12 @@ struct wg_cryptpool;
 /* Limits on what UAPI requests may make us hold (with WG_MAX_PEERS from messages.h). */
 #define WG_MAX_ALLOWEDIPS (1u << 20)
 #define WG_UAPI_MAX_CONNS 16
+/*
+ * With every slot taken, a new client replaces the one idle longest if that
+ * one has sent nothing for this long (wg(8) talks in milliseconds): clients
+ * that connect and stay silent can't lock wg(8) out.
+ */
+#define WG_UAPI_IDLE_NS	  1000000000ull
 #define WG_PEER_HASH_SIZE 1024
 
 /* Cookie replies gathered before one sendmmsg. */

@@ -41,6 +41,7 @@ struct wg_uapi_conn {
 	bool line_too_long;
 	char *out;
 	size_t out_len, out_cap, out_off;
+	uint64_t active_ns; /* wg_now_ns() when it connected or last sent something */
 };
 
 void wg_uapi_conn_init(struct wg_uapi_conn *c, int fd);

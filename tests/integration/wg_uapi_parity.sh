@@ -19,23 +19,12 @@ Z=0000000000000000000000000000000000000000000000000000000000000000
 # \n escaped) to both sockets and compares answers and get=1 states, the
 # latter canonical: sections sorted, lines sorted within each.
 cat >"$TW_TMP/parity.py" <<'PY'
-import socket, sys
+import os, sys
+sys.path.insert(0, os.environ["TW_TESTS"] + "/tools")
+import twuapi
 def uapi(path, req):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(5)
-    s.connect(path)
-    s.sendall(req.encode())
-    out = b""
-    try:
-        while not out.endswith(b"\n\n"):
-            b = s.recv(65536)
-            if not b:
-                break
-            out += b
-    except socket.timeout:
-        out += b"<no answer in 5 s>"
-    s.close()
-    return out.decode("latin-1")
+    out = twuapi.request(path, req.encode())
+    return (out if out.endswith(b"\n\n") else out + b"<no complete answer in 5 s>").decode("latin-1")
 def canon(text):
     secs, cur = [], []
     lines = text.split("\n")
