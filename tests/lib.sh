@@ -102,9 +102,8 @@ ns_new() {
 # discovery answers nothing before), comes through the kernel's link watch,
 # which waits for the RTNL lock: while another test's namespace with
 # thousands of devices is torn down, that can take seconds.
-link_up_wait() {
-	wait_for "${3:-30}" sh -c "ip -n '$1' -o link show dev '$2' | grep -q 'state UP'"
-}
+link_up_wait() { wait_for "${3:-30}" link_is_up "$1" "$2"; }
+link_is_up() { ip -n "$1" -o link show dev "$2" | grep -q 'state UP'; }
 
 # nsx NS CMD...: runs CMD in NS.
 nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }

@@ -19,37 +19,9 @@ bg DUMP ip netns exec "$NSB" tcpdump -c 200 -i ulb -n -l -Q out "udp src port $W
 	>"$TW_TMP/cookies.txt" 2>/dev/null
 
 # The flood: initiations with a valid mac1 for tapwire-wg's key, from
-# 198.51.100.3 (the legitimate peer uses 198.51.100.1).
-cat >"$TW_TMP/flood.py" <<'PY'
-import base64, hashlib, os, socket, struct, sys, time
-pub = base64.b64decode(open(sys.argv[1]).read().strip())
-key = hashlib.blake2s(b"mac1----" + pub).digest()
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("198.51.100.3", 0))
-s.setblocking(False)
-msgs = []
-for _ in range(512):
-    body = struct.pack("<I", 1) + os.urandom(112)
-    mac1 = hashlib.blake2s(body, digest_size=16, key=key).digest()
-    msgs.append(body + mac1 + bytes(16))
-start = time.time()
-end = start + float(sys.argv[2])
-dst = (sys.argv[3], int(sys.argv[4]))
-rate = 40000  # per second: well beyond what full handshakes can keep up with
-n = 0
-while time.time() < end:
-    for m in msgs:
-        try:
-            s.sendto(m, dst)
-            n += 1
-        except BlockingIOError:
-            pass
-    ahead = n / rate - (time.time() - start)
-    if ahead > 0:
-        time.sleep(ahead)
-print(n, "initiations sent")
-PY
-bg FLOOD ip netns exec "$NSA" python3 "$TW_TMP/flood.py" "$TW_TMP/b.pub" 45 "$UL4_B" $WG_PORT_B
+# 198.51.100.3 (the legitimate peer uses 198.51.100.1), 40000 a second:
+# well beyond what full handshakes can keep up with.
+bg FLOOD ip netns exec "$NSA" python3 "$TW_TESTS/tools/wg_flood.py" "$TW_TMP/b.pub" 45 "$UL4_B" $WG_PORT_B 40000
 sleep 2
 twpid=$PIDB
 # the legitimate peer starts its handshake in the middle of the flood

@@ -19,42 +19,12 @@ wg_pair "$WG_TW" "$WG_TW"
 ip -n "$NSA" addr add 198.51.100.3/24 dev ula
 check "session up before the flood" wg_wait_ping "$NSA" "$IN4_B" 10
 
-cat >"$TW_TMP/flood.py" <<'PY'
-import base64, hashlib, os, socket, struct, sys, time
-pub = base64.b64decode(open(sys.argv[1]).read().strip())
-key = hashlib.blake2s(b"mac1----" + pub).digest()
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("198.51.100.3", 0))
-s.setblocking(False)
-msgs = []
-for _ in range(512):
-    body = struct.pack("<I", 1) + os.urandom(112)
-    mac1 = hashlib.blake2s(body, digest_size=16, key=key).digest()
-    msgs.append(body + mac1 + bytes(16))
-start = time.time()
-end = start + float(sys.argv[2])
-dst = (sys.argv[3], int(sys.argv[4]))
-rate = 20000
-n = 0
-while time.time() < end:
-    for m in msgs:
-        try:
-            s.sendto(m, dst)
-            n += 1
-        except BlockingIOError:
-            pass
-    ahead = n / rate - (time.time() - start)
-    if ahead > 0:
-        time.sleep(ahead)
-print(n)
-PY
-
 # cpu PID: user+system time of all its threads, in clock ticks
 cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
 c0=$(cpu "$PIDB")
 t0=$(date +%s%N)
-sent=$(nsx "$NSA" python3 "$TW_TMP/flood.py" "$TW_TMP/b.pub" "$FLOOD_SECS" "$UL4_B" $WG_PORT_B)
+sent=$(nsx "$NSA" python3 "$TW_TESTS/tools/wg_flood.py" "$TW_TMP/b.pub" "$FLOOD_SECS" "$UL4_B" $WG_PORT_B 20000)
 sleep 0.5 # the last batches drain
 c1=$(cpu "$PIDB")
 t1=$(date +%s%N)
