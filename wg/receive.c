@@ -44,7 +44,7 @@ static void log_drop(const char *what, const struct wg_endpoint *ep, uint64_t no
 {
 	static uint64_t window;
 	static unsigned n;
-	char where[64];
+	char where[80];
 
 	if (log_get_level() < LOG_VERBOSE)
 		return;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <net/if.h>
 #include <netinet/udp.h>
 
 #include "log.h"
@@ -433,9 +434,24 @@ int wg_socket_send_many(struct wg_socket *s, struct wg_endpoint *const *eps, str
 	return sent;
 }
 
+/* "%ifname" or "%index" after a v6 address: the interface index, 0 if none or unknown */
+static unsigned zone_index(const char *zone)
+{
+	char *end;
+	unsigned long n;
+
+	if (*zone >= '0' && *zone <= '9') {
+		errno = 0;
+		n = strtoul(zone, &end, 10);
+		return *end || errno || n > UINT32_MAX ? 0 : (unsigned)n;
+	}
+	return if_nametoindex(zone);
+}
+
 int wg_endpoint_parse(struct wg_endpoint *ep, const char *s)
 {
-	char host[INET6_ADDRSTRLEN + 1];
+	char host[INET6_ADDRSTRLEN + 1 + IF_NAMESIZE];
+	char *zone;
 	const char *port, *end;
 	unsigned long p;
 	char *pend;
@@ -464,7 +480,10 @@ int wg_endpoint_parse(struct wg_endpoint *ep, const char *s)
 	p = strtoul(port, &pend, 10);
 	if (*pend || errno || p > 65535)
 		return -EINVAL;
-	if (inet_pton(AF_INET, host, &ep->addr.in4.sin_addr) == 1) {
+	zone = strchr(host, '%');
+	if (zone)
+		*zone++ = '\0';
+	if (!zone && inet_pton(AF_INET, host, &ep->addr.in4.sin_addr) == 1) {
 		ep->addr.in4.sin_family = AF_INET;
 		ep->addr.in4.sin_port = htons((uint16_t)p);
 		return 0;
@@ -472,6 +491,8 @@ int wg_endpoint_parse(struct wg_endpoint *ep, const char *s)
 	if (inet_pton(AF_INET6, host, &ep->addr.in6.sin6_addr) == 1) {
 		ep->addr.in6.sin6_family = AF_INET6;
 		ep->addr.in6.sin6_port = htons((uint16_t)p);
+		if (zone && !(ep->addr.in6.sin6_scope_id = zone_index(zone)))
+			return -EINVAL;
 		return 0;
 	}
 	memset(ep, 0, sizeof(*ep));
@@ -480,29 +501,18 @@ int wg_endpoint_parse(struct wg_endpoint *ep, const char *s)
 
 char *wg_endpoint_format(const struct wg_endpoint *ep, char *buf, size_t len)
 {
-	char host[INET6_ADDRSTRLEN];
+	char host[INET6_ADDRSTRLEN], zone[12] = "";
 
 	if (ep->addr.sa.sa_family == AF_INET) {
 		inet_ntop(AF_INET, &ep->addr.in4.sin_addr, host, sizeof(host));
 		snprintf(buf, len, "%s:%u", host, ntohs(ep->addr.in4.sin_port));
 	} else if (ep->addr.sa.sa_family == AF_INET6) {
 		inet_ntop(AF_INET6, &ep->addr.in6.sin6_addr, host, sizeof(host));
-		snprintf(buf, len, "[%s]:%u", host, ntohs(ep->addr.in6.sin6_port));
+		if (ep->addr.in6.sin6_scope_id)
+			snprintf(zone, sizeof(zone), "%%%u", ep->addr.in6.sin6_scope_id);
+		snprintf(buf, len, "[%s%s]:%u", host, zone, ntohs(ep->addr.in6.sin6_port));
 	} else {
 		snprintf(buf, len, "(none)");
 	}
 	return buf;
-}
-
-bool wg_endpoint_eq(const struct wg_endpoint *a, const struct wg_endpoint *b)
-{
-	if (a->addr.sa.sa_family != b->addr.sa.sa_family)
-		return false;
-	if (a->addr.sa.sa_family == AF_INET)
-		return a->addr.in4.sin_port == b->addr.in4.sin_port &&
-		       a->addr.in4.sin_addr.s_addr == b->addr.in4.sin_addr.s_addr;
-	if (a->addr.sa.sa_family == AF_INET6)
-		return a->addr.in6.sin6_port == b->addr.in6.sin6_port &&
-		       !memcmp(&a->addr.in6.sin6_addr, &b->addr.in6.sin6_addr, 16);
-	return true;
 }

@@ -105,13 +105,18 @@ int wg_socket_send_batch(struct wg_socket *s, struct wg_endpoint *ep, struct iov
 int wg_socket_send_many(struct wg_socket *s, struct wg_endpoint *const *eps, struct iovec *iov,
 			unsigned n);
 
-/* Parses "a.b.c.d:port" or "[v6]:port" (numeric only). Returns 0 or -EINVAL. */
+/*
+ * Parses "a.b.c.d:port" or "[v6]:port" (numeric only); a v6 address may
+ * carry a zone, "%ifname" (what wg(8) sends for a link-local one) or
+ * "%index", looked up in the daemon's network namespace. Returns 0 or -EINVAL.
+ */
 int wg_endpoint_parse(struct wg_endpoint *ep, const char *s);
 
-/* Formats an endpoint the way `wg` expects it; returns @buf. */
+/*
+ * Formats an endpoint the way `wg` expects it; returns @buf. A zone is the
+ * interface's index ("[fe80::1%2]:51820"): wg(8) parses that in any network
+ * namespace and shows the name where it is run in the daemon's.
+ */
 char *wg_endpoint_format(const struct wg_endpoint *ep, char *buf, size_t len);
-
-/* True if @a and @b are the same remote address and port. */
-bool wg_endpoint_eq(const struct wg_endpoint *a, const struct wg_endpoint *b);
 
 #endif

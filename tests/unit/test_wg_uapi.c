@@ -161,6 +161,20 @@ static const char *aips_of(struct fx *f, const char *peer_hex)
 	return buf;
 }
 
+/* A link-local endpoint's zone, by name or index (wg(8) sends the name); shown by index. */
+static void test_endpoint_zone(void **state)
+{
+	struct fx *f = *state;
+	static const char *in[] = {"[fe80::7%lo]:9", "[fe80::7%1]:9"};
+	char buf[256];
+
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		snprintf(buf, sizeof(buf), "set=1\npublic_key=" PEER_A "\nendpoint=%s\n\n", in[i]);
+		assert_string_equal(req(f, buf), "errno=0\n\n");
+		assert_non_null(strstr(req(f, "get=1\n\n"), "\nendpoint=[fe80::7%1]:9\n"));
+	}
+}
+
 static void test_allowed_ips(void **state)
 {
 	struct fx *f = *state;
@@ -266,6 +280,10 @@ static void test_errors(void **state)
 	    "public_key=" PEER_A "\nendpoint=[fd00::1:5\n",
 	    "public_key=" PEER_A "\nendpoint=1.2.3.4:65536\n",
 	    "public_key=" PEER_A "\nendpoint=example.com:5\n",
+	    "public_key=" PEER_A "\nendpoint=[fe80::1%nosuch0]:5\n",	 /* no such interface */
+	    "public_key=" PEER_A "\nendpoint=[fe80::1%]:5\n",		 /* empty zone */
+	    "public_key=" PEER_A "\nendpoint=[fe80::1%99999999999]:5\n", /* index range */
+	    "public_key=" PEER_A "\nendpoint=[198.51.100.1%lo]:5\n",	 /* zone on v4 */
 	    "public_key=" PEER_A "\npersistent_keepalive_interval=65536\n",
 	    "public_key=" PEER_A "\nprotocol_version=2\n",
 	    "public_key=" PEER_A "\nremove=false\n",
@@ -360,6 +378,7 @@ int main(void)
 	    cmocka_unit_test(test_hex),
 	    cmocka_unit_test_setup_teardown(test_get_empty, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_set_and_get, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_endpoint_zone, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_allowed_ips, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_update_only_remove, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_own_key, setup, teardown),
