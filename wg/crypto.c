@@ -11,12 +11,12 @@
  *
  * On a CPU with AVX-512 (F, BW, VL) both give way to our own ChaCha20
  * (wg/chacha_avx512.c: the Poly1305 key block and the message's blocks in
- * one pass) with OpenSSL's Poly1305 (or ours, below), at every length: 1420 bytes 1250 MB/s
- * encrypt+decrypt (OpenSSL's provider 770), 64 bytes 2500 kpkt/s (libsodium
- * 1450). TW_WG_AVX512_CHACHA=0 turns it off. Where the CPU also has AVX-512
- * IFMA, Poly1305 of packets from OWN_POLY_MIN_LEN bytes is ours too
- * (wg/poly1305.c): a 1420-byte encryption takes ~450 ns instead of ~530.
- * TW_WG_OWN_POLY1305=0 keeps OpenSSL's for all.
+ * one pass) with OpenSSL's Poly1305 (or ours, below), at every length:
+ * 1420 bytes 1250 MB/s encrypt+decrypt (OpenSSL's provider 770), 64 bytes
+ * 2500 kpkt/s (libsodium 1450). TW_WG_AVX512_CHACHA=0 turns it off. Where
+ * the CPU also has AVX-512 IFMA, Poly1305 of packets from OWN_POLY_MIN_LEN
+ * bytes is ours too (wg/poly1305.c): a 1420-byte encryption takes ~450 ns
+ * instead of ~530. TW_WG_OWN_POLY1305=0 keeps OpenSSL's for all.
  *
  * OpenSSL 3's EVP layer costs ~0.2 us per packet in parameter plumbing
  * (EVP_CIPHER_CTX_ctrl turns a tag request into an OSSL_PARAM search), so the
@@ -527,8 +527,8 @@ static OSSL_PARAM tag_param(uint8_t *tag)
 
 /*
  * ChaCha20-Poly1305 of RFC 8439 from our AVX-512 ChaCha20 and our Poly1305
- * (own_poly) or libcrypto's (ossl.mac_ok): the tag covers the associated data and the
- * ciphertext, each padded to 16 bytes, then both lengths.
+ * (own_poly) or libcrypto's (ossl.mac_ok): the tag covers the associated
+ * data and the ciphertext, each padded to 16 bytes, then both lengths.
  */
 struct poly_job {
 	const void *ad;
