@@ -120,7 +120,7 @@ int main(int argc, char **argv)
 	printf("openssl %s (EVP): %.0f MB/s (%.0f kpkt/s)\n", OpenSSL_version(OPENSSL_VERSION),
 	       o / 1e6, o / len / 1e3);
 	printf("tapwire wg_aead (%s): %.0f MB/s (%.0f kpkt/s)\n",
-	       wg_crypto_uses_own_poly1305() && len >= 384
+	       wg_crypto_uses_own_poly1305() && len >= WG_OWN_POLY1305_MIN_LEN
 		   ? "own AVX-512 ChaCha20, own IFMA Poly1305"
 	       : wg_crypto_uses_avx512_chacha()		 ? "own AVX-512 ChaCha20, OpenSSL Poly1305"
 	       : len >= 1024 && wg_crypto_uses_openssl() ? "openssl provider"

@@ -14,9 +14,10 @@
  * one pass) with OpenSSL's Poly1305 (or ours, below), at every length:
  * 1420 bytes 1250 MB/s encrypt+decrypt (OpenSSL's provider 770), 64 bytes
  * 2500 kpkt/s (libsodium 1450). TW_WG_AVX512_CHACHA=0 turns it off. Where
- * the CPU also has AVX-512 IFMA, Poly1305 of packets from OWN_POLY_MIN_LEN
- * bytes is ours too (wg/poly1305.c): a 1420-byte encryption takes ~450 ns
- * instead of ~530. TW_WG_OWN_POLY1305=0 keeps OpenSSL's for all.
+ * the CPU also has AVX-512 IFMA, Poly1305 of packets from
+ * WG_OWN_POLY1305_MIN_LEN bytes is ours too (wg/poly1305.c): a 1420-byte
+ * encryption takes ~450 ns instead of ~530. TW_WG_OWN_POLY1305=0 keeps
+ * OpenSSL's for all.
  *
  * OpenSSL 3's EVP layer costs ~0.2 us per packet in parameter plumbing
  * (EVP_CIPHER_CTX_ctrl turns a tag request into an OSSL_PARAM search), so the
@@ -541,13 +542,6 @@ struct poly_job {
 
 static const uint8_t zero_pad[16];
 
-/*
- * Below this many bytes of ciphertext libcrypto's Poly1305 (hand-written
- * scalar code) is as fast as ours or faster (64 bytes: ~10 ns); above, ours
- * pulls ahead with IFMA (1420 bytes: ~80 ns).
- */
-#define OWN_POLY_MIN_LEN 384
-
 static bool mac_pad(void *m, size_t len)
 {
 	return len % 16 == 0 || ossl.mac_update(m, zero_pad, 16 - len % 16) == 1;
@@ -559,7 +553,7 @@ static bool poly_tag(uint8_t tag[WG_AEAD_TAG_LEN], const uint8_t key[32], const 
 	uint64_t a = htole64((uint64_t)j->adlen), c = htole64((uint64_t)j->len);
 	size_t n = 0;
 
-	if (own_poly && (j->len >= OWN_POLY_MIN_LEN || !ossl.mac_ok)) {
+	if (own_poly && (j->len >= WG_OWN_POLY1305_MIN_LEN || !ossl.mac_ok)) {
 		wg_poly1305_aead_tag(tag, key, j->ad, j->adlen, j->ct, j->len, true);
 		return true;
 	}

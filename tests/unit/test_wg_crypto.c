@@ -285,7 +285,8 @@ static void poly_ref(uint8_t tag[16], const uint8_t key[32], const uint8_t *ad, 
 
 	assert_true(adlen + len + 48 <= sizeof(m));
 	memset(m, 0, sizeof(m));
-	memcpy(m, ad, adlen);
+	if (adlen)
+		memcpy(m, ad, adlen);
 	n = (adlen + 15) / 16 * 16;
 	memcpy(m + n, ct, len);
 	n += (len + 15) / 16 * 16;
