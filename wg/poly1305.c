@@ -57,7 +57,7 @@ static inline uint64_t le64(const uint8_t *p)
 	return le64toh(v);
 }
 
-/* h = h * r mod p, partly: h[2] <= 4 after */
+/* h = (h + m + 2^128) * r mod p for each of @n blocks m, partly reduced: h[2] <= 4 after */
 static void blocks_scalar(struct poly *p, const uint8_t *m, size_t n)
 {
 	uint64_t h0 = p->h[0], h1 = p->h[1], h2 = p->h[2], r0 = p->r[0], r1 = p->r[1];

@@ -17,7 +17,8 @@ bool wg_poly1305_ifma_usable(void);
 /*
  * The tag of RFC 8439 §2.8's AEAD construction: Poly1305 with @key over
  * @ad and @ct, each zero-padded to 16 bytes, then both lengths (64-bit
- * little-endian). With @vector false, the scalar form only (tests).
+ * little-endian). @vector (IFMA for long messages) only where
+ * wg_poly1305_ifma_usable(); false: the scalar form only (tests).
  */
 void wg_poly1305_aead_tag(uint8_t tag[16], const uint8_t key[32], const void *ad, size_t adlen,
 			  const uint8_t *ct, size_t len, bool vector);
