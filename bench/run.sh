@@ -70,20 +70,28 @@ OUT=${RESULTS_DIR:-$REPO/bench/results}/$(date -u +%Y%m%d-%H%M%S)
 mkdir -p "$OUT"
 
 # ------------------------------------------------------------ memory sampler
-# Every 0.2 s: VmHWM/VmRSS of each tapwire-wg inside the harness's namespaces
+# Every 0.5 s: VmHWM/VmRSS of each tapwire-wg inside the harness's namespaces
 # (each daemon has exactly one peer there). VmHWM is the kernel's own peak, so
-# a short spike between samples is still seen.
+# a short spike between samples is still seen. Cheap on purpose (one pgrep and
+# one sleep a round, the rest bash builtins): a sampler that forks and scans
+# /proc several times a second steals CPU from, and wakes up next to, the very
+# daemons and iperf3 runs it watches.
 sample_rss() {
-	local ns pid
+	local pid k v h r
 	while :; do
-		for ns in pb-a pb-b; do
-			for pid in $(ip netns pids "$ns" 2>/dev/null); do
-				[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = tapwire-wg ] || continue
-				awk -v pid="$pid" '/^VmHWM:/{h=$2} /^VmRSS:/{r=$2} END{if (h) print pid, h, r}' \
-					"/proc/$pid/status" 2>/dev/null
-			done
+		for pid in $(pgrep -x tapwire-wg); do
+			[[ /proc/$pid/ns/net -ef /run/netns/pb-a || /proc/$pid/ns/net -ef /run/netns/pb-b ]] ||
+				continue
+			h='' r=''
+			while read -r k v _; do
+				case $k in
+				VmHWM:) h=$v ;;
+				VmRSS:) r=$v ;;
+				esac
+			done 2>/dev/null <"/proc/$pid/status"
+			[ -n "$h" ] && echo "$pid $h $r"
 		done
-		sleep 0.2
+		sleep 0.5
 	done
 }
 sample_rss >"$OUT/rss.samples" &
