@@ -478,8 +478,6 @@ static void item_start(struct tw_gro *g, uint32_t idx)
 		it->next_seq = p->seq + (uint32_t)it->gso_size;
 		it->closed = p->tcp_flags & TCP_PSH;
 		it->psh = it->closed;
-		if (p->proto == IPPROTO_UDP && it->gso_size < TW_GRO_UDP_MIN_PAYLOAD)
-			it->closed = true;
 	}
 	/*
 	 * Every TCP/UDP packet becomes its flow's newest item, even one that

@@ -59,16 +59,6 @@ enum {
 	TW_GRO_UDP = 1u << 1, /* UDP datagrams (needs TUN_F_USO4/6, Linux 6.2+) */
 };
 
-/*
- * UDP datagrams with less payload than this start no super-packet (a shorter
- * one may still end one). The kernel's own GRO merges datagrams only for a
- * socket that asked for it (UDP_GRO), and most sockets that receive small
- * datagrams did not: the kernel cuts the super-packet up again before
- * delivering it. Below this size that costs the receiver more than the
- * writes it saves; above it coalescing wins (bench/README.md has figures).
- */
-#define TW_GRO_UDP_MIN_PAYLOAD 256
-
 struct tw_gro;
 
 /* A coalescer for batches of up to @max_pkts packets. 0 or -ENOMEM/-EINVAL. */
