@@ -383,7 +383,7 @@ void wg_device_flush_tun(struct wg_device *dev)
 			struct iovec iov[2] = {{&pi, sizeof(pi)},
 					       {dev->tun_out[i], dev->tun_out_len[i]}};
 
-			if (writev(dev->tun_fd, iov + !dev->pi, 2 - !dev->pi) < 0)
+			if (wg_tun_writev(dev->tun_fd, iov + !dev->pi, 2 - !dev->pi) < 0)
 				tun_write_error(dev, 1);
 		}
 		return;
@@ -394,7 +394,7 @@ void wg_device_flush_tun(struct wg_device *dev)
 			const struct iovec *iov = tw_gro_iov(dev->gro, (size_t)i, &cnt);
 			size_t pkts = tw_gro_count(dev->gro, (size_t)i);
 
-			if (writev(dev->tun_fd, iov, cnt) < 0) {
+			if (wg_tun_writev(dev->tun_fd, iov, cnt) < 0) {
 				tun_write_error(dev, pkts);
 			} else if (pkts > 1) {
 				dev->gro_writes++;
@@ -408,7 +408,7 @@ void wg_device_flush_tun(struct wg_device *dev)
 		struct iovec iov[2] = {{&plain, sizeof(plain)},
 				       {dev->tun_out[i], dev->tun_out_len[i]}};
 
-		if (writev(dev->tun_fd, iov, 2) < 0)
+		if (wg_tun_writev(dev->tun_fd, iov, 2) < 0)
 			tun_write_error(dev, 1);
 	}
 }

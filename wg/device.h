@@ -15,7 +15,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <unistd.h>
 #include <net/if.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 
 #include "allowedips.h"
 #include "cookie.h"
@@ -23,6 +26,27 @@
 #include "noise.h"
 #include "ratelimiter.h"
 #include "socket.h"
+
+/*
+ * The TUN's reads and writes, about one a packet, as plain system calls: in
+ * a process with threads (the crypto pool's), glibc wraps read(), readv()
+ * and writev() in cancellation bookkeeping, two atomic operations a call,
+ * and no thread here is ever cancelled.
+ */
+static inline ssize_t wg_tun_read(int fd, void *buf, size_t len)
+{
+	return syscall(SYS_read, fd, buf, len);
+}
+
+static inline ssize_t wg_tun_readv(int fd, const struct iovec *iov, int cnt)
+{
+	return syscall(SYS_readv, fd, iov, cnt);
+}
+
+static inline ssize_t wg_tun_writev(int fd, const struct iovec *iov, int cnt)
+{
+	return syscall(SYS_writev, fd, iov, cnt);
+}
 
 struct wg_peer;
 struct wg_uapi_conn;

@@ -300,7 +300,7 @@ static int read_vnet(struct wg_device *dev, struct tun_batch *b)
 {
 	uint8_t *segs[WG_TUN_BATCH];
 	size_t lens[WG_TUN_BATCH];
-	ssize_t r = read(dev->tun_fd, dev->tun_rbuf, TW_VNET_HDR_LEN + TW_VNET_MAX_PACKET);
+	ssize_t r = wg_tun_read(dev->tun_fd, dev->tun_rbuf, TW_VNET_HDR_LEN + TW_VNET_MAX_PACKET);
 	int n;
 
 	if (r <= 0)
@@ -333,7 +333,7 @@ static int read_plain(struct wg_device *dev, struct tun_batch *b)
 {
 	struct tun_pi pi;
 	struct iovec iov[2] = {{&pi, sizeof(pi)}, {slot_pkt(dev, b->n), dev->tun_slot}};
-	ssize_t r = readv(dev->tun_fd, iov + !dev->pi, 2 - !dev->pi);
+	ssize_t r = wg_tun_readv(dev->tun_fd, iov + !dev->pi, 2 - !dev->pi);
 
 	if (r <= 0)
 		return r < 0 ? -errno : -EBADFD;
