@@ -119,6 +119,26 @@ static int link_fail(struct cli *c, int err, const char *what, const char *dev)
 	return cli_fail(c, err, what, dev);
 }
 
+/*
+ * EINVAL on a change of address: if its length is wrong for the device, says
+ * so plainly, as ip does.
+ */
+static int address_fail(struct cli *c, const struct link_set_args *a, int err)
+{
+	struct tw_link_info *l = NULL;
+	size_t n = 0, want = 0;
+
+	if (tw_link_list(c->nl, a->dev, &l, &n) == 0 && n == 1)
+		want = l[0].addr_len;
+	free(l);
+	if (want && want != a->req.address_len) {
+		cli_err(c, "invalid address length %zu for \"%s\": it takes %zu bytes",
+			a->req.address_len, a->dev, want);
+		return CLI_FAIL;
+	}
+	return link_fail(c, err, "cannot change device", a->dev);
+}
+
 static int do_set(struct cli *c, int argc, char **argv)
 {
 	struct link_set_args a;
@@ -134,6 +154,8 @@ static int do_set(struct cli *c, int argc, char **argv)
 			return link_fail(c, err, "cannot find master", a.req.master);
 	}
 	err = tw_link_set(c->nl, a.dev, &a.req);
+	if (err == -EINVAL && (a.req.mask & TW_LINK_SET_ADDRESS))
+		return address_fail(c, &a, err);
 	if (err < 0)
 		return link_fail(c, err, "cannot change device", a.dev);
 	return CLI_OK;

@@ -141,7 +141,7 @@ reject 1 nosuch0 link set nosuch0 up
 reject 1 nosuch0 link show nosuch0
 reject 1 nosuch0 link set v0 master nosuch0
 reject 1 "mtu less than device minimum" link set v0 mtu 10
-reject 1 v0 link set v0 address 02:00:5e:00:53
+reject 1 "invalid address length 5 for \"v0\": it takes 6 bytes" link set v0 address 02:00:5e:00:53
 reject 1 nosuch0 addr add 198.51.100.1/24 dev nosuch0
 reject 1 198.51.100.1/24 addr add 198.51.100.1/24 dev v0
 reject 1 198.51.100.77/24 addr del 198.51.100.77/24 dev v0
