@@ -9,11 +9,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/if_tun.h>
@@ -25,7 +28,10 @@
 #include "log.h"
 #include "uapi.h"
 
-#define TUN_TXQUEUELEN 2000
+#define TUN_TXQUEUELEN	 2000
+#define SLICE_US_DEFAULT 10000 /* TW_WG_SLICE_US */
+#define SLICE_US_MIN	 100   /* the kernel's bounds for a custom slice */
+#define SLICE_US_MAX	 100000
 
 static void usage(FILE *f, const char *argv0)
 {
@@ -80,6 +86,58 @@ static unsigned workers_wanted(void)
 	}
 	n = sysconf(_SC_NPROCESSORS_ONLN) - 1;
 	return n > 0 ? (unsigned)(n > 3 ? 3 : n) : 0;
+}
+
+/*
+ * The daemon's time slice (Linux 6.12+ lets a SCHED_OTHER thread choose its
+ * own, via sched_setattr's sched_runtime). Under EEVDF a longer slice keeps
+ * the same share of CPU but a later virtual deadline, so the tasks the
+ * daemon wakes (an application reading the packets it wrote to the TUN)
+ * get the CPU sooner instead of waiting for it to sleep, and drain their
+ * socket buffers before these overflow; the daemon, for its part, handles
+ * larger batches a wake-up. TW_WG_SLICE_US=N sets it (100-100000 us), 0 keeps the kernel's.
+ * Threads created afterwards inherit it. Kernels before 6.12 ignore it.
+ */
+struct sched_attr_v0 { /* the kernel's struct sched_attr, first version (48 bytes) */
+	uint32_t size, sched_policy;
+	uint64_t sched_flags;
+	int32_t sched_nice;
+	uint32_t sched_priority;
+	uint64_t sched_runtime, sched_deadline, sched_period;
+};
+
+static void set_time_slice(void)
+{
+	const char *s = getenv("TW_WG_SLICE_US");
+	struct sched_attr_v0 attr = {.size = sizeof(attr)};
+	long us = SLICE_US_DEFAULT;
+	char *end;
+
+	if (s) {
+		errno = 0;
+		us = strtol(s, &end, 10);
+		if (!*s || *end || errno || (us && (us < SLICE_US_MIN || us > SLICE_US_MAX))) {
+			log_err("TW_WG_SLICE_US=%s: not 0 or %d-%d microseconds; keeping the "
+				"kernel's time slice",
+				s, SLICE_US_MIN, SLICE_US_MAX);
+			return;
+		}
+		if (!us)
+			return;
+	}
+	errno = 0;
+	attr.sched_policy = SCHED_OTHER;
+	attr.sched_nice = getpriority(PRIO_PROCESS, 0); /* sched_setattr sets it too */
+	attr.sched_runtime = (uint64_t)us * 1000;
+	if (errno || syscall(SYS_sched_setattr, 0, &attr, 0) < 0) {
+		log_info("Time slice: kernel default (sched_setattr: %s)", strerror(errno));
+		return;
+	}
+	attr = (struct sched_attr_v0){0};
+	if (syscall(SYS_sched_getattr, 0, &attr, sizeof(attr), 0) == 0 && attr.sched_runtime)
+		log_info("Time slice: %ld us", us);
+	else
+		log_info("Time slice: kernel default (no custom slices before Linux 6.12)");
 }
 
 static int open_tun(const char *name, char *ret_name)
@@ -252,6 +310,7 @@ int main(int argc, char **argv)
 		}
 	}
 
+	set_time_slice();
 	err = wg_device_new(ifname, &dev);
 	if (!err)
 		err = wg_device_start(dev, tun_fd, uapi_fd, uapi_path);
