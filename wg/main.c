@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,6 +31,9 @@
 #define SLICE_US_DEFAULT 10000 /* TW_WG_SLICE_US */
 #define SLICE_US_MIN	 100   /* the kernel's bounds for a custom slice */
 #define SLICE_US_MAX	 100000
+#ifndef SCHED_FLAG_RESET_ON_FORK
+#define SCHED_FLAG_RESET_ON_FORK 0x01
+#endif
 
 static void usage(FILE *f, const char *argv0)
 {
@@ -95,7 +97,9 @@ static unsigned workers_wanted(void)
  * daemon wakes (an application reading the packets it wrote to the TUN)
  * get the CPU sooner instead of waiting for it to sleep, and drain their
  * socket buffers before these overflow; the daemon, for its part, handles
- * larger batches a wake-up. TW_WG_SLICE_US=N sets it (100-100000 us), 0 keeps the kernel's.
+ * larger batches a wake-up. TW_WG_SLICE_US=N sets it (100-100000 us), 0
+ * keeps the kernel's. The policy (SCHED_OTHER, BATCH or IDLE) and nice value
+ * the daemon was started with stay; under a real-time policy it does nothing.
  * Threads created afterwards inherit it. Kernels before 6.12 ignore it.
  */
 struct sched_attr_v0 { /* the kernel's struct sched_attr, first version (48 bytes) */
@@ -109,7 +113,7 @@ struct sched_attr_v0 { /* the kernel's struct sched_attr, first version (48 byte
 static void set_time_slice(void)
 {
 	const char *s = getenv("TW_WG_SLICE_US");
-	struct sched_attr_v0 attr = {.size = sizeof(attr)};
+	struct sched_attr_v0 attr = {0};
 	long us = SLICE_US_DEFAULT;
 	char *end;
 
@@ -125,16 +129,26 @@ static void set_time_slice(void)
 		if (!us)
 			return;
 	}
-	errno = 0;
-	attr.sched_policy = SCHED_OTHER;
-	attr.sched_nice = getpriority(PRIO_PROCESS, 0); /* sched_setattr sets it too */
+	/* keep the policy, nice value and reset-on-fork flag the daemon was started with */
+	if (syscall(SYS_sched_getattr, 0, &attr, sizeof(attr), 0) < 0) {
+		log_info("Time slice: kernel default (sched_getattr: %s)", strerror(errno));
+		return;
+	}
+	if (attr.sched_policy != SCHED_OTHER && attr.sched_policy != SCHED_BATCH &&
+	    attr.sched_policy != SCHED_IDLE) {
+		log_info("Time slice: left to the real-time policy %u", attr.sched_policy);
+		return;
+	}
+	attr.size = sizeof(attr);
+	attr.sched_flags &= SCHED_FLAG_RESET_ON_FORK;
 	attr.sched_runtime = (uint64_t)us * 1000;
-	if (errno || syscall(SYS_sched_setattr, 0, &attr, 0) < 0) {
+	if (syscall(SYS_sched_setattr, 0, &attr, 0) < 0) {
 		log_info("Time slice: kernel default (sched_setattr: %s)", strerror(errno));
 		return;
 	}
 	attr = (struct sched_attr_v0){0};
-	if (syscall(SYS_sched_getattr, 0, &attr, sizeof(attr), 0) == 0 && attr.sched_runtime)
+	if (syscall(SYS_sched_getattr, 0, &attr, sizeof(attr), 0) == 0 &&
+	    attr.sched_runtime == (uint64_t)us * 1000)
 		log_info("Time slice: %ld us", us);
 	else
 		log_info("Time slice: kernel default (no custom slices before Linux 6.12)");

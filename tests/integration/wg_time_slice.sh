@@ -3,7 +3,9 @@
 #  - by default every thread of the daemon has it, the crypto threads too;
 #  - TW_WG_SLICE_US=3000 gives 3 ms, 0 keeps the kernel's default;
 #  - a value out of range or not a number is refused with a message naming it,
-#    the kernel's default is kept and the daemon runs on.
+#    the kernel's default is kept and the daemon runs on;
+#  - started under SCHED_BATCH and nice 5 (chrt -b, nice) it keeps both and
+#    takes the slice; under SCHED_FIFO (chrt -f) it leaves the thread alone.
 # On a kernel without custom slices the daemon says it keeps the default, and
 # every thread has it.
 TW_TEST_TIMEOUT=60
@@ -19,17 +21,20 @@ custom=0
 [ $((kmaj * 1000 + kmin)) -ge 6012 ] && custom=1
 log "kernel $(uname -r): default slice $default ns, custom slices: $custom"
 
-# slices PID: the distinct se.slice values of the process's threads
-slices() {
+# field PID NAME: the distinct values of a /proc/PID/task/*/sched field
+field() {
 	local t
 	for t in /proc/"$1"/task/*; do
-		awk '/^se\.slice/ { print $3 }' "$t/sched"
+		awk -v f="$2" '$1 == f { print $3 }' "$t/sched"
 	done | sort -u | tr '\n' ' ' | sed 's/ $//'
 }
+slices() { field "$1" se.slice; }
 threads() { ls /proc/"$1"/task | wc -l; }
 
 n=0
-# case LABEL WANT_NS LOG_PATTERN [VAR=VALUE]
+# case LABEL WANT_NS LOG_PATTERN [VAR=VALUE...] [WRAPPER...]: a daemon started
+# as env VAR=VALUE... WRAPPER... ip netns exec ... tapwire-wg; its threads
+# should have slice WANT_NS, policy $POLICY (0) and priority $PRIO (120)
 case_() {
 	local label=$1 want=$2 pattern=$3 dpid ifn
 	shift 3
@@ -37,9 +42,11 @@ case_() {
 	ifn=$(wg_ifname "s$n")
 	wg_start dpid "$NS" "$ifn" "$WG_TW" TW_WG_WORKERS=2 "$@"
 	wait_for 5 grep -q "Device started" "$TW_TMP/$ifn.log"
-	[ $custom = 1 ] || want=$default
+	[ $custom = 1 ] || [ -z "$want" ] || want=$default
 	check "$label: $(threads "$dpid") threads" test "$(threads "$dpid")" -ge 3
 	check_eq "$label: every thread's slice" "$(slices "$dpid")" "$want"
+	check_eq "$label: every thread's policy" "$(field "$dpid" policy)" "${POLICY:-0}"
+	check_eq "$label: every thread's priority" "$(field "$dpid" prio)" "${PRIO:-120}"
 	check "$label: the log says \"$pattern\"" grep -q -- "$pattern" "$TW_TMP/$ifn.log"
 	check "$label: the daemon runs" wg_alive "$dpid"
 	wg_stop "$dpid"
@@ -58,4 +65,7 @@ case_ "TW_WG_SLICE_US=50" "$default" \
 	TW_WG_SLICE_US=50
 case_ "TW_WG_SLICE_US=1e4" "$default" "TW_WG_SLICE_US=1e4: not 0 or 100-100000" \
 	TW_WG_SLICE_US=1e4
+POLICY=3 PRIO=125 case_ "chrt -b, nice 5" 10000000 "Time slice: 10000 us" chrt -b 0 nice -n 5
+POLICY=1 PRIO=98 case_ "chrt -f 1 (no fair-class slice)" "" "Time slice: left to the real-time policy 1" \
+	chrt -f 1
 finish
