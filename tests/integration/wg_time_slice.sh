@@ -52,12 +52,11 @@ case_() {
 	wg_stop "$dpid"
 }
 
-if [ $custom = 1 ]; then
-	case_ "default" 10000000 "Time slice: 10000 us"
-	case_ "TW_WG_SLICE_US=3000" 3000000 "Time slice: 3000 us" TW_WG_SLICE_US=3000
-else
-	case_ "default" "$default" "Time slice: kernel default"
-fi
+# what the daemon logs when it asks for the default 10 ms
+set_log="Time slice: 10000 us"
+[ $custom = 1 ] || set_log="Time slice: kernel default"
+case_ "default" 10000000 "$set_log"
+[ $custom = 0 ] || case_ "TW_WG_SLICE_US=3000" 3000000 "Time slice: 3000 us" TW_WG_SLICE_US=3000
 case_ "TW_WG_SLICE_US=0" "$default" "Device started" TW_WG_SLICE_US=0
 check "TW_WG_SLICE_US=0: no time slice is logged" sh -c "! grep -q 'Time slice' $TW_TMP/$(wg_ifname s$n).log"
 case_ "TW_WG_SLICE_US=50" "$default" \
@@ -65,7 +64,7 @@ case_ "TW_WG_SLICE_US=50" "$default" \
 	TW_WG_SLICE_US=50
 case_ "TW_WG_SLICE_US=1e4" "$default" "TW_WG_SLICE_US=1e4: not 0 or 100-100000" \
 	TW_WG_SLICE_US=1e4
-POLICY=3 PRIO=125 case_ "chrt -b, nice 5" 10000000 "Time slice: 10000 us" chrt -b 0 nice -n 5
+POLICY=3 PRIO=125 case_ "chrt -b, nice 5" 10000000 "$set_log" chrt -b 0 nice -n 5
 POLICY=1 PRIO=98 case_ "chrt -f 1 (no fair-class slice)" "" "Time slice: left to the real-time policy 1" \
 	chrt -f 1
 finish
