@@ -548,11 +548,10 @@ static void gro_build_iov(struct tw_gro *g)
 	}
 }
 
-TW_EXPORT int tw_gro_batch(struct tw_gro *g, uint8_t *const *pkts, const size_t *lens, size_t n,
-			   unsigned flags)
+/* Groups the packets into items (flows' super-packets), in order of their first packets. */
+static void gro_group(struct tw_gro *g, uint8_t *const *pkts, const size_t *lens, size_t n,
+		      unsigned flags)
 {
-	if (n > g->max)
-		return -EINVAL;
 	g->nitems = 0;
 	for (size_t b = 0; b < NBUCKETS; b++)
 		g->buckets[b] = NONE;
@@ -577,6 +576,34 @@ TW_EXPORT int tw_gro_batch(struct tw_gro *g, uint8_t *const *pkts, const size_t 
 				break;
 		if (j == NONE || !item_append(g, &g->items[j], i))
 			item_start(g, i);
+	}
+}
+
+TW_EXPORT int tw_gro_batch(struct tw_gro *g, uint8_t *const *pkts, const size_t *lens, size_t n,
+			   unsigned flags)
+{
+	if (n > g->max)
+		return -EINVAL;
+	gro_group(g, pkts, lens, n, flags);
+	gro_build_iov(g);
+	return (int)g->nitems;
+}
+
+TW_EXPORT int tw_gro_batch_more(struct tw_gro *g, uint8_t *const *pkts, const size_t *lens,
+				size_t n, unsigned flags, size_t *ret_held)
+{
+	struct gro_item *last;
+
+	*ret_held = 0;
+	if (n > g->max)
+		return -EINVAL;
+	gro_group(g, pkts, lens, n, flags);
+	last = g->nitems > 1 ? &g->items[g->nitems - 1] : NULL;
+	/* the batch's tail is one super-packet that the next packets may still extend */
+	if (last && !last->closed && last->count == n - last->head && last->count < MAX_GRO_SEGS &&
+	    last->total + last->gso_size <= TW_VNET_MAX_PACKET) {
+		*ret_held = last->count;
+		g->nitems--;
 	}
 	gro_build_iov(g);
 	return (int)g->nitems;

@@ -367,10 +367,18 @@ static void tun_write_error(struct wg_device *dev, size_t pkts)
 	log_info("Failed to write packet to TUN device: %s", strerror(errno));
 }
 
-void wg_device_flush_tun(struct wg_device *dev)
+/*
+ * Writes the packets gathered in dev->tun_out. With @more (the buffer is full
+ * and the receive batch goes on), a super-packet still growing at the end is
+ * kept for the next round rather than cut: a bulk TCP flow then reaches the
+ * TUN in full 64 KiB writes, not in pieces cut at every 64 packets (each
+ * write also runs the kernel's TCP receive and may wake the application).
+ */
+static void flush_tun(struct wg_device *dev, bool more)
 {
 	struct virtio_net_hdr plain = {0};
 	unsigned n = dev->n_tun_out;
+	size_t held = 0;
 	int writes, cnt;
 
 	dev->n_tun_out = 0;
@@ -389,7 +397,10 @@ void wg_device_flush_tun(struct wg_device *dev)
 		return;
 	}
 	if (dev->gro_flags) {
-		writes = tw_gro_batch(dev->gro, dev->tun_out, dev->tun_out_len, n, dev->gro_flags);
+		writes = more ? tw_gro_batch_more(dev->gro, dev->tun_out, dev->tun_out_len, n,
+						  dev->gro_flags, &held)
+			      : tw_gro_batch(dev->gro, dev->tun_out, dev->tun_out_len, n,
+					     dev->gro_flags);
 		for (int i = 0; i < writes; i++) {
 			const struct iovec *iov = tw_gro_iov(dev->gro, (size_t)i, &cnt);
 			size_t pkts = tw_gro_count(dev->gro, (size_t)i);
@@ -401,8 +412,16 @@ void wg_device_flush_tun(struct wg_device *dev)
 				dev->gro_pkts += pkts;
 			}
 		}
-		if (writes >= 0)
+		if (writes >= 0) {
+			/* the held packets (still in the receive batch's buffers) go first next
+			 * time */
+			memmove(dev->tun_out, dev->tun_out + n - held,
+				held * sizeof(dev->tun_out[0]));
+			memmove(dev->tun_out_len, dev->tun_out_len + n - held,
+				held * sizeof(dev->tun_out_len[0]));
+			dev->n_tun_out = (unsigned)held;
 			return;
+		}
 	}
 	for (unsigned i = 0; i < n; i++) {
 		struct iovec iov[2] = {{&plain, sizeof(plain)},
@@ -411,6 +430,16 @@ void wg_device_flush_tun(struct wg_device *dev)
 		if (wg_tun_writev(dev->tun_fd, iov, 2) < 0)
 			tun_write_error(dev, 1);
 	}
+}
+
+void wg_device_flush_tun(struct wg_device *dev)
+{
+	flush_tun(dev, false);
+}
+
+void wg_device_tun_room(struct wg_device *dev)
+{
+	flush_tun(dev, true);
 }
 
 int wg_device_setup_workers(struct wg_device *dev, unsigned workers)

@@ -179,6 +179,13 @@ int wg_device_setup_workers(struct wg_device *dev, unsigned workers);
 /* Writes the decrypted packets gathered during a receive batch to the TUN. */
 void wg_device_flush_tun(struct wg_device *dev);
 
+/*
+ * Makes room in a full dev->tun_out in the middle of a receive batch: writes
+ * all but a super-packet still growing at the end, which stays (its packets
+ * must stay valid until wg_device_flush_tun() at the end of the batch).
+ */
+void wg_device_tun_room(struct wg_device *dev);
+
 /* Runs the event loop until a signal or a fatal error; returns the exit code. */
 int wg_device_run(struct wg_device *dev);
 

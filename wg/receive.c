@@ -281,7 +281,7 @@ static void receive_data(struct wg_device *dev, uint8_t *buf, size_t len, struct
 		return;
 	/* written 64 at a time and at the end of the batch, coalesced where possible */
 	if (dev->n_tun_out == WG_TUN_OUT_MAX)
-		wg_device_flush_tun(dev);
+		wg_device_tun_room(dev);
 	dev->tun_out[dev->n_tun_out] = buf + WG_MSG_DATA_HDR_LEN;
 	dev->tun_out_len[dev->n_tun_out++] = inner;
 	wg_timers_data_received(p);

@@ -79,6 +79,19 @@ int tw_gro_batch(struct tw_gro *gro, uint8_t *const *pkts, const size_t *lens, s
 		 unsigned flags);
 
 /*
+ * As tw_gro_batch(), for a caller with more packets to come before it must
+ * write (its buffer is full, the stream goes on): when the packets at the
+ * end of the batch all belong to one super-packet that could still grow,
+ * they are left out of the writes, their headers untouched, and their number
+ * is stored in @ret_held (else 0). The caller writes the rest and passes the
+ * held packets again, first, with the next ones, so that a flow's
+ * super-packets are not cut at the caller's batch boundaries. At least one
+ * write is always made.
+ */
+int tw_gro_batch_more(struct tw_gro *gro, uint8_t *const *pkts, const size_t *lens, size_t n,
+		      unsigned flags, size_t *ret_held);
+
+/*
  * The iovec array for write @i (0 <= i < the count tw_gro_batch returned):
  * pass it to writev(). Stores the number of entries in @ret_cnt; the first
  * entry is the virtio_net_hdr, valid until the next tw_gro_batch().

@@ -705,6 +705,147 @@ static void test_gro_random(void **state)
 	assert_true(out * 2 < in);
 }
 
+/*
+ * A bulk TCP stream fed through a 64-packet buffer as tapwire-wg's receive
+ * path feeds it: with tw_gro_batch_more() while more is to come, every write
+ * but the last is a full super-packet (47 segments of 1380 bytes fill 64
+ * KiB), none is cut at the buffer's edge, the held packets are untouched,
+ * and the stream comes out whole and in order.
+ */
+static void test_gro_more_stream(void **state)
+{
+	enum { BUF = 64 };
+	static uint8_t buf[70000];
+	struct spec tcp = {.v = 4,
+			   .proto = IPPROTO_TCP,
+			   .sport = 3,
+			   .dport = 4,
+			   .ip_id = 1,
+			   .ack = 1,
+			   .flags = 0x10,
+			   .src_last = 1};
+	struct batch all = {0};
+	uint8_t *p[BUF];
+	size_t len[BUF], idx[BUF], n = 0, next_in = 0, next_out = 0, held, rounds = 0;
+	struct tw_gro *g;
+	struct segs o;
+
+	for (int k = 0; k < 3; k++) {
+		add_flow(&all, tcp, 1380 * 40, 1380);
+		tcp.seq += 1380 * 40;
+		tcp.ip_id += 40;
+	}
+	segs_alloc(&o);
+	assert_int_equal(tw_gro_new(BUF, &g), 0);
+	while (next_out < all.n) {
+		bool more;
+		int writes;
+
+		for (; n < BUF && next_in < all.n; n++, next_in++) {
+			p[n] = all.p[next_in];
+			len[n] = all.len[next_in];
+			idx[n] = next_in;
+		}
+		more = next_in < all.n;
+		held = 0;
+		writes = more ? tw_gro_batch_more(g, p, len, n, TW_GRO_TCP, &held)
+			      : tw_gro_batch(g, p, len, n, TW_GRO_TCP);
+		assert_true(writes > 0);
+		for (int i = 0; i < writes; i++) {
+			struct virtio_net_hdr vh;
+			size_t flat = flatten(g, (size_t)i, &vh, buf);
+			int segs = tw_vnet_split(&vh, buf, flat, o.p, SEG_CAP, o.len, MAXSEG);
+
+			assert_int_equal(segs, (int)tw_gro_count(g, (size_t)i));
+			if (more)
+				assert_int_equal(segs, 47);
+			for (int k = 0; k < segs; k++, next_out++) {
+				assert_int_equal(o.len[k], all.len[next_out]);
+				assert_memory_equal(o.p[k], all.orig[next_out], o.len[k]);
+			}
+		}
+		for (size_t k = n - held; k < n; k++)
+			assert_memory_equal(p[k], all.orig[idx[k]], len[k]);
+		memmove(p, p + n - held, held * sizeof(p[0]));
+		memmove(len, len + n - held, held * sizeof(len[0]));
+		memmove(idx, idx + n - held, held * sizeof(idx[0]));
+		n = held;
+		rounds++;
+	}
+	/* 120 packets: 47 + 47 + the last 26 */
+	assert_int_equal(next_out, 120);
+	assert_int_equal(rounds, 3);
+	tw_gro_free(g);
+	segs_free(&o);
+	batch_free(&all);
+}
+
+/* What tw_gro_batch_more() holds back: only an open super-packet that ends the batch. */
+static void test_gro_more_cases(void **state)
+{
+	struct spec f1 = {.v = 4,
+			  .proto = IPPROTO_TCP,
+			  .sport = 5,
+			  .dport = 6,
+			  .ip_id = 1,
+			  .ack = 1,
+			  .flags = 0x10,
+			  .src_last = 1};
+	struct spec f2 = f1, fin = f1;
+	struct batch s1 = {0}, s2 = {0}, b = {0};
+	struct tw_gro *g;
+	size_t held;
+
+	f2.sport = 7;
+	add_flow(&s1, f1, 1000 * 5, 1000);
+	add_flow(&s2, f2, 1000 * 5, 1000);
+	assert_int_equal(tw_gro_new(MAXSEG, &g), 0);
+
+	/* flow 1 then flow 2: flow 2's super-packet ends the batch and is held */
+	for (size_t i = 0; i < 5; i++)
+		batch_add(&b, s1.p[i], s1.len[i]);
+	for (size_t i = 0; i < 5; i++)
+		batch_add(&b, s2.p[i], s2.len[i]);
+	assert_int_equal(tw_gro_batch_more(g, b.p, b.len, b.n, TW_GRO_TCP, &held), 1);
+	assert_int_equal(held, 5);
+	assert_int_equal(tw_gro_count(g, 0), 5);
+	for (size_t i = 5; i < 10; i++)
+		assert_memory_equal(b.p[i], b.orig[i], b.len[i]);
+	batch_free(&b);
+
+	/* interleaved flows: the last super-packet is not the batch's tail, nothing held */
+	for (size_t i = 0; i < 5; i++) {
+		batch_add(&b, s1.p[i], s1.len[i]);
+		batch_add(&b, s2.p[i], s2.len[i]);
+	}
+	assert_int_equal(tw_gro_batch_more(g, b.p, b.len, b.n, TW_GRO_TCP, &held), 2);
+	assert_int_equal(held, 0);
+	batch_free(&b);
+
+	/* one super-packet only: written, since a write must be made */
+	for (size_t i = 0; i < 5; i++)
+		batch_add(&b, s1.p[i], s1.len[i]);
+	assert_int_equal(tw_gro_batch_more(g, b.p, b.len, b.n, TW_GRO_TCP, &held), 1);
+	assert_int_equal(held, 0);
+	batch_free(&b);
+
+	/* a closed tail (its last segment pushes) is written too */
+	fin.sport = 9;
+	fin.flags = 0x18;
+	for (size_t i = 0; i < 5; i++)
+		batch_add(&b, s1.p[i], s1.len[i]);
+	add_flow(&b, fin, 1000 * 3, 1000);
+	assert_int_equal(tw_gro_batch_more(g, b.p, b.len, b.n, TW_GRO_TCP, &held), 2);
+	assert_int_equal(held, 0);
+
+	/* too many packets */
+	assert_int_equal(tw_gro_batch_more(g, b.p, b.len, MAXSEG + 1, TW_GRO_TCP, &held), -EINVAL);
+	batch_free(&b);
+	batch_free(&s1);
+	batch_free(&s2);
+	tw_gro_free(g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -712,6 +853,7 @@ int main(void)
 	    cmocka_unit_test(test_split_no_gso),    cmocka_unit_test(test_split_refusals),
 	    cmocka_unit_test(test_gro_mixed_flows), cmocka_unit_test(test_gro_not_coalesced),
 	    cmocka_unit_test(test_gro_limits),	    cmocka_unit_test(test_gro_random),
+	    cmocka_unit_test(test_gro_more_stream), cmocka_unit_test(test_gro_more_cases),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
