@@ -279,7 +279,10 @@ static void receive_data(struct wg_device *dev, uint8_t *buf, size_t len, struct
 	/* cryptokey routing, the other way: the source must be one of the peer's */
 	if (wg_allowedips_lookup(&dev->allowedips, family, src) != p)
 		return;
-	/* written 64 at a time and at the end of the batch, coalesced where possible */
+	/*
+	 * written 64 at a time (a super-packet still growing at the edge waits for
+	 * the rest) and at the end of the batch, coalesced where possible
+	 */
 	if (dev->n_tun_out == WG_TUN_OUT_MAX)
 		wg_device_tun_room(dev);
 	dev->tun_out[dev->n_tun_out] = buf + WG_MSG_DATA_HDR_LEN;
