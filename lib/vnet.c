@@ -579,26 +579,16 @@ static void gro_group(struct tw_gro *g, uint8_t *const *pkts, const size_t *lens
 	}
 }
 
-TW_EXPORT int tw_gro_batch(struct tw_gro *g, uint8_t *const *pkts, const size_t *lens, size_t n,
-			   unsigned flags)
-{
-	if (n > g->max)
-		return -EINVAL;
-	gro_group(g, pkts, lens, n, flags);
-	gro_build_iov(g);
-	return (int)g->nitems;
-}
-
-TW_EXPORT int tw_gro_batch_more(struct tw_gro *g, uint8_t *const *pkts, const size_t *lens,
-				size_t n, unsigned flags, size_t *ret_held)
+/* Groups and builds the writes; with @ret_held, an open super-packet ending the batch waits. */
+static int gro_batch(struct tw_gro *g, uint8_t *const *pkts, const size_t *lens, size_t n,
+		     unsigned flags, size_t *ret_held)
 {
 	struct gro_item *last;
 
-	*ret_held = 0;
 	if (n > g->max)
 		return -EINVAL;
 	gro_group(g, pkts, lens, n, flags);
-	last = g->nitems > 1 ? &g->items[g->nitems - 1] : NULL;
+	last = ret_held && g->nitems > 1 ? &g->items[g->nitems - 1] : NULL;
 	/* the batch's tail is one super-packet that the next packets may still extend */
 	if (last && !last->closed && last->count == n - last->head && last->count < MAX_GRO_SEGS &&
 	    last->total + last->gso_size <= TW_VNET_MAX_PACKET) {
@@ -607,6 +597,19 @@ TW_EXPORT int tw_gro_batch_more(struct tw_gro *g, uint8_t *const *pkts, const si
 	}
 	gro_build_iov(g);
 	return (int)g->nitems;
+}
+
+TW_EXPORT int tw_gro_batch(struct tw_gro *g, uint8_t *const *pkts, const size_t *lens, size_t n,
+			   unsigned flags)
+{
+	return gro_batch(g, pkts, lens, n, flags, NULL);
+}
+
+TW_EXPORT int tw_gro_batch_more(struct tw_gro *g, uint8_t *const *pkts, const size_t *lens,
+				size_t n, unsigned flags, size_t *ret_held)
+{
+	*ret_held = 0;
+	return gro_batch(g, pkts, lens, n, flags, ret_held);
 }
 
 TW_EXPORT const struct iovec *tw_gro_iov(const struct tw_gro *g, size_t i, int *ret_cnt)
