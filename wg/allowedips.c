@@ -309,3 +309,89 @@ int wg_allowedips_walk(const struct wg_allowedips *t, void *peer, wg_allowedips_
 
 	return r ? r : walk_node(t->root6, AF_INET6, peer, cb, ctx);
 }
+
+/* ---- the index of configured prefixes ---- */
+
+static size_t prefix_hash(size_t n_buckets, int family, const uint8_t addr[16], uint8_t cidr)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+
+	for (int i = 0; i < 16; i++)
+		h = (h ^ addr[i]) * 1099511628211ULL;
+	h = (h ^ (uint64_t)family) * 1099511628211ULL;
+	h = (h ^ cidr) * 1099511628211ULL;
+	return (size_t)(h & (n_buckets - 1));
+}
+
+void wg_aip_index_free(struct wg_aip_index *ix)
+{
+	free(ix->buckets);
+	*ix = (struct wg_aip_index){0};
+}
+
+struct wg_aip *wg_aip_index_find(const struct wg_aip_index *ix, int family, const uint8_t addr[16],
+				 uint8_t cidr)
+{
+	if (!ix->n_buckets)
+		return NULL;
+	for (struct wg_aip *a = ix->buckets[prefix_hash(ix->n_buckets, family, addr, cidr)]; a;
+	     a = a->hash_next)
+		if (a->family == family && a->cidr == cidr && !memcmp(a->addr, addr, 16))
+			return a;
+	return NULL;
+}
+
+/* Keeps chains short: doubles the table when it holds two entries per bucket. */
+static int grow(struct wg_aip_index *ix)
+{
+	size_t n = ix->n_buckets ? ix->n_buckets * 2 : 256;
+	struct wg_aip **t;
+
+	if (ix->n_buckets && ix->count < ix->n_buckets * 2)
+		return 0;
+	t = calloc(n, sizeof(*t));
+	if (!t)
+		return ix->n_buckets ? 0 : -ENOMEM; /* longer chains, still correct */
+	for (size_t i = 0; i < ix->n_buckets; i++) {
+		struct wg_aip *a = ix->buckets[i], *next;
+
+		for (; a; a = next) {
+			size_t h = prefix_hash(n, a->family, a->addr, a->cidr);
+
+			next = a->hash_next;
+			a->hash_next = t[h];
+			t[h] = a;
+		}
+	}
+	free(ix->buckets);
+	ix->buckets = t;
+	ix->n_buckets = n;
+	return 0;
+}
+
+int wg_aip_index_add(struct wg_aip_index *ix, struct wg_aip *a)
+{
+	size_t h;
+	int err = grow(ix);
+
+	if (err < 0)
+		return err;
+	h = prefix_hash(ix->n_buckets, a->family, a->addr, a->cidr);
+	a->hash_next = ix->buckets[h];
+	ix->buckets[h] = a;
+	ix->count++;
+	return 0;
+}
+
+void wg_aip_index_del(struct wg_aip_index *ix, struct wg_aip *a)
+{
+	struct wg_aip **pp = &ix->buckets[prefix_hash(ix->n_buckets, a->family, a->addr, a->cidr)];
+
+	for (; *pp; pp = &(*pp)->hash_next) {
+		if (*pp == a) {
+			*pp = a->hash_next;
+			ix->count--;
+			return;
+		}
+	}
+}

@@ -5,9 +5,11 @@
  * wins. Memory is proportional to the number of prefixes (at most two nodes
  * each).
  *
- * Not synchronised: the device guards the table with a read-write lock,
- * writers (UAPI) exclusive, lookups shared; the data path takes the read side
- * once per batch of packets, not once per packet.
+ * Beside the trie, an index of the prefixes exactly as configured (struct
+ * wg_aip, a hash on family, address and cidr): it finds the owner of one
+ * prefix for `set`, where the trie answers only longest-prefix questions.
+ *
+ * Not synchronised: only the event loop's thread reads or changes either.
  */
 #ifndef TWWG_ALLOWEDIPS_H
 #define TWWG_ALLOWEDIPS_H
@@ -16,6 +18,7 @@
 #include <stdint.h>
 
 struct wg_allowedips_node;
+struct wg_peer;
 
 struct wg_allowedips {
 	struct wg_allowedips_node *root4, *root6;
@@ -55,5 +58,37 @@ typedef int (*wg_allowedips_walk_fn)(void *ctx, void *peer, int family, const ui
 				     uint8_t cidr);
 int wg_allowedips_walk(const struct wg_allowedips *t, void *peer, wg_allowedips_walk_fn cb,
 		       void *ctx);
+
+/*
+ * One allowed-IPs prefix as configured: kept in its peer's list in the order
+ * given (what `get` reports, as wireguard-go does; peer.c) and in the
+ * device's prefix index (to find the owner of exactly this prefix).
+ */
+struct wg_aip {
+	struct wg_aip *next, *prev; /* peer's list */
+	struct wg_aip *hash_next;   /* index chain */
+	struct wg_peer *peer;
+	uint8_t family, cidr;
+	uint8_t addr[16]; /* masked to cidr, zero past the family's length */
+};
+
+struct wg_aip_index {
+	struct wg_aip **buckets;
+	size_t n_buckets; /* a power of two, or 0 before the first entry */
+	size_t count;	  /* entries held */
+};
+
+/* Frees the table (not the entries, which their peers own). */
+void wg_aip_index_free(struct wg_aip_index *ix);
+
+/* The entry for exactly family addr/cidr (@addr masked, 16 bytes), or NULL. */
+struct wg_aip *wg_aip_index_find(const struct wg_aip_index *ix, int family, const uint8_t addr[16],
+				 uint8_t cidr);
+
+/* Adds @a (not yet present); the table grows as needed. 0 or -ENOMEM. */
+int wg_aip_index_add(struct wg_aip_index *ix, struct wg_aip *a);
+
+/* Removes @a, which must be present. */
+void wg_aip_index_del(struct wg_aip_index *ix, struct wg_aip *a);
 
 #endif

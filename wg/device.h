@@ -5,9 +5,14 @@
  *
  * Threading: one thread runs the loop and processes packets in batches
  * (struct wg_rx_batch and the TUN batch: flat buffers allocated once, no
- * allocation per packet). wg_send_tun_batch() and wg_receive_batch() take a
- * whole batch, so crypto workers can later take batches from the loop with
- * per-peer ordering, without a global lock on the hot path.
+ * allocation per packet). wg_send_from_tun() and wg_receive_batch() take a
+ * whole batch; only the encryption and decryption of a batch may be spread
+ * over the crypto pool's threads (cryptpool.h), which touch nothing else.
+ *
+ * Files: device.c has the lifecycle, the configuration and the event loop;
+ * tun.c the TUN's reads and writes; socket.c the UDP side; uapi.c the
+ * configuration protocol and its connections; send.c and receive.c the
+ * protocol's two directions.
  */
 #ifndef TWWG_DEVICE_H
 #define TWWG_DEVICE_H
@@ -15,10 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <unistd.h>
 #include <net/if.h>
-#include <sys/syscall.h>
-#include <sys/uio.h>
 
 #include "allowedips.h"
 #include "cookie.h"
@@ -26,27 +28,6 @@
 #include "noise.h"
 #include "ratelimiter.h"
 #include "socket.h"
-
-/*
- * The TUN's reads and writes, about one a packet, as plain system calls: in
- * a process with threads (the crypto pool's), glibc wraps read(), readv()
- * and writev() in cancellation bookkeeping, two atomic operations a call,
- * and no thread here is ever cancelled.
- */
-static inline ssize_t wg_tun_read(int fd, void *buf, size_t len)
-{
-	return syscall(SYS_read, fd, buf, len);
-}
-
-static inline ssize_t wg_tun_readv(int fd, const struct iovec *iov, int cnt)
-{
-	return syscall(SYS_readv, fd, iov, cnt);
-}
-
-static inline ssize_t wg_tun_writev(int fd, const struct iovec *iov, int cnt)
-{
-	return syscall(SYS_writev, fd, iov, cnt);
-}
 
 struct wg_peer;
 struct wg_uapi_conn;
@@ -100,8 +81,7 @@ struct wg_device {
 	struct wg_cookie_checker cookie_checker;
 	struct wg_ratelimiter *ratelimiter;
 	struct wg_allowedips allowedips;
-	struct wg_aip **aip_hash; /* exact prefix -> entry (peer.c) */
-	size_t aip_buckets, aip_count;
+	struct wg_aip_index aips; /* exact prefix -> configured entry (allowedips.c) */
 	struct wg_index_table *index;
 
 	struct wg_peer *peers; /* doubly linked, insertion order */
@@ -130,6 +110,7 @@ struct wg_device {
 	unsigned gro_flags; /* TW_GRO_* allowed on writes */
 	struct tw_gro *gro;
 	uint8_t *tun_rbuf; /* one super-packet as read (vnet mode) */
+	size_t tun_rlen;   /* bytes in tun_rbuf still to be split (tun.c), 0: none */
 	/* proof the offloads work, logged at exit with LOG_LEVEL=verbose */
 	uint64_t gso_reads, gso_segs;  /* super-packets read from the TUN, their segments */
 	uint64_t gro_writes, gro_pkts; /* coalesced TUN writes, the packets in them */
@@ -164,9 +145,8 @@ int wg_device_new(const char *ifname, struct wg_device **ret_dev);
 int wg_device_start(struct wg_device *dev, int tun_fd, int uapi_fd, const char *uapi_path);
 
 /*
- * Allows UDP GSO if @enable, and sets up the TUN offloads for @dev->tun_fd if it carries a
- * virtio_net_hdr (IFF_VNET_HDR): with @enable, the best set of TSO/USO the kernel takes; without,
- * none (headers are still read and written). Call after wg_device_start(). 0 or -ENOMEM.
+ * Allows UDP GSO and GRO if @enable, and sets up the TUN's offloads
+ * (wg_tun_setup_offloads()). Call after wg_device_start(). 0 or -errno.
  */
 int wg_device_setup_offloads(struct wg_device *dev, bool enable);
 
@@ -175,16 +155,6 @@ int wg_device_setup_offloads(struct wg_device *dev, bool enable);
  * Call after wg_device_start().
  */
 int wg_device_setup_workers(struct wg_device *dev, unsigned workers);
-
-/* Writes the decrypted packets gathered during a receive batch to the TUN. */
-void wg_device_flush_tun(struct wg_device *dev);
-
-/*
- * Makes room in a full dev->tun_out in the middle of a receive batch: writes
- * all but a super-packet still growing at the end, which stays (its packets
- * must stay valid until wg_device_flush_tun() at the end of the batch).
- */
-void wg_device_tun_room(struct wg_device *dev);
 
 /* Runs the event loop until a signal or a fatal error; returns the exit code. */
 int wg_device_run(struct wg_device *dev);
@@ -198,6 +168,45 @@ int wg_device_set_listen_port(struct wg_device *dev, uint16_t port);
 int wg_device_set_fwmark(struct wg_device *dev, uint32_t mark);
 void wg_device_remove_all_peers(struct wg_device *dev);
 struct wg_peer *wg_device_find_peer(struct wg_device *dev, const uint8_t public_key[32]);
+
+/* epoll tags: what an event of the loop is about */
+enum {
+	WG_EV_TUN = 1,
+	WG_EV_SOCK4,
+	WG_EV_SOCK6,
+	WG_EV_UAPI,
+	WG_EV_SIGNAL,
+	WG_EV_TIMER,
+	WG_EV_INOTIFY,
+	WG_EV_CONN = 16, /* + UAPI connection slot (uapi.c) */
+};
+
+/* Adds @fd (-1: nothing) to the loop with @tag, or changes its events. 0 or -errno. */
+int wg_device_watch(struct wg_device *dev, int fd, uint32_t events, uint64_t tag);
+int wg_device_rewatch(struct wg_device *dev, int fd, uint32_t events, uint64_t tag);
+
+/* Bytes of one transmit slot: a packet with its header before, padding and tag after. */
+static inline size_t wg_tx_slot_size(const struct wg_device *dev)
+{
+	return dev->tun_slot + WG_MSG_DATA_HDR_LEN + WG_MESSAGE_PADDING + WG_AEAD_TAG_LEN;
+}
+
+/* Where the packet of transmit slot @i starts (encryption then happens in place). */
+static inline uint8_t *wg_tx_slot_pkt(const struct wg_device *dev, unsigned i)
+{
+	return dev->tx_buf + i * wg_tx_slot_size(dev) + WG_MSG_DATA_HDR_LEN;
+}
+
+/* Writes to every page so it is resident (a plain memset may become calloc). */
+static inline void wg_prefault(void *p, size_t len)
+{
+	volatile uint8_t *b = p;
+
+	for (size_t i = 0; i < len; i += 4096)
+		b[i] = 0;
+	if (len)
+		b[len - 1] = 0;
+}
 
 /* True while the device has I/O (sockets): sending is possible. */
 static inline bool wg_device_is_up(const struct wg_device *dev)

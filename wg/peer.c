@@ -91,6 +91,31 @@ static void unlink_peer(struct wg_peer *p)
 	dev->n_peers--;
 }
 
+static void keypair_freed(struct wg_keypair *kp, void *ctx)
+{
+	struct wg_device *dev = ctx;
+
+	wg_index_remove(dev->index, kp->local_index);
+}
+
+void wg_peer_install_keypair(struct wg_peer *p, struct wg_keypair *kp)
+{
+	kp->on_free = keypair_freed;
+	kp->on_free_ctx = p->dev;
+	wg_index_set_keypair(p->dev->index, kp->local_index, kp);
+	if (p->handshake_index == kp->local_index)
+		p->handshake_index = 0;
+	wg_keypairs_install(&p->keypairs, kp);
+}
+
+uint32_t wg_peer_new_handshake_index(struct wg_peer *p)
+{
+	if (p->handshake_index)
+		wg_index_remove(p->dev->index, p->handshake_index);
+	p->handshake_index = wg_index_add_handshake(p->dev->index, p);
+	return p->handshake_index;
+}
+
 void wg_peer_reset_sessions(struct wg_peer *p)
 {
 	if (p->handshake_index) {
@@ -161,61 +186,6 @@ static void mask_prefix(int family, uint8_t addr[16], uint8_t cidr)
 	}
 }
 
-static size_t prefix_hash(const struct wg_device *dev, int family, const uint8_t addr[16],
-			  uint8_t cidr)
-{
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-
-	for (int i = 0; i < 16; i++)
-		h = (h ^ addr[i]) * 1099511628211ULL;
-	h = (h ^ (uint64_t)family) * 1099511628211ULL;
-	h = (h ^ cidr) * 1099511628211ULL;
-	return (size_t)(h & (dev->aip_buckets - 1));
-}
-
-static struct wg_aip *aip_find(const struct wg_device *dev, int family, const uint8_t addr[16],
-			       uint8_t cidr)
-{
-	if (!dev->aip_buckets)
-		return NULL;
-	for (struct wg_aip *a = dev->aip_hash[prefix_hash(dev, family, addr, cidr)]; a;
-	     a = a->hash_next)
-		if (a->family == family && a->cidr == cidr && !memcmp(a->addr, addr, 16))
-			return a;
-	return NULL;
-}
-
-/* Keeps chains short: doubles the table when it holds two entries per bucket. */
-static int aip_hash_grow(struct wg_device *dev)
-{
-	size_t n = dev->aip_buckets ? dev->aip_buckets * 2 : 256;
-	struct wg_aip **t;
-
-	if (dev->aip_buckets && dev->aip_count < dev->aip_buckets * 2)
-		return 0;
-	t = calloc(n, sizeof(*t));
-	if (!t)
-		return dev->aip_buckets ? 0 : -ENOMEM; /* longer chains, still correct */
-	for (size_t i = 0; i < dev->aip_buckets; i++) {
-		struct wg_aip *a = dev->aip_hash[i], *next;
-
-		for (; a; a = next) {
-			size_t h;
-
-			next = a->hash_next;
-			dev->aip_buckets = n; /* prefix_hash() reads it */
-			h = prefix_hash(dev, a->family, a->addr, a->cidr);
-			dev->aip_buckets = n / 2;
-			a->hash_next = t[h];
-			t[h] = a;
-		}
-	}
-	free(dev->aip_hash);
-	dev->aip_hash = t;
-	dev->aip_buckets = n;
-	return 0;
-}
-
 static void list_append(struct wg_peer *p, struct wg_aip *a)
 {
 	a->peer = p;
@@ -245,17 +215,9 @@ static void list_unlink(struct wg_aip *a)
 
 static void aip_delete(struct wg_device *dev, struct wg_aip *a)
 {
-	struct wg_aip **pp = &dev->aip_hash[prefix_hash(dev, a->family, a->addr, a->cidr)];
-
-	for (; *pp; pp = &(*pp)->hash_next) {
-		if (*pp == a) {
-			*pp = a->hash_next;
-			break;
-		}
-	}
+	wg_aip_index_del(&dev->aips, a);
 	wg_allowedips_remove(&dev->allowedips, a->family, a->addr, a->cidr, a->peer);
 	list_unlink(a);
-	dev->aip_count--;
 	free(a);
 }
 
@@ -264,14 +226,13 @@ int wg_peer_add_allowedip(struct wg_peer *p, int family, const void *addr_in, ui
 	struct wg_device *dev = p->dev;
 	uint8_t addr[16] = {0};
 	struct wg_aip *a;
-	size_t h;
 	int err = check_prefix(family, cidr);
 
 	if (err < 0)
 		return err;
 	memcpy(addr, addr_in, family == AF_INET ? 4 : 16);
 	mask_prefix(family, addr, cidr);
-	a = aip_find(dev, family, addr, cidr);
+	a = wg_aip_index_find(&dev->aips, family, addr, cidr);
 	if (a) {
 		/* known prefix: it moves to this peer, at the end of its list */
 		err = wg_allowedips_insert(&dev->allowedips, family, addr, cidr, p);
@@ -281,26 +242,25 @@ int wg_peer_add_allowedip(struct wg_peer *p, int family, const void *addr_in, ui
 		list_append(p, a);
 		return 0;
 	}
-	if (dev->aip_count >= WG_MAX_ALLOWEDIPS)
+	if (dev->aips.count >= WG_MAX_ALLOWEDIPS)
 		return -ENOSPC;
-	err = aip_hash_grow(dev);
-	if (err < 0)
-		return err;
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return -ENOMEM;
-	err = wg_allowedips_insert(&dev->allowedips, family, addr, cidr, p);
+	a->family = (uint8_t)family;
+	a->cidr = cidr;
+	memcpy(a->addr, addr, 16);
+	err = wg_aip_index_add(&dev->aips, a);
 	if (err < 0) {
 		free(a);
 		return err;
 	}
-	a->family = (uint8_t)family;
-	a->cidr = cidr;
-	memcpy(a->addr, addr, 16);
-	h = prefix_hash(dev, family, addr, cidr);
-	a->hash_next = dev->aip_hash[h];
-	dev->aip_hash[h] = a;
-	dev->aip_count++;
+	err = wg_allowedips_insert(&dev->allowedips, family, addr, cidr, p);
+	if (err < 0) {
+		wg_aip_index_del(&dev->aips, a);
+		free(a);
+		return err;
+	}
 	list_append(p, a);
 	return 0;
 }
@@ -315,7 +275,7 @@ int wg_peer_del_allowedip(struct wg_peer *p, int family, const void *addr_in, ui
 		return err;
 	memcpy(addr, addr_in, family == AF_INET ? 4 : 16);
 	mask_prefix(family, addr, cidr);
-	a = aip_find(p->dev, family, addr, cidr);
+	a = wg_aip_index_find(&p->dev->aips, family, addr, cidr);
 	/* absent or another peer's: nothing to do */
 	if (a && a->peer == p)
 		aip_delete(p->dev, a);

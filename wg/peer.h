@@ -13,25 +13,12 @@
 #include <stdint.h>
 #include <netinet/in.h>
 
+#include "allowedips.h"
 #include "cookie.h"
 #include "noise.h"
 #include "socket.h"
 
 struct wg_device;
-
-/*
- * One allowed-IPs prefix as configured: kept in its peer's list in the order
- * given (what `get` reports, as wireguard-go does) and in the device's
- * prefix hash (to find the owner of exactly this prefix); the routing
- * itself is the device's trie.
- */
-struct wg_aip {
-	struct wg_aip *next, *prev; /* peer's list */
-	struct wg_aip *hash_next;
-	struct wg_peer *peer;
-	uint8_t family, cidr;
-	uint8_t addr[16]; /* masked to cidr */
-};
 
 /* Packets from the TUN waiting for a session, at most this many per peer (oldest dropped). */
 #define WG_STAGED_MAX 128
@@ -110,6 +97,19 @@ void wg_peer_for_each_allowedip(const struct wg_peer *peer,
 
 /* Drops every session and the ongoing handshake (keys changed). */
 void wg_peer_reset_sessions(struct wg_peer *peer);
+
+/*
+ * Registers a fresh keypair (from a completed handshake) under its local
+ * index, so data messages find it, and makes it the peer's next or current
+ * one (wg_keypairs_install()).
+ */
+void wg_peer_install_keypair(struct wg_peer *peer, struct wg_keypair *kp);
+
+/*
+ * A new local index for the peer's next handshake message, replacing the one
+ * of a handshake in progress. 0 if the index table is full.
+ */
+uint32_t wg_peer_new_handshake_index(struct wg_peer *peer);
 
 /* Staged packets (packets waiting for a session). */
 void wg_peer_stage(struct wg_peer *peer, const uint8_t *pkt, size_t len);

@@ -19,9 +19,7 @@
 #include "ratelimiter.h"
 #include "replay.h"
 #include "timers.h"
-
-void wg_peer_install_keypair(struct wg_peer *p, struct wg_keypair *kp);
-uint32_t wg_peer_new_handshake_index(struct wg_peer *p);
+#include "tun.h"
 
 /* Handshake messages in one batch beyond which we consider ourselves under load. */
 #define UNDER_LOAD_HANDSHAKES (WG_RX_BATCH / 8)
@@ -283,10 +281,7 @@ static void receive_data(struct wg_device *dev, uint8_t *buf, size_t len, struct
 	 * written 64 at a time (a super-packet still growing at the edge waits for
 	 * the rest) and at the end of the batch, coalesced where possible
 	 */
-	if (dev->n_tun_out == WG_TUN_OUT_MAX)
-		wg_device_tun_room(dev);
-	dev->tun_out[dev->n_tun_out] = buf + WG_MSG_DATA_HDR_LEN;
-	dev->tun_out_len[dev->n_tun_out++] = inner;
+	wg_tun_queue(dev, buf + WG_MSG_DATA_HDR_LEN, inner);
 	wg_timers_data_received(p);
 }
 
@@ -400,5 +395,5 @@ void wg_receive_batch(struct wg_device *dev, struct wg_rx_batch *b)
 	}
 	window_flush(dev, &win, now);
 	flush_cookies(dev);
-	wg_device_flush_tun(dev);
+	wg_tun_flush(dev);
 }

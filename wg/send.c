@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <linux/if_tun.h>
 #include <sys/uio.h>
 #include <netinet/ip.h>
 #include <netinet/ip6.h>
@@ -14,50 +13,18 @@
 #include "cookie.h"
 #include "cryptpool.h"
 #include "device.h"
-#include "index.h"
 #include "log.h"
 #include "noise.h"
 #include "peer.h"
 #include "queueing.h"
 #include "timers.h"
-
-/* Room around a packet in a transmit slot: header before, padding and tag after. */
-#define TX_SLOT(dev) ((dev)->tun_slot + WG_MSG_DATA_HDR_LEN + WG_MESSAGE_PADDING + WG_AEAD_TAG_LEN)
+#include "tun.h"
 
 int wg_send_raw(struct wg_device *dev, struct wg_endpoint *ep, const void *buf, size_t len)
 {
 	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
 
 	return wg_socket_send_batch(&dev->sock, ep, &iov, 1);
-}
-
-static void keypair_freed(struct wg_keypair *kp, void *ctx)
-{
-	struct wg_device *dev = ctx;
-
-	wg_index_remove(dev->index, kp->local_index);
-}
-
-/* Registers a fresh keypair under its index and hands it to the peer. */
-void wg_peer_install_keypair(struct wg_peer *p, struct wg_keypair *kp);
-void wg_peer_install_keypair(struct wg_peer *p, struct wg_keypair *kp)
-{
-	kp->on_free = keypair_freed;
-	kp->on_free_ctx = p->dev;
-	wg_index_set_keypair(p->dev->index, kp->local_index, kp);
-	if (p->handshake_index == kp->local_index)
-		p->handshake_index = 0;
-	wg_keypairs_install(&p->keypairs, kp);
-}
-
-/* A new local index for the peer's next handshake message. */
-uint32_t wg_peer_new_handshake_index(struct wg_peer *p);
-uint32_t wg_peer_new_handshake_index(struct wg_peer *p)
-{
-	if (p->handshake_index)
-		wg_index_remove(p->dev->index, p->handshake_index);
-	p->handshake_index = wg_index_add_handshake(p->dev->index, p);
-	return p->handshake_index;
 }
 
 void wg_send_handshake_initiation(struct wg_peer *p, bool is_retry)
@@ -107,15 +74,16 @@ static unsigned encrypt_and_send(struct wg_peer *p, struct wg_keypair *kp, uint8
 	struct wg_device *dev = p->dev;
 	struct wg_crypt_job *jobs = dev->jobs;
 	struct iovec iov[WG_TUN_BATCH];
-	size_t slot = TX_SLOT(dev);
+	size_t slot = wg_tx_slot_size(dev);
 	unsigned count = 0, done, data = 0;
 	uint64_t bytes = 0;
 	int sent;
 
 	/* counters in order here; the encryption itself may run on several cores */
 	for (unsigned i = 0; i < n && i < WG_TUN_BATCH; i++) {
-		uint8_t *buf = in_place ? pkts[i] - WG_MSG_DATA_HDR_LEN
-					: dev->tx_buf + (WG_TUN_BATCH + i) * slot;
+		uint8_t *buf = in_place
+				   ? pkts[i] - WG_MSG_DATA_HDR_LEN
+				   : wg_tx_slot_pkt(dev, WG_TUN_BATCH + i) - WG_MSG_DATA_HDR_LEN;
 		uint64_t counter;
 
 		if (wg_keypair_next_counter(kp, now, &counter) < 0)
@@ -256,17 +224,12 @@ struct tun_batch {
 	uint16_t lens[WG_TUN_BATCH];
 	struct wg_peer *peers[WG_TUN_BATCH];
 	unsigned n;
+	unsigned slots; /* transmit slots filled, dropped packets' too */
 };
 
-static uint8_t *slot_pkt(struct wg_device *dev, unsigned i)
+/* Routes a packet by its destination; keeps it if some peer takes it. */
+static void route(struct wg_device *dev, struct tun_batch *b, uint8_t *pkt, uint16_t len)
 {
-	return dev->tx_buf + i * TX_SLOT(dev) + WG_MSG_DATA_HDR_LEN;
-}
-
-/* Routes the packet in slot b->n by its destination; keeps it if some peer takes it. */
-static void route(struct wg_device *dev, struct tun_batch *b, size_t len)
-{
-	uint8_t *pkt = slot_pkt(dev, b->n);
 	const uint8_t *dst;
 	struct wg_peer *p = NULL;
 	int family;
@@ -277,7 +240,7 @@ static void route(struct wg_device *dev, struct tun_batch *b, size_t len)
 	if (!p)
 		return; /* no route: the kernel's WireGuard answers ICMP; we drop */
 	b->pkts[b->n] = pkt;
-	b->lens[b->n] = (uint16_t)len;
+	b->lens[b->n] = len;
 	b->peers[b->n] = p;
 	b->n++;
 }
@@ -292,78 +255,36 @@ static void flush(struct tun_batch *b)
 			;
 		send_run(b->peers[i], b->pkts + i, b->lens + i, end - i);
 	}
-	b->n = 0;
-}
-
-/* One read in vnet_hdr mode: a super-packet split into MTU-sized packets in the slots. */
-static int read_vnet(struct wg_device *dev, struct tun_batch *b)
-{
-	uint8_t *segs[WG_TUN_BATCH];
-	size_t lens[WG_TUN_BATCH];
-	ssize_t r = wg_tun_read(dev->tun_fd, dev->tun_rbuf, TW_VNET_HDR_LEN + TW_VNET_MAX_PACKET);
-	int n;
-
-	if (r <= 0)
-		return r < 0 ? -errno : -EBADFD;
-	if ((size_t)r <= TW_VNET_HDR_LEN)
-		return 0;
-	for (int attempt = 0; attempt < 2; attempt++) {
-		for (unsigned i = b->n; i < WG_TUN_BATCH; i++)
-			segs[i - b->n] = slot_pkt(dev, i);
-		n = tw_vnet_split((const struct virtio_net_hdr *)dev->tun_rbuf,
-				  dev->tun_rbuf + TW_VNET_HDR_LEN, (size_t)r - TW_VNET_HDR_LEN,
-				  segs, dev->tun_slot, lens, WG_TUN_BATCH - b->n);
-		if (n != -ENOBUFS || !b->n)
-			break;
-		flush(b); /* make room and split again */
-	}
-	if (n < 0)
-		return 0; /* malformed or too big: dropped */
-	if (n > 1) {
-		dev->gso_reads++;
-		dev->gso_segs += (uint64_t)n;
-	}
-	for (int i = 0; i < n; i++)
-		route(dev, b, lens[i]);
-	return 1;
-}
-
-/* One read of a plain packet, straight into the next slot. */
-static int read_plain(struct wg_device *dev, struct tun_batch *b)
-{
-	struct tun_pi pi;
-	struct iovec iov[2] = {{&pi, sizeof(pi)}, {slot_pkt(dev, b->n), dev->tun_slot}};
-	ssize_t r = wg_tun_readv(dev->tun_fd, iov + !dev->pi, 2 - !dev->pi);
-
-	if (r <= 0)
-		return r < 0 ? -errno : -EBADFD;
-	if (dev->pi) {
-		if (r <= (ssize_t)sizeof(pi))
-			return 0;
-		r -= sizeof(pi);
-	}
-	route(dev, b, (size_t)r);
-	return 1;
+	b->n = b->slots = 0;
 }
 
 int wg_send_from_tun(struct wg_device *dev)
 {
 	static __thread struct tun_batch b;
+	uint8_t *pkts[WG_TUN_BATCH];
+	uint16_t lens[WG_TUN_BATCH];
 	unsigned reads = 0;
 	int r;
 
-	b.n = 0;
+	b.n = b.slots = 0;
 	/* Packets land in the transmit slots: encryption then happens in place. */
-	while (b.n < WG_TUN_BATCH && reads < WG_TUN_BATCH) {
-		r = dev->vnet ? read_vnet(dev, &b) : read_plain(dev, &b);
+	while (b.slots < WG_TUN_BATCH && reads < WG_TUN_BATCH) {
+		r = wg_tun_read_packets(dev, b.slots, pkts, lens);
 		if (r == -EINTR)
 			continue;
 		if (r == -EAGAIN || r == -EWOULDBLOCK)
 			break;
+		if (r == -ENOBUFS) {
+			flush(&b); /* a super-packet needs more slots: it is split again */
+			continue;
+		}
 		if (r < 0) {
 			flush(&b);
 			return reads ? (int)reads : r;
 		}
+		for (int i = 0; i < r; i++)
+			route(dev, &b, pkts[i], lens[i]);
+		b.slots += (unsigned)r;
 		reads++;
 	}
 	flush(&b);

@@ -54,6 +54,17 @@ void wg_uapi_conn_clear(struct wg_uapi_conn *c);
  */
 int wg_uapi_feed(struct wg_device *dev, struct wg_uapi_conn *c, const char *buf, size_t len);
 
+/*
+ * The connection server, run by the device's event loop: accepts clients on
+ * dev->uapi_fd into dev->conns (WG_UAPI_MAX_CONNS slots; with all taken, the
+ * client idle longest makes room), serves their requests, and closes them.
+ */
+void wg_uapi_accept(struct wg_device *dev);
+/* Handles epoll @events on the connection in @slot. */
+void wg_uapi_conn_event(struct wg_device *dev, unsigned slot, uint32_t events);
+/* Closes the connection in @slot, if any. */
+void wg_uapi_close(struct wg_device *dev, unsigned slot);
+
 /* Opens the listening socket /var/run/wireguard/@ifname.sock (or under $WG_UAPI_DIR). */
 int wg_uapi_listen(const char *ifname, char *ret_path, size_t path_len);
 

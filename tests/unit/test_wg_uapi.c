@@ -217,7 +217,7 @@ static void test_update_only_remove(void **state)
 				   "allowed_ip=10.0.0.0/8\n\n"),
 			    "errno=0\n\n");
 	assert_int_equal(f->dev->n_peers, 0);
-	assert_int_equal(f->dev->aip_count, 0);
+	assert_int_equal(f->dev->aips.count, 0);
 	req(f, "set=1\npublic_key=" PEER_A "\n\n");
 	assert_string_equal(req(f, "set=1\npublic_key=" PEER_A "\nupdate_only=true\n"
 				   "persistent_keepalive_interval=7\n\n"),
@@ -228,7 +228,7 @@ static void test_update_only_remove(void **state)
 				   "allowed_ip=10.0.0.0/8\n\n"),
 			    "errno=0\n\n");
 	assert_int_equal(f->dev->n_peers, 0);
-	assert_int_equal(f->dev->aip_count, 0);
+	assert_int_equal(f->dev->aips.count, 0);
 	/* replace_peers */
 	req(f, "set=1\npublic_key=" PEER_A "\npublic_key=" PEER_B "\n\n");
 	assert_int_equal(f->dev->n_peers, 2);
