@@ -28,7 +28,8 @@ static int addr_change(struct tw_nl *nl, bool add, const char *ifname, const str
 	idx = tw_link_index(nl, ifname);
 	if (idx < 0)
 		return idx;
-	return nl_request(nl, nl_req_seq(nl, nlb_addr(nl->req, add, idx, p, flags)), NULL, NULL);
+	return twi_nl_request(nl, nl_req_seq(nl, twi_nlb_addr(nl->req, add, idx, p, flags)), NULL,
+			      NULL);
 }
 
 TW_EXPORT int tw_addr_add(struct tw_nl *nl, const char *ifname, const struct tw_prefix *p,
@@ -113,11 +114,11 @@ static int addr_list_cb(const struct nlmsghdr *nlh, void *data)
 	if ((al->ifindex && (int)ifa->ifa_index != al->ifindex) ||
 	    (al->family != AF_UNSPEC && ifa->ifa_family != al->family))
 		return MNL_CB_OK;
-	if (nl_attr_parse(nlh, sizeof(*ifa), tb, IFA_MAX) < 0)
+	if (twi_nl_attr_parse(nlh, sizeof(*ifa), tb, IFA_MAX) < 0)
 		return MNL_CB_OK;
 	if (!tb[IFA_LOCAL] && !tb[IFA_ADDRESS])
 		return MNL_CB_OK;
-	ai = nl_vec_push(&al->vec, sizeof(*ai));
+	ai = twi_nl_vec_push(&al->vec, sizeof(*ai));
 	if (ai)
 		addr_fill(ai, ifa, tb);
 	return MNL_CB_OK; /* on ENOMEM keep reading so the dump is drained */
@@ -140,8 +141,8 @@ static int addr_names(struct tw_nl *nl, struct tw_addr_info *v, size_t n)
 	return 0;
 }
 
-TW_EXPORT int tw_addr_list(struct tw_nl *nl, const char *ifname, int family,
-			   struct tw_addr_info **ret_list, size_t *ret_n)
+int twi_addr_list(struct tw_nl *nl, const char *ifname, int family, struct tw_addr_info **ret_list,
+		  size_t *ret_n)
 {
 	struct addr_list al = {.family = family};
 	struct nlmsghdr *nlh;
@@ -155,10 +156,10 @@ TW_EXPORT int tw_addr_list(struct tw_nl *nl, const char *ifname, int family,
 		if (al.ifindex < 0)
 			return al.ifindex;
 	}
-	nlh = nl_req_start(nl, RTM_GETADDR, NLM_F_DUMP, sizeof(*ifa));
+	nlh = twi_nl_req_start(nl, RTM_GETADDR, NLM_F_DUMP, sizeof(*ifa));
 	ifa = mnl_nlmsg_get_payload(nlh);
 	ifa->ifa_family = (uint8_t)family;
-	err = nl_request(nl, nlh, addr_list_cb, &al);
+	err = twi_nl_request(nl, nlh, addr_list_cb, &al);
 	if (err == 0)
 		err = al.vec.err;
 	if (err == 0 && al.vec.n)

@@ -57,7 +57,7 @@ static void get_mac(const struct nlattr *a, uint8_t *mac)
 		memcpy(mac, mnl_attr_get_payload(a), 6);
 }
 
-void bridge_put_linkinfo(struct nlmsghdr *nlh, const struct tw_bridge_opts *opts)
+void twi_bridge_put_linkinfo(struct nlmsghdr *nlh, const struct tw_bridge_opts *opts)
 {
 	struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO), *data;
 
@@ -81,7 +81,7 @@ void bridge_put_linkinfo(struct nlmsghdr *nlh, const struct tw_bridge_opts *opts
 	mnl_attr_nest_end(nlh, info);
 }
 
-void bridge_put_protinfo(struct nlmsghdr *nlh, const struct tw_bridge_port_opts *opts)
+void twi_bridge_put_protinfo(struct nlmsghdr *nlh, const struct tw_bridge_port_opts *opts)
 {
 	/* mnl_attr_nest_start() sets NLA_F_NESTED, without which the kernel would read a bare
 	 * port state. */
@@ -117,21 +117,22 @@ static void bridge_fill_data(struct tw_bridge_info *info, const struct nlattr **
 	info->gc_timer = get_uint(br[IFLA_BR_GC_TIMER]);
 }
 
-int bridge_parse_link(const struct nlmsghdr *nlh, struct tw_bridge_info *info)
+int twi_bridge_parse_link(const struct nlmsghdr *nlh, struct tw_bridge_info *info)
 {
 	const struct nlattr *tb[IFLA_MAX + 1] = {0}, *li[IFLA_INFO_MAX + 1] = {0};
 	const struct nlattr *br[IFLA_BR_MAX + 1] = {0};
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 	char kind[16] = "";
 
-	if (nl_attr_parse(nlh, sizeof(*ifi), tb, IFLA_MAX) < 0)
+	if (twi_nl_attr_parse(nlh, sizeof(*ifi), tb, IFLA_MAX) < 0)
 		return -EBADMSG;
-	if (!tb[IFLA_LINKINFO] || nl_attr_parse_nested(tb[IFLA_LINKINFO], li, IFLA_INFO_MAX) < 0)
+	if (!tb[IFLA_LINKINFO] ||
+	    twi_nl_attr_parse_nested(tb[IFLA_LINKINFO], li, IFLA_INFO_MAX) < 0)
 		return 0;
 	get_str(li[IFLA_INFO_KIND], kind, sizeof(kind));
 	if (strcmp(kind, "bridge"))
 		return 0;
-	if (li[IFLA_INFO_DATA] && nl_attr_parse_nested(li[IFLA_INFO_DATA], br, IFLA_BR_MAX) < 0)
+	if (li[IFLA_INFO_DATA] && twi_nl_attr_parse_nested(li[IFLA_INFO_DATA], br, IFLA_BR_MAX) < 0)
 		return -EBADMSG;
 	memset(info, 0, sizeof(*info));
 	info->ifindex = ifi->ifi_index;
@@ -162,18 +163,18 @@ static void port_fill(struct tw_bridge_port_info *p, const struct nlattr **pt)
 	p->hold_timer = get_uint(pt[IFLA_BRPORT_HOLD_TIMER]);
 }
 
-int bridge_parse_port(const struct nlmsghdr *nlh, struct tw_bridge_port_info *info)
+int twi_bridge_parse_port(const struct nlmsghdr *nlh, struct tw_bridge_port_info *info)
 {
 	const struct nlattr *tb[IFLA_MAX + 1] = {0}, *pt[IFLA_BRPORT_MAX + 1] = {0};
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 
-	if (nl_attr_parse(nlh, sizeof(*ifi), tb, IFLA_MAX) < 0)
+	if (twi_nl_attr_parse(nlh, sizeof(*ifi), tb, IFLA_MAX) < 0)
 		return -EBADMSG;
 	if (ifi->ifi_family != AF_BRIDGE || !tb[IFLA_PROTINFO] || !tb[IFLA_MASTER])
 		return 0;
 	if (!(tb[IFLA_PROTINFO]->nla_type & NLA_F_NESTED))
 		return 0;
-	if (nl_attr_parse_nested(tb[IFLA_PROTINFO], pt, IFLA_BRPORT_MAX) < 0)
+	if (twi_nl_attr_parse_nested(tb[IFLA_PROTINFO], pt, IFLA_BRPORT_MAX) < 0)
 		return -EBADMSG;
 	memset(info, 0, sizeof(*info));
 	info->ifindex = ifi->ifi_index;
@@ -184,13 +185,13 @@ int bridge_parse_port(const struct nlmsghdr *nlh, struct tw_bridge_port_info *in
 	return 1;
 }
 
-int bridge_parse_fdb(const struct nlmsghdr *nlh, int brindex, struct tw_bridge_fdb_entry *e)
+int twi_bridge_parse_fdb(const struct nlmsghdr *nlh, int brindex, struct tw_bridge_fdb_entry *e)
 {
 	const struct nlattr *tb[NDA_MAX + 1] = {0};
 	const struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
 	const struct nda_cacheinfo *ci;
 
-	if (nl_attr_parse(nlh, sizeof(*ndm), tb, NDA_MAX) < 0)
+	if (twi_nl_attr_parse(nlh, sizeof(*ndm), tb, NDA_MAX) < 0)
 		return -EBADMSG;
 	/* Entries of the bridge itself and of the ports' own address lists carry NTF_SELF: they
 	 * are not the bridge's forwarding database. */
@@ -227,7 +228,7 @@ static int bridge_get_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (nlh->nlmsg_type != RTM_NEWLINK)
 		return MNL_CB_OK;
-	ctx->found = bridge_parse_link(nlh, &tmp);
+	ctx->found = twi_bridge_parse_link(nlh, &tmp);
 	if (ctx->found == 1)
 		*ctx->info = tmp;
 	return MNL_CB_OK;
@@ -243,10 +244,10 @@ static int bridge_lookup(struct tw_nl *nl, const char *name, struct tw_bridge_in
 
 	if (tw_ifname_valid(name) < 0)
 		return -EINVAL;
-	nlh = nl_req_start(nl, RTM_GETLINK, 0, sizeof(struct ifinfomsg));
+	nlh = twi_nl_req_start(nl, RTM_GETLINK, 0, sizeof(struct ifinfomsg));
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	err = nl_request(nl, nlh, bridge_get_cb, &ctx);
+	err = twi_nl_request(nl, nlh, bridge_get_cb, &ctx);
 	if (err < 0)
 		return err;
 	if (ctx.found == 0)
@@ -270,23 +271,23 @@ static int bridge_list_cb(const struct nlmsghdr *nlh, void *data)
 	struct nl_vec *vec = data;
 	struct tw_bridge_info info, *slot;
 
-	if (nlh->nlmsg_type != RTM_NEWLINK || bridge_parse_link(nlh, &info) != 1)
+	if (nlh->nlmsg_type != RTM_NEWLINK || twi_bridge_parse_link(nlh, &info) != 1)
 		return MNL_CB_OK;
-	slot = nl_vec_push(vec, sizeof(info));
+	slot = twi_nl_vec_push(vec, sizeof(info));
 	if (slot)
 		*slot = info;
 	return MNL_CB_OK; /* on ENOMEM keep reading so the dump is drained */
 }
 
-TW_EXPORT int tw_bridge_list(struct tw_nl *nl, struct tw_bridge_info **ret_list, size_t *ret_n)
+int twi_bridge_list(struct tw_nl *nl, struct tw_bridge_info **ret_list, size_t *ret_n)
 {
 	struct nl_vec vec = {0};
 	struct nlmsghdr *nlh;
 	int err;
 
-	nlh = nl_req_start(nl, RTM_GETLINK, NLM_F_DUMP, sizeof(struct ifinfomsg));
+	nlh = twi_nl_req_start(nl, RTM_GETLINK, NLM_F_DUMP, sizeof(struct ifinfomsg));
 	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	err = nl_request(nl, nlh, bridge_list_cb, &vec);
+	err = twi_nl_request(nl, nlh, bridge_list_cb, &vec);
 	if (err == 0)
 		err = vec.err;
 	if (err < 0) {
@@ -304,10 +305,11 @@ TW_EXPORT int tw_bridge_add(struct tw_nl *nl, const char *name, const struct tw_
 
 	if (tw_ifname_valid(name) < 0)
 		return -EINVAL;
-	nlh = nl_req_start(nl, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, sizeof(struct ifinfomsg));
+	nlh =
+	    twi_nl_req_start(nl, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, sizeof(struct ifinfomsg));
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	bridge_put_linkinfo(nlh, opts);
-	return nl_request(nl, nlh, NULL, NULL);
+	twi_bridge_put_linkinfo(nlh, opts);
+	return twi_nl_request(nl, nlh, NULL, NULL);
 }
 
 TW_EXPORT int tw_bridge_delete(struct tw_nl *nl, const char *name)
@@ -315,7 +317,7 @@ TW_EXPORT int tw_bridge_delete(struct tw_nl *nl, const char *name)
 	struct tw_bridge_info info;
 	int err = bridge_lookup(nl, name, &info);
 
-	return err < 0 ? err : nl_link_del_index(nl, info.ifindex);
+	return err < 0 ? err : twi_nl_link_del_index(nl, info.ifindex);
 }
 
 TW_EXPORT int tw_bridge_set(struct tw_nl *nl, const char *name, const struct tw_bridge_opts *opts)
@@ -332,11 +334,11 @@ TW_EXPORT int tw_bridge_set(struct tw_nl *nl, const char *name, const struct tw_
 		return err;
 	if (!opts->mask)
 		return 0;
-	nlh = nl_req_start(nl, RTM_NEWLINK, 0, sizeof(*ifi));
+	nlh = twi_nl_req_start(nl, RTM_NEWLINK, 0, sizeof(*ifi));
 	ifi = mnl_nlmsg_get_payload(nlh);
 	ifi->ifi_index = info.ifindex;
-	bridge_put_linkinfo(nlh, opts);
-	return nl_request(nl, nlh, NULL, NULL);
+	twi_bridge_put_linkinfo(nlh, opts);
+	return twi_nl_request(nl, nlh, NULL, NULL);
 }
 
 TW_EXPORT int tw_bridge_addif(struct tw_nl *nl, const char *bridge, const char *ifname)
@@ -384,12 +386,12 @@ static int port_list_cb(const struct nlmsghdr *nlh, void *data)
 	struct port_ctx *ctx = data;
 	struct tw_bridge_port_info info, *slot;
 
-	if (nlh->nlmsg_type != RTM_NEWLINK || bridge_parse_port(nlh, &info) != 1)
+	if (nlh->nlmsg_type != RTM_NEWLINK || twi_bridge_parse_port(nlh, &info) != 1)
 		return MNL_CB_OK;
 	if ((ctx->master && info.master != ctx->master) ||
 	    (ctx->ifindex && info.ifindex != ctx->ifindex))
 		return MNL_CB_OK;
-	slot = nl_vec_push(&ctx->vec, sizeof(info));
+	slot = twi_nl_vec_push(&ctx->vec, sizeof(info));
 	if (slot)
 		*slot = info;
 	return MNL_CB_OK;
@@ -401,10 +403,10 @@ static int port_dump(struct tw_nl *nl, struct port_ctx *ctx)
 	struct ifinfomsg *ifi;
 	int err;
 
-	nlh = nl_req_start(nl, RTM_GETLINK, NLM_F_DUMP, sizeof(*ifi));
+	nlh = twi_nl_req_start(nl, RTM_GETLINK, NLM_F_DUMP, sizeof(*ifi));
 	ifi = mnl_nlmsg_get_payload(nlh);
 	ifi->ifi_family = AF_BRIDGE;
-	err = nl_request(nl, nlh, port_list_cb, ctx);
+	err = twi_nl_request(nl, nlh, port_list_cb, ctx);
 	if (err == 0)
 		err = ctx->vec.err;
 	if (err < 0) {
@@ -414,8 +416,8 @@ static int port_dump(struct tw_nl *nl, struct port_ctx *ctx)
 	return err;
 }
 
-TW_EXPORT int tw_bridge_port_list(struct tw_nl *nl, const char *bridge,
-				  struct tw_bridge_port_info **ret_list, size_t *ret_n)
+int twi_bridge_port_list(struct tw_nl *nl, const char *bridge,
+			 struct tw_bridge_port_info **ret_list, size_t *ret_n)
 {
 	struct port_ctx ctx = {0};
 	struct tw_bridge_info br;
@@ -470,12 +472,12 @@ TW_EXPORT int tw_bridge_port_set(struct tw_nl *nl, const char *ifname,
 		return err;
 	if (!opts->mask)
 		return 0;
-	nlh = nl_req_start(nl, RTM_SETLINK, 0, sizeof(*ifi));
+	nlh = twi_nl_req_start(nl, RTM_SETLINK, 0, sizeof(*ifi));
 	ifi = mnl_nlmsg_get_payload(nlh);
 	ifi->ifi_family = AF_BRIDGE;
 	ifi->ifi_index = port.ifindex;
-	bridge_put_protinfo(nlh, opts);
-	return nl_request(nl, nlh, NULL, NULL);
+	twi_bridge_put_protinfo(nlh, opts);
+	return twi_nl_request(nl, nlh, NULL, NULL);
 }
 
 struct fdb_ctx {
@@ -488,9 +490,9 @@ static int fdb_cb(const struct nlmsghdr *nlh, void *data)
 	struct fdb_ctx *ctx = data;
 	struct tw_bridge_fdb_entry e, *slot;
 
-	if (nlh->nlmsg_type != RTM_NEWNEIGH || bridge_parse_fdb(nlh, ctx->brindex, &e) != 1)
+	if (nlh->nlmsg_type != RTM_NEWNEIGH || twi_bridge_parse_fdb(nlh, ctx->brindex, &e) != 1)
 		return MNL_CB_OK;
-	slot = nl_vec_push(&ctx->vec, sizeof(e));
+	slot = twi_nl_vec_push(&ctx->vec, sizeof(e));
 	if (slot)
 		*slot = e;
 	return MNL_CB_OK;
@@ -526,8 +528,8 @@ static int fdb_fill_ports(struct tw_nl *nl, int brindex, struct tw_bridge_fdb_en
 	return 0;
 }
 
-TW_EXPORT int tw_bridge_fdb_list(struct tw_nl *nl, const char *bridge,
-				 struct tw_bridge_fdb_entry **ret_list, size_t *ret_n)
+int twi_bridge_fdb_list(struct tw_nl *nl, const char *bridge, struct tw_bridge_fdb_entry **ret_list,
+			size_t *ret_n)
 {
 	struct fdb_ctx ctx = {0};
 	struct tw_bridge_info br;
@@ -538,12 +540,12 @@ TW_EXPORT int tw_bridge_fdb_list(struct tw_nl *nl, const char *bridge,
 	if (err < 0)
 		return err;
 	ctx.brindex = br.ifindex;
-	nlh = nl_req_start(nl, RTM_GETNEIGH, NLM_F_DUMP, sizeof(*ndm));
+	nlh = twi_nl_req_start(nl, RTM_GETNEIGH, NLM_F_DUMP, sizeof(*ndm));
 	ndm = mnl_nlmsg_get_payload(nlh);
 	ndm->ndm_family = AF_BRIDGE;
 	/* The kernel then dumps only this bridge and its ports. */
 	mnl_attr_put_u32(nlh, NDA_MASTER, (uint32_t)br.ifindex);
-	err = nl_request(nl, nlh, fdb_cb, &ctx);
+	err = twi_nl_request(nl, nlh, fdb_cb, &ctx);
 	if (err == 0)
 		err = ctx.vec.err;
 	if (err == 0)

@@ -8,22 +8,22 @@
 #include <tapwire/bridge.h>
 
 /* Appends IFLA_LINKINFO { kind "bridge", data { the IFLA_BR_* of @opts } }. */
-void bridge_put_linkinfo(struct nlmsghdr *nlh, const struct tw_bridge_opts *opts);
+void twi_bridge_put_linkinfo(struct nlmsghdr *nlh, const struct tw_bridge_opts *opts);
 
 /* Appends IFLA_PROTINFO (nested) with the IFLA_BRPORT_* of @opts. */
-void bridge_put_protinfo(struct nlmsghdr *nlh, const struct tw_bridge_port_opts *opts);
+void twi_bridge_put_protinfo(struct nlmsghdr *nlh, const struct tw_bridge_port_opts *opts);
 
 /*
  * Fills @info from an RTM_NEWLINK message. Returns 1 if it describes a
  * bridge, 0 if not (other link kinds), -EBADMSG if malformed.
  */
-int bridge_parse_link(const struct nlmsghdr *nlh, struct tw_bridge_info *info);
+int twi_bridge_parse_link(const struct nlmsghdr *nlh, struct tw_bridge_info *info);
 
 /* Fills @info from an AF_BRIDGE RTM_NEWLINK message: 1 if it carries port info, 0 if not. */
-int bridge_parse_port(const struct nlmsghdr *nlh, struct tw_bridge_port_info *info);
+int twi_bridge_parse_port(const struct nlmsghdr *nlh, struct tw_bridge_port_info *info);
 
 /* Fills @e from an AF_BRIDGE RTM_NEWNEIGH message: 1 if it is an entry of a port of
  * bridge @brindex, 0 if not. */
-int bridge_parse_fdb(const struct nlmsghdr *nlh, int brindex, struct tw_bridge_fdb_entry *e);
+int twi_bridge_parse_fdb(const struct nlmsghdr *nlh, int brindex, struct tw_bridge_fdb_entry *e);
 
 #endif

@@ -28,7 +28,7 @@ TW_EXPORT int tw_link_index(struct tw_nl *nl, const char *name)
 
 	if (tw_ifname_valid(name) < 0)
 		return -EINVAL;
-	err = nl_request(nl, nl_req_seq(nl, nlb_link_get(nl->req, name)), index_cb, &idx);
+	err = twi_nl_request(nl, nl_req_seq(nl, twi_nlb_link_get(nl->req, name)), index_cb, &idx);
 	if (err < 0)
 		return err;
 	return idx > 0 ? idx : -ENODEV;
@@ -64,7 +64,8 @@ TW_EXPORT int tw_link_set(struct tw_nl *nl, const char *name, const struct tw_li
 		if (midx < 0)
 			return midx;
 	}
-	return nl_request(nl, nl_req_seq(nl, nlb_link_set(nl->req, idx, req, midx)), NULL, NULL);
+	return twi_nl_request(nl, nl_req_seq(nl, twi_nlb_link_set(nl->req, idx, req, midx)), NULL,
+			      NULL);
 }
 
 TW_EXPORT int tw_link_set_up(struct tw_nl *nl, const char *name, bool up)
@@ -125,7 +126,7 @@ TW_EXPORT int tw_link_delete(struct tw_nl *nl, const char *name)
 {
 	int idx = tw_link_index(nl, name);
 
-	return idx < 0 ? idx : nl_link_del_index(nl, idx);
+	return idx < 0 ? idx : twi_nl_link_del_index(nl, idx);
 }
 
 static void stats_fill(struct tw_link_info *li, const void *payload)
@@ -192,7 +193,7 @@ static void link_fill(struct tw_link_info *li, const struct ifinfomsg *ifi,
 	if (tb[IFLA_LINKINFO]) {
 		const struct nlattr *info[IFLA_INFO_MAX + 1] = {0};
 
-		if (nl_attr_parse_nested(tb[IFLA_LINKINFO], info, IFLA_INFO_MAX) == 0 &&
+		if (twi_nl_attr_parse_nested(tb[IFLA_LINKINFO], info, IFLA_INFO_MAX) == 0 &&
 		    info[IFLA_INFO_KIND] &&
 		    mnl_attr_validate(info[IFLA_INFO_KIND], MNL_TYPE_NUL_STRING) >= 0)
 			snprintf(li->kind, sizeof(li->kind), "%s",
@@ -209,16 +210,15 @@ static int link_list_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (nlh->nlmsg_type != RTM_NEWLINK || nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
 		return MNL_CB_OK;
-	if (nl_attr_parse(nlh, sizeof(*ifi), tb, IFLA_MAX) < 0)
+	if (twi_nl_attr_parse(nlh, sizeof(*ifi), tb, IFLA_MAX) < 0)
 		return MNL_CB_OK;
-	li = nl_vec_push(vec, sizeof(*li));
+	li = twi_nl_vec_push(vec, sizeof(*li));
 	if (li)
 		link_fill(li, ifi, tb);
 	return MNL_CB_OK; /* on ENOMEM keep reading so the dump is drained */
 }
 
-TW_EXPORT int tw_link_list(struct tw_nl *nl, const char *name, struct tw_link_info **ret_list,
-			   size_t *ret_n)
+int twi_link_list(struct tw_nl *nl, const char *name, struct tw_link_info **ret_list, size_t *ret_n)
 {
 	struct nl_vec vec = {0};
 	struct nlmsghdr *nlh;
@@ -228,13 +228,13 @@ TW_EXPORT int tw_link_list(struct tw_nl *nl, const char *name, struct tw_link_in
 	if (name) {
 		if (tw_ifname_valid(name) < 0)
 			return -EINVAL;
-		nlh = nl_req_start(nl, RTM_GETLINK, 0, sizeof(*ifi));
+		nlh = twi_nl_req_start(nl, RTM_GETLINK, 0, sizeof(*ifi));
 		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	} else {
-		nlh = nl_req_start(nl, RTM_GETLINK, NLM_F_DUMP, sizeof(*ifi));
+		nlh = twi_nl_req_start(nl, RTM_GETLINK, NLM_F_DUMP, sizeof(*ifi));
 	}
 	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_VF);
-	err = nl_request(nl, nlh, link_list_cb, &vec);
+	err = twi_nl_request(nl, nlh, link_list_cb, &vec);
 	if (err == 0)
 		err = vec.err;
 	if (err < 0) {

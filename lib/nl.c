@@ -60,7 +60,7 @@ TW_EXPORT const char *tw_nl_errmsg(const struct tw_nl *nl)
 	return nl->errmsg;
 }
 
-struct nlmsghdr *nl_req_start(struct tw_nl *nl, uint16_t type, uint16_t flags, size_t hdrlen)
+struct nlmsghdr *twi_nl_req_start(struct tw_nl *nl, uint16_t type, uint16_t flags, size_t hdrlen)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(nl->req);
 
@@ -82,7 +82,7 @@ static int extack_attr_cb(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
-void nl_parse_extack(const struct nlmsghdr *nlh, char *buf, size_t len)
+void twi_nl_parse_extack(const struct nlmsghdr *nlh, char *buf, size_t len)
 {
 	const struct nlattr *tb[NLMSGERR_ATTR_MAX + 1] = {0};
 	const struct nlmsgerr *err;
@@ -133,7 +133,7 @@ static int error_cb(const struct nlmsghdr *nlh, void *data)
 		errno = EBADMSG;
 		return MNL_CB_ERROR;
 	}
-	nl_parse_extack(nlh, ctx->nl->errmsg, sizeof(ctx->nl->errmsg));
+	twi_nl_parse_extack(nlh, ctx->nl->errmsg, sizeof(ctx->nl->errmsg));
 	errno = -err->error;
 	return MNL_CB_ERROR;
 }
@@ -151,7 +151,7 @@ static int data_cb(const struct nlmsghdr *nlh, void *data)
 	return ctx->cb ? ctx->cb(nlh, ctx->data) : MNL_CB_OK;
 }
 
-bool nl_reply_valid(const void *buf, size_t len)
+bool twi_nl_reply_valid(const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 	size_t off = 0;
@@ -167,7 +167,7 @@ bool nl_reply_valid(const void *buf, size_t len)
 	return true;
 }
 
-int nl_request(struct tw_nl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data)
+int twi_nl_request(struct tw_nl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data)
 {
 	mnl_cb_t ctl[NLMSG_MIN_TYPE] = {0};
 	struct req_ctx ctx = {.nl = nl, .cb = cb, .data = data};
@@ -185,7 +185,7 @@ int nl_request(struct tw_nl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data)
 		if (n < 0)
 			return -errno;
 		/* libmnl reads a length of 2^31 or more as negative and walks off the buffer. */
-		if (!nl_reply_valid(nl->rcv, (size_t)n))
+		if (!twi_nl_reply_valid(nl->rcv, (size_t)n))
 			return -EBADMSG;
 		ret = mnl_cb_run2(nl->rcv, (size_t)n, seq, nl->portid, data_cb, &ctx, ctl,
 				  NLMSG_MIN_TYPE);

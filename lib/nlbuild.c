@@ -8,7 +8,7 @@
 
 #include "nlbuild.h"
 
-struct nlmsghdr *nlb_start(void *buf, uint16_t type, uint16_t flags, size_t hdrlen)
+struct nlmsghdr *twi_nlb_start(void *buf, uint16_t type, uint16_t flags, size_t hdrlen)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 
@@ -19,10 +19,10 @@ struct nlmsghdr *nlb_start(void *buf, uint16_t type, uint16_t flags, size_t hdrl
 	return nlh;
 }
 
-struct nlmsghdr *nlb_link_set(void *buf, int ifindex, const struct tw_link_set *req,
-			      int master_index)
+struct nlmsghdr *twi_nlb_link_set(void *buf, int ifindex, const struct tw_link_set *req,
+				  int master_index)
 {
-	struct nlmsghdr *nlh = nlb_start(buf, RTM_NEWLINK, 0, sizeof(struct ifinfomsg));
+	struct nlmsghdr *nlh = twi_nlb_start(buf, RTM_NEWLINK, 0, sizeof(struct ifinfomsg));
 	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 
 	ifi->ifi_family = AF_UNSPEC;
@@ -44,9 +44,9 @@ struct nlmsghdr *nlb_link_set(void *buf, int ifindex, const struct tw_link_set *
 	return nlh;
 }
 
-struct nlmsghdr *nlb_link_get(void *buf, const char *name)
+struct nlmsghdr *twi_nlb_link_get(void *buf, const char *name)
 {
-	struct nlmsghdr *nlh = nlb_start(buf, RTM_GETLINK, 0, sizeof(struct ifinfomsg));
+	struct nlmsghdr *nlh = twi_nlb_start(buf, RTM_GETLINK, 0, sizeof(struct ifinfomsg));
 
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
@@ -58,8 +58,8 @@ static size_t family_len(int family)
 	return family == AF_INET ? 4 : 16;
 }
 
-struct nlmsghdr *nlb_addr(void *buf, bool add, int ifindex, const struct tw_prefix *p,
-			  unsigned flags)
+struct nlmsghdr *twi_nlb_addr(void *buf, bool add, int ifindex, const struct tw_prefix *p,
+			      unsigned flags)
 {
 	uint16_t nlflags = 0;
 	struct nlmsghdr *nlh;
@@ -69,7 +69,7 @@ struct nlmsghdr *nlb_addr(void *buf, bool add, int ifindex, const struct tw_pref
 
 	if (add)
 		nlflags = NLM_F_CREATE | ((flags & TW_ADDR_REPLACE) ? NLM_F_REPLACE : NLM_F_EXCL);
-	nlh = nlb_start(buf, add ? RTM_NEWADDR : RTM_DELADDR, nlflags, sizeof(*ifa));
+	nlh = twi_nlb_start(buf, add ? RTM_NEWADDR : RTM_DELADDR, nlflags, sizeof(*ifa));
 	ifa = mnl_nlmsg_get_payload(nlh);
 	ifa->ifa_family = (uint8_t)p->family;
 	ifa->ifa_prefixlen = (uint8_t)p->prefixlen;
@@ -103,7 +103,8 @@ static int route_family(const struct tw_route *r)
 	return r->has_gateway ? r->gateway.family : AF_INET;
 }
 
-struct nlmsghdr *nlb_route(void *buf, bool add, const struct tw_route *r, int oif, unsigned flags)
+struct nlmsghdr *twi_nlb_route(void *buf, bool add, const struct tw_route *r, int oif,
+			       unsigned flags)
 {
 	int family = route_family(r);
 	uint32_t table = r->table ? r->table : RT_TABLE_MAIN;
@@ -121,7 +122,7 @@ struct nlmsghdr *nlb_route(void *buf, bool add, const struct tw_route *r, int oi
 		return NULL;
 	if (add)
 		nlflags = NLM_F_CREATE | ((flags & TW_ROUTE_REPLACE) ? NLM_F_REPLACE : NLM_F_EXCL);
-	nlh = nlb_start(buf, add ? RTM_NEWROUTE : RTM_DELROUTE, nlflags, sizeof(*rtm));
+	nlh = twi_nlb_start(buf, add ? RTM_NEWROUTE : RTM_DELROUTE, nlflags, sizeof(*rtm));
 	rtm = mnl_nlmsg_get_payload(nlh);
 	rtm->rtm_family = (uint8_t)family;
 	rtm->rtm_dst_len = (uint8_t)r->dst.prefixlen;

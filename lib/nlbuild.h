@@ -16,25 +16,26 @@
 #define NLB_BUFSIZE 1024u
 
 /* A header of @type with NLM_F_REQUEST|NLM_F_ACK|@flags and a zeroed family header. */
-struct nlmsghdr *nlb_start(void *buf, uint16_t type, uint16_t flags, size_t hdrlen);
+struct nlmsghdr *twi_nlb_start(void *buf, uint16_t type, uint16_t flags, size_t hdrlen);
 
 /* RTM_NEWLINK for link @ifindex; @master_index is used with TW_LINK_SET_MASTER (0: none). */
-struct nlmsghdr *nlb_link_set(void *buf, int ifindex, const struct tw_link_set *req,
-			      int master_index);
+struct nlmsghdr *twi_nlb_link_set(void *buf, int ifindex, const struct tw_link_set *req,
+				  int master_index);
 
 /* RTM_GETLINK for the link called @name (its index comes back). */
-struct nlmsghdr *nlb_link_get(void *buf, const char *name);
+struct nlmsghdr *twi_nlb_link_get(void *buf, const char *name);
 
 /* RTM_NEWADDR (@add) or RTM_DELADDR of @p on link @ifindex; @flags are TW_ADDR_*. */
-struct nlmsghdr *nlb_addr(void *buf, bool add, int ifindex, const struct tw_prefix *p,
-			  unsigned flags);
+struct nlmsghdr *twi_nlb_addr(void *buf, bool add, int ifindex, const struct tw_prefix *p,
+			      unsigned flags);
 
 /*
  * RTM_NEWROUTE (@add) or RTM_DELROUTE of @r through link @oif (0: none);
  * @flags are TW_ROUTE_*. Returns NULL when @r is inconsistent (families of
  * dst and gateway differ, or nothing to route through).
  */
-struct nlmsghdr *nlb_route(void *buf, bool add, const struct tw_route *r, int oif, unsigned flags);
+struct nlmsghdr *twi_nlb_route(void *buf, bool add, const struct tw_route *r, int oif,
+			       unsigned flags);
 
 /* Gives a request built in nl->req its sequence number. */
 static inline struct nlmsghdr *nl_req_seq(struct tw_nl *nl, struct nlmsghdr *nlh)

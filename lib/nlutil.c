@@ -4,7 +4,7 @@
 
 #include "internal.h"
 
-void *nl_vec_push(struct nl_vec *vec, size_t size)
+void *twi_nl_vec_push(struct nl_vec *vec, size_t size)
 {
 	if (vec->n == vec->cap) {
 		size_t cap = vec->cap ? vec->cap * 2 : 16;
@@ -35,7 +35,8 @@ static int attr_cb(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
-int nl_attr_parse(const struct nlmsghdr *nlh, size_t hdrlen, const struct nlattr **tb, unsigned max)
+int twi_nl_attr_parse(const struct nlmsghdr *nlh, size_t hdrlen, const struct nlattr **tb,
+		      unsigned max)
 {
 	struct attr_tb t = {tb, max};
 
@@ -44,18 +45,18 @@ int nl_attr_parse(const struct nlmsghdr *nlh, size_t hdrlen, const struct nlattr
 	return mnl_attr_parse(nlh, (unsigned)hdrlen, attr_cb, &t) < 0 ? -EBADMSG : 0;
 }
 
-int nl_attr_parse_nested(const struct nlattr *nest, const struct nlattr **tb, unsigned max)
+int twi_nl_attr_parse_nested(const struct nlattr *nest, const struct nlattr **tb, unsigned max)
 {
 	struct attr_tb t = {tb, max};
 
 	return mnl_attr_parse_nested(nest, attr_cb, &t) < 0 ? -EBADMSG : 0;
 }
 
-int nl_link_del_index(struct tw_nl *nl, int ifindex)
+int twi_nl_link_del_index(struct tw_nl *nl, int ifindex)
 {
-	struct nlmsghdr *nlh = nl_req_start(nl, RTM_DELLINK, 0, sizeof(struct ifinfomsg));
+	struct nlmsghdr *nlh = twi_nl_req_start(nl, RTM_DELLINK, 0, sizeof(struct ifinfomsg));
 	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 
 	ifi->ifi_index = ifindex;
-	return nl_request(nl, nlh, NULL, NULL);
+	return twi_nl_request(nl, nlh, NULL, NULL);
 }

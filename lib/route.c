@@ -20,10 +20,10 @@ static int route_change(struct tw_nl *nl, bool add, const struct tw_route *r, un
 		if (oif < 0)
 			return oif;
 	}
-	nlh = nlb_route(nl->req, add, r, oif, flags);
+	nlh = twi_nlb_route(nl->req, add, r, oif, flags);
 	if (!nlh)
 		return -EINVAL;
-	return nl_request(nl, nl_req_seq(nl, nlh), NULL, NULL);
+	return twi_nl_request(nl, nl_req_seq(nl, nlh), NULL, NULL);
 }
 
 TW_EXPORT int tw_route_add(struct tw_nl *nl, const struct tw_route *r, unsigned flags)
@@ -88,11 +88,11 @@ static int route_list_cb(const struct nlmsghdr *nlh, void *data)
 	if ((rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6) ||
 	    (rtm->rtm_flags & RTM_F_CLONED))
 		return MNL_CB_OK;
-	if (nl_attr_parse(nlh, sizeof(*rtm), tb, RTA_MAX) < 0)
+	if (twi_nl_attr_parse(nlh, sizeof(*rtm), tb, RTA_MAX) < 0)
 		return MNL_CB_OK;
 	if (attr_u32(tb[RTA_TABLE], rtm->rtm_table) != rl->table)
 		return MNL_CB_OK;
-	r = nl_vec_push(&rl->vec, sizeof(*r));
+	r = twi_nl_vec_push(&rl->vec, sizeof(*r));
 	if (r)
 		route_fill(r, rtm, tb);
 	return MNL_CB_OK; /* on ENOMEM keep reading so the dump is drained */
@@ -100,12 +100,12 @@ static int route_list_cb(const struct nlmsghdr *nlh, void *data)
 
 static int route_dump(struct tw_nl *nl, int family, struct route_list *rl)
 {
-	struct nlmsghdr *nlh = nl_req_start(nl, RTM_GETROUTE, NLM_F_DUMP, sizeof(struct rtmsg));
+	struct nlmsghdr *nlh = twi_nl_req_start(nl, RTM_GETROUTE, NLM_F_DUMP, sizeof(struct rtmsg));
 	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 	int err;
 
 	rtm->rtm_family = (uint8_t)family;
-	err = nl_request(nl, nlh, route_list_cb, rl);
+	err = twi_nl_request(nl, nlh, route_list_cb, rl);
 	return err < 0 ? err : rl->vec.err;
 }
 
@@ -126,8 +126,8 @@ static int route_names(struct tw_nl *nl, struct tw_route *v, size_t n)
 	return 0;
 }
 
-TW_EXPORT int tw_route_list(struct tw_nl *nl, int family, uint32_t table,
-			    struct tw_route **ret_list, size_t *ret_n)
+int twi_route_list(struct tw_nl *nl, int family, uint32_t table, struct tw_route **ret_list,
+		   size_t *ret_n)
 {
 	struct route_list rl = {.table = table ? table : RT_TABLE_MAIN};
 	int err = 0;

@@ -12,13 +12,13 @@
  * empty) when the link's IFLA_INFO_KIND is "tun", 0 when it is another kind
  * of link, -EBADMSG when the message is malformed.
  */
-int tun_parse_link(const struct nlmsghdr *nlh, struct tw_tun_info *ret);
+int twi_tun_parse_link(const struct nlmsghdr *nlh, struct tw_tun_info *ret);
 
 /*
  * Finds the name of the device a /proc/PID/fdinfo/FD text refers to (its
  * "iff:\tNAME" line). Returns 0 and copies the name into @ret_name
  * (IFNAMSIZ bytes), or -ENOENT when the text has no such line.
  */
-int tun_fdinfo_iff(const char *text, char *ret_name);
+int twi_tun_fdinfo_iff(const char *text, char *ret_name);
 
 #endif

@@ -74,7 +74,7 @@ static void tun_fill(struct tw_tun_info *ti, const struct nlattr **tb)
 		ti->num_disabled_queues = u32;
 }
 
-int tun_parse_link(const struct nlmsghdr *nlh, struct tw_tun_info *ret)
+int twi_tun_parse_link(const struct nlmsghdr *nlh, struct tw_tun_info *ret)
 {
 	const struct nlattr *tb[IFLA_MAX + 1] = {0};
 	const struct nlattr *info[IFLA_INFO_MAX + 1] = {0};
@@ -85,9 +85,10 @@ int tun_parse_link(const struct nlmsghdr *nlh, struct tw_tun_info *ret)
 	if (nlh->nlmsg_type != RTM_NEWLINK || nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
 		return -EBADMSG;
 	ifi = mnl_nlmsg_get_payload(nlh);
-	if (nl_attr_parse(nlh, sizeof(*ifi), tb, IFLA_MAX) < 0)
+	if (twi_nl_attr_parse(nlh, sizeof(*ifi), tb, IFLA_MAX) < 0)
 		return -EBADMSG;
-	if (!tb[IFLA_LINKINFO] || nl_attr_parse_nested(tb[IFLA_LINKINFO], info, IFLA_INFO_MAX) < 0)
+	if (!tb[IFLA_LINKINFO] ||
+	    twi_nl_attr_parse_nested(tb[IFLA_LINKINFO], info, IFLA_INFO_MAX) < 0)
 		return 0;
 	if (!info[IFLA_INFO_KIND] ||
 	    mnl_attr_validate(info[IFLA_INFO_KIND], MNL_TYPE_NUL_STRING) < 0 ||
@@ -100,7 +101,7 @@ int tun_parse_link(const struct nlmsghdr *nlh, struct tw_tun_info *ret)
 	ti.ifindex = ifi->ifi_index;
 	ti.mode = TW_TUN_MODE_TUN;
 	if (info[IFLA_INFO_DATA]) {
-		if (nl_attr_parse_nested(info[IFLA_INFO_DATA], data, IFLA_TUN_MAX) < 0)
+		if (twi_nl_attr_parse_nested(info[IFLA_INFO_DATA], data, IFLA_TUN_MAX) < 0)
 			return -EBADMSG;
 		tun_fill(&ti, data);
 	}
@@ -111,11 +112,11 @@ int tun_parse_link(const struct nlmsghdr *nlh, struct tw_tun_info *ret)
 static int list_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct tw_tun_info ti, *slot;
-	int r = tun_parse_link(nlh, &ti);
+	int r = twi_tun_parse_link(nlh, &ti);
 
 	if (r <= 0)
 		return MNL_CB_OK; /* another kind of link, or one we cannot read */
-	slot = nl_vec_push(data, sizeof(ti));
+	slot = twi_nl_vec_push(data, sizeof(ti));
 	if (slot)
 		*slot = ti;
 	return MNL_CB_OK; /* on ENOMEM keep reading so the dump is drained */
@@ -128,16 +129,16 @@ static int tun_dump(struct tw_nl *nl, const char *name, struct nl_vec *tl)
 	struct ifinfomsg *ifi;
 
 	if (name) {
-		nlh = nl_req_start(nl, RTM_GETLINK, 0, sizeof(*ifi));
+		nlh = twi_nl_req_start(nl, RTM_GETLINK, 0, sizeof(*ifi));
 		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	} else {
-		nlh = nl_req_start(nl, RTM_GETLINK, NLM_F_DUMP, sizeof(*ifi));
+		nlh = twi_nl_req_start(nl, RTM_GETLINK, NLM_F_DUMP, sizeof(*ifi));
 	}
 	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	return nl_request(nl, nlh, list_cb, tl);
+	return twi_nl_request(nl, nlh, list_cb, tl);
 }
 
-TW_EXPORT void tw_tun_list_free(struct tw_tun_info *list, size_t n)
+void twi_tun_list_free(struct tw_tun_info *list, size_t n)
 {
 	if (!list)
 		return;
@@ -163,10 +164,10 @@ TW_EXPORT int tw_tun_delete(struct tw_nl *nl, const char *name)
 	if (err < 0)
 		return err;
 	/* By index: the name may have been reused since the lookup. */
-	return nl_link_del_index(nl, idx);
+	return twi_nl_link_del_index(nl, idx);
 }
 
-int tun_fdinfo_iff(const char *text, char *ret_name)
+int twi_tun_fdinfo_iff(const char *text, char *ret_name)
 {
 	const char *p = text;
 	size_t len;
@@ -286,7 +287,8 @@ static int scan_pid(int procfd, const char *pidstr, struct tw_tun_info *list, si
 		    st.st_rdev != makedev(TUN_MAJOR, TUN_MINOR))
 			continue;
 		snprintf(path, sizeof(path), "%s/fdinfo/%s", pidstr, de->d_name);
-		if (read_small(procfd, path, buf, sizeof(buf)) < 0 || tun_fdinfo_iff(buf, name) < 0)
+		if (read_small(procfd, path, buf, sizeof(buf)) < 0 ||
+		    twi_tun_fdinfo_iff(buf, name) < 0)
 			continue; /* a TUN file not attached to any device */
 		ti = find_dev(list, n, name);
 		if (!ti || !proc_fd_in_netns(atoi(pidstr), atoi(de->d_name), self_ns))
@@ -322,8 +324,8 @@ static int tun_find_procs(struct tw_tun_info *list, size_t n)
 	return err;
 }
 
-TW_EXPORT int tw_tun_list(struct tw_nl *nl, const char *name, unsigned flags,
-			  struct tw_tun_info **ret_list, size_t *ret_n)
+int twi_tun_list(struct tw_nl *nl, const char *name, unsigned flags, struct tw_tun_info **ret_list,
+		 size_t *ret_n)
 {
 	struct nl_vec tl = {0};
 	int err;
@@ -336,7 +338,7 @@ TW_EXPORT int tw_tun_list(struct tw_nl *nl, const char *name, unsigned flags,
 	if (err == 0 && (flags & TW_TUN_LIST_PROCS) && tl.n)
 		err = tun_find_procs(tl.v, tl.n);
 	if (err < 0) {
-		tw_tun_list_free(tl.v, tl.n);
+		twi_tun_list_free(tl.v, tl.n);
 		return err;
 	}
 	*ret_list = tl.v;

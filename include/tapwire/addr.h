@@ -99,7 +99,9 @@ struct tw_addr_info {
  * Lists the addresses of the handle's network namespace: of @ifname only if
  * not NULL, of @family only if not AF_UNSPEC. Free the array with free().
  */
-int tw_addr_list(struct tw_nl *nl, const char *ifname, int family, struct tw_addr_info **ret_list,
-		 size_t *ret_n);
+int tw_addr_list_sized(struct tw_nl *nl, const char *ifname, int family, size_t elem_size,
+		       struct tw_addr_info **ret_list, size_t *ret_n);
+#define tw_addr_list(nl, ifname, family, ret_list, ret_n)                                          \
+	tw_addr_list_sized(nl, ifname, family, sizeof(struct tw_addr_info), ret_list, ret_n)
 
 #endif

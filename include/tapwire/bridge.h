@@ -149,14 +149,19 @@ int tw_bridge_delif(struct tw_nl *nl, const char *bridge, const char *ifname);
 int tw_bridge_get(struct tw_nl *nl, const char *name, struct tw_bridge_info *ret_info);
 
 /* Lists every bridge of the namespace in ifindex order. Free with free(). */
-int tw_bridge_list(struct tw_nl *nl, struct tw_bridge_info **ret_list, size_t *ret_n);
+int tw_bridge_list_sized(struct tw_nl *nl, size_t elem_size, struct tw_bridge_info **ret_list,
+			 size_t *ret_n);
+#define tw_bridge_list(nl, ret_list, ret_n)                                                        \
+	tw_bridge_list_sized(nl, sizeof(struct tw_bridge_info), ret_list, ret_n)
 
 /*
  * Lists the ports of @bridge (NULL: of every bridge) in ifindex order, read
  * from an AF_BRIDGE link dump. Free with free().
  */
-int tw_bridge_port_list(struct tw_nl *nl, const char *bridge, struct tw_bridge_port_info **ret_list,
-			size_t *ret_n);
+int tw_bridge_port_list_sized(struct tw_nl *nl, const char *bridge, size_t elem_size,
+			      struct tw_bridge_port_info **ret_list, size_t *ret_n);
+#define tw_bridge_port_list(nl, bridge, ret_list, ret_n)                                           \
+	tw_bridge_port_list_sized(nl, bridge, sizeof(struct tw_bridge_port_info), ret_list, ret_n)
 
 /* Reads one port. -ENODEV if missing, -ENOENT if @ifname is not a bridge port. */
 int tw_bridge_port_get(struct tw_nl *nl, const char *ifname, struct tw_bridge_port_info *ret_info);
@@ -170,8 +175,10 @@ int tw_bridge_port_set(struct tw_nl *nl, const char *ifname,
  * of its ports (RTM_GETNEIGH, AF_BRIDGE), sorted by MAC address then VLAN.
  * port_no is filled in from the port list. Free with free().
  */
-int tw_bridge_fdb_list(struct tw_nl *nl, const char *bridge, struct tw_bridge_fdb_entry **ret_list,
-		       size_t *ret_n);
+int tw_bridge_fdb_list_sized(struct tw_nl *nl, const char *bridge, size_t elem_size,
+			     struct tw_bridge_fdb_entry **ret_list, size_t *ret_n);
+#define tw_bridge_fdb_list(nl, bridge, ret_list, ret_n)                                            \
+	tw_bridge_fdb_list_sized(nl, bridge, sizeof(struct tw_bridge_fdb_entry), ret_list, ret_n)
 
 /* Writes "8000.001122334455" (17 bytes + NUL) into @buf; returns the length or -ENOSPC. */
 int tw_bridge_id_format(const struct tw_bridge_id *id, char *buf, size_t len);

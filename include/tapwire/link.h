@@ -90,6 +90,9 @@ struct tw_link_info {
 };
 
 /* Lists all links (or only @name). Free the array with free(). */
-int tw_link_list(struct tw_nl *nl, const char *name, struct tw_link_info **ret_list, size_t *ret_n);
+int tw_link_list_sized(struct tw_nl *nl, const char *name, size_t elem_size,
+		       struct tw_link_info **ret_list, size_t *ret_n);
+#define tw_link_list(nl, name, ret_list, ret_n)                                                    \
+	tw_link_list_sized(nl, name, sizeof(struct tw_link_info), ret_list, ret_n)
 
 #endif

@@ -55,7 +55,9 @@ int tw_route_del(struct tw_nl *nl, const struct tw_route *r);
  * then IPv6) in the handle's namespace; cached (cloned) routes are left out.
  * Free the array with free().
  */
-int tw_route_list(struct tw_nl *nl, int family, uint32_t table, struct tw_route **ret_list,
-		  size_t *ret_n);
+int tw_route_list_sized(struct tw_nl *nl, int family, uint32_t table, size_t elem_size,
+			struct tw_route **ret_list, size_t *ret_n);
+#define tw_route_list(nl, family, table, ret_list, ret_n)                                          \
+	tw_route_list_sized(nl, family, table, sizeof(struct tw_route), ret_list, ret_n)
 
 #endif

@@ -20,10 +20,10 @@
 #include <tapwire/addr.h>
 #include <tapwire/route.h>
 #include <tapwire/bridge.h>
+#include <tapwire/vnet.h>
+#include <tapwire/version.h>
 
-#define TAPWIRE_VERSION "0.1.0"
-
-/* Returns the library's version string, e.g. "0.1.0". */
+/* Returns the library's version string (TAPWIRE_VERSION as it was built), e.g. "0.2.0". */
 const char *tw_version(void);
 
 /*

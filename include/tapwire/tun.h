@@ -120,8 +120,11 @@ enum {
  * must be the handle's. Processes whose /proc the caller cannot read, and
  * queues detached with tw_tun_detach_queue(), are not seen.
  */
-int tw_tun_list(struct tw_nl *nl, const char *name, unsigned flags, struct tw_tun_info **ret_list,
-		size_t *ret_n);
-void tw_tun_list_free(struct tw_tun_info *list, size_t n);
+int tw_tun_list_sized(struct tw_nl *nl, const char *name, unsigned flags, size_t elem_size,
+		      struct tw_tun_info **ret_list, size_t *ret_n);
+void tw_tun_list_free_sized(struct tw_tun_info *list, size_t n, size_t elem_size);
+#define tw_tun_list(nl, name, flags, ret_list, ret_n)                                              \
+	tw_tun_list_sized(nl, name, flags, sizeof(struct tw_tun_info), ret_list, ret_n)
+#define tw_tun_list_free(list, n) tw_tun_list_free_sized(list, n, sizeof(struct tw_tun_info))
 
 #endif

@@ -320,7 +320,7 @@ static void test_build_linkinfo(void **state)
 	const struct nlattr *top[IFLA_MAX + 1] = {0};
 
 	mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifinfomsg));
-	bridge_put_linkinfo(nlh, &opts);
+	twi_bridge_put_linkinfo(nlh, &opts);
 	assert_true(mnl_attr_parse(nlh, sizeof(struct ifinfomsg), attr_cb, top) >= 0);
 	assert_non_null(top[IFLA_LINKINFO]);
 	assert_true(mnl_attr_parse_nested(top[IFLA_LINKINFO], attr_cb, li) >= 0);
@@ -343,7 +343,7 @@ static void test_build_protinfo(void **state)
 	const struct nlattr *top[IFLA_MAX + 1] = {0}, *pt[IFLA_BR_MAX + 1] = {0};
 
 	mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifinfomsg));
-	bridge_put_protinfo(nlh, &opts);
+	twi_bridge_put_protinfo(nlh, &opts);
 	assert_true(mnl_attr_parse(nlh, sizeof(struct ifinfomsg), attr_cb, top) >= 0);
 	assert_non_null(top[IFLA_PROTINFO]);
 	/* without the flag the kernel would read a bare port state */
@@ -386,7 +386,7 @@ static void test_parse_link(void **state)
 	char buf[2048];
 	struct tw_bridge_info info;
 
-	assert_int_equal(bridge_parse_link(fake_link(buf, "bridge", false), &info), 1);
+	assert_int_equal(twi_bridge_parse_link(fake_link(buf, "bridge", false), &info), 1);
 	assert_string_equal(info.name, "brx");
 	assert_int_equal(info.ifindex, 9);
 	assert_int_equal(info.forward_delay, 1500);
@@ -397,9 +397,9 @@ static void test_parse_link(void **state)
 	assert_int_equal(info.gc_timer, 12345);
 	assert_true(info.topology_change);
 	assert_false(info.topology_change_detected);
-	assert_int_equal(bridge_parse_link(fake_link(buf, "veth", false), &info), 0);
+	assert_int_equal(twi_bridge_parse_link(fake_link(buf, "veth", false), &info), 0);
 	/* a short bridge id is ignored, not read past its end */
-	assert_int_equal(bridge_parse_link(fake_link(buf, "bridge", true), &info), 1);
+	assert_int_equal(twi_bridge_parse_link(fake_link(buf, "bridge", true), &info), 1);
 	assert_int_equal(info.bridge_id.prio, 0);
 }
 
@@ -428,21 +428,21 @@ static void test_parse_fdb(void **state)
 	char buf[1024];
 	struct tw_bridge_fdb_entry e;
 
-	assert_int_equal(bridge_parse_fdb(fake_neigh(buf, 0, NUD_REACHABLE, 5, 2), 2, &e), 1);
+	assert_int_equal(twi_bridge_parse_fdb(fake_neigh(buf, 0, NUD_REACHABLE, 5, 2), 2, &e), 1);
 	assert_int_equal(e.ifindex, 5);
 	assert_int_equal(e.mac[5], 0xbb);
 	assert_int_equal(e.vlan, 10);
 	assert_int_equal(e.ageing_timer, 321);
 	assert_false(e.is_local);
-	assert_int_equal(bridge_parse_fdb(fake_neigh(buf, 0, NUD_PERMANENT, 5, 2), 2, &e), 1);
+	assert_int_equal(twi_bridge_parse_fdb(fake_neigh(buf, 0, NUD_PERMANENT, 5, 2), 2, &e), 1);
 	assert_true(e.is_local);
-	assert_int_equal(bridge_parse_fdb(fake_neigh(buf, 0, NUD_NOARP, 5, 2), 2, &e), 1);
+	assert_int_equal(twi_bridge_parse_fdb(fake_neigh(buf, 0, NUD_NOARP, 5, 2), 2, &e), 1);
 	assert_true(e.is_static);
 	/* the ports' own address lists, the bridge's own entries, another bridge */
-	assert_int_equal(bridge_parse_fdb(fake_neigh(buf, NTF_SELF, NUD_PERMANENT, 5, 2), 2, &e),
-			 0);
-	assert_int_equal(bridge_parse_fdb(fake_neigh(buf, 0, NUD_PERMANENT, 2, 2), 2, &e), 0);
-	assert_int_equal(bridge_parse_fdb(fake_neigh(buf, 0, NUD_REACHABLE, 5, 3), 2, &e), 0);
+	assert_int_equal(
+	    twi_bridge_parse_fdb(fake_neigh(buf, NTF_SELF, NUD_PERMANENT, 5, 2), 2, &e), 0);
+	assert_int_equal(twi_bridge_parse_fdb(fake_neigh(buf, 0, NUD_PERMANENT, 2, 2), 2, &e), 0);
+	assert_int_equal(twi_bridge_parse_fdb(fake_neigh(buf, 0, NUD_REACHABLE, 5, 3), 2, &e), 0);
 }
 
 /* Every bad word is refused before any system call (the handle is never opened). */

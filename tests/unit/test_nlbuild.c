@@ -60,7 +60,7 @@ static void test_link_set(void **state)
 				  .up = true,
 				  .mtu = 1400,
 				  .name = "tap-new"};
-	struct nlmsghdr *nlh = nlb_link_set(buf, 7, &req, 3);
+	struct nlmsghdr *nlh = twi_nlb_link_set(buf, 7, &req, 3);
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 	uint32_t mtu = 1400, master = 3;
 	const struct want_attr want[] = {
@@ -88,7 +88,7 @@ static void test_link_down_nomaster_addr(void **state)
 				  .address = {0x02, 0, 0x5e, 0x10, 0, 1},
 				  .address_len = 6,
 				  .txqlen = 500};
-	struct nlmsghdr *nlh = nlb_link_set(buf, 9, &req, 0);
+	struct nlmsghdr *nlh = twi_nlb_link_set(buf, 9, &req, 0);
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 	uint32_t zero = 0, qlen = 500;
 	const struct want_attr want[] = {
@@ -103,7 +103,7 @@ static void test_link_down_nomaster_addr(void **state)
 
 	/* nothing asked, nothing sent: no flags change either */
 	struct tw_link_set none = {0};
-	nlh = nlb_link_set(buf, 9, &none, 0);
+	nlh = twi_nlb_link_set(buf, 9, &none, 0);
 	ifi = mnl_nlmsg_get_payload(nlh);
 	assert_int_equal(ifi->ifi_change, 0);
 	check_attrs(nlh, sizeof(*ifi), NULL, 0);
@@ -112,7 +112,7 @@ static void test_link_down_nomaster_addr(void **state)
 static void test_link_get(void **state)
 {
 	uint8_t buf[NLB_BUFSIZE];
-	struct nlmsghdr *nlh = nlb_link_get(buf, "br0");
+	struct nlmsghdr *nlh = twi_nlb_link_get(buf, "br0");
 	uint32_t mask = RTEXT_FILTER_SKIP_STATS;
 	const struct want_attr want[] = {{IFLA_IFNAME, 4, "br0"}, {IFLA_EXT_MASK, 4, &mask}};
 
@@ -125,7 +125,7 @@ static void test_addr_v4(void **state)
 {
 	uint8_t buf[NLB_BUFSIZE];
 	struct tw_prefix p = pfx("198.51.100.7/24");
-	struct nlmsghdr *nlh = nlb_addr(buf, true, 4, &p, 0);
+	struct nlmsghdr *nlh = twi_nlb_addr(buf, true, 4, &p, 0);
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
 	struct in_addr a, brd;
 	inet_pton(AF_INET, "198.51.100.7", &a);
@@ -146,19 +146,19 @@ static void test_addr_v4(void **state)
 	check_attrs(nlh, sizeof(*ifa), want, 3);
 
 	/* delete: no broadcast, no create flags; /31 gets no broadcast either */
-	nlh = nlb_addr(buf, false, 4, &p, 0);
+	nlh = twi_nlb_addr(buf, false, 4, &p, 0);
 	assert_int_equal(nlh->nlmsg_type, RTM_DELADDR);
 	assert_int_equal(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK);
 	check_attrs(nlh, sizeof(*ifa), want, 2);
 	p = pfx("198.51.100.7/31");
-	nlh = nlb_addr(buf, true, 4, &p, TW_ADDR_REPLACE);
+	nlh = twi_nlb_addr(buf, true, 4, &p, TW_ADDR_REPLACE);
 	assert_int_equal(nlh->nlmsg_flags,
 			 NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE);
 	check_attrs(nlh, sizeof(*ifa), want, 2);
 
 	/* loopback addresses get host scope, like ip */
 	p = pfx("127.0.0.2/8");
-	nlh = nlb_addr(buf, true, 1, &p, 0);
+	nlh = twi_nlb_addr(buf, true, 1, &p, 0);
 	ifa = mnl_nlmsg_get_payload(nlh);
 	assert_int_equal(ifa->ifa_scope, RT_SCOPE_HOST);
 }
@@ -167,7 +167,7 @@ static void test_addr_v6(void **state)
 {
 	uint8_t buf[NLB_BUFSIZE];
 	struct tw_prefix p = pfx("fd00:1::5/64");
-	struct nlmsghdr *nlh = nlb_addr(buf, true, 12, &p, TW_ADDR_NODAD);
+	struct nlmsghdr *nlh = twi_nlb_addr(buf, true, 12, &p, TW_ADDR_NODAD);
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
 	struct in6_addr a;
 	inet_pton(AF_INET6, "fd00:1::5", &a);
@@ -183,7 +183,7 @@ static void test_addr_v6(void **state)
 	uint32_t f = IFA_F_NODAD | IFA_F_NOPREFIXROUTE;
 	const struct want_attr want2[] = {
 	    {IFA_LOCAL, 16, &a}, {IFA_ADDRESS, 16, &a}, {IFA_FLAGS, 4, &f}};
-	nlh = nlb_addr(buf, true, 12, &p, TW_ADDR_NODAD | TW_ADDR_NOPREFIXROUTE);
+	nlh = twi_nlb_addr(buf, true, 12, &p, TW_ADDR_NODAD | TW_ADDR_NOPREFIXROUTE);
 	check_attrs(nlh, sizeof(*ifa), want2, 3);
 }
 
@@ -191,7 +191,7 @@ static void test_route_v4(void **state)
 {
 	uint8_t buf[NLB_BUFSIZE];
 	struct tw_route r = {.dst = pfx("203.0.113.0/24")};
-	struct nlmsghdr *nlh = nlb_route(buf, true, &r, 5, 0);
+	struct nlmsghdr *nlh = twi_nlb_route(buf, true, &r, 5, 0);
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 	struct in_addr dst, gw;
 	uint32_t oif = 5, metric = 20;
@@ -216,13 +216,13 @@ static void test_route_v4(void **state)
 	r.has_gateway = true;
 	r.gateway = pfx("198.51.100.1");
 	r.metric = 20;
-	nlh = nlb_route(buf, true, &r, 5, 0);
+	nlh = twi_nlb_route(buf, true, &r, 5, 0);
 	rtm = mnl_nlmsg_get_payload(nlh);
 	assert_int_equal(rtm->rtm_scope, RT_SCOPE_UNIVERSE);
 	check_attrs(nlh, sizeof(*rtm), via, 4);
 
 	/* delete: any scope, no type or protocol, no create flags */
-	nlh = nlb_route(buf, false, &r, 5, 0);
+	nlh = twi_nlb_route(buf, false, &r, 5, 0);
 	rtm = mnl_nlmsg_get_payload(nlh);
 	assert_int_equal(nlh->nlmsg_type, RTM_DELROUTE);
 	assert_int_equal(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK);
@@ -236,7 +236,7 @@ static void test_route_default_v6(void **state)
 {
 	uint8_t buf[NLB_BUFSIZE];
 	struct tw_route r = {.dst = pfx("default"), .has_gateway = true, .gateway = pfx("fd00::1")};
-	struct nlmsghdr *nlh = nlb_route(buf, true, &r, 0, TW_ROUTE_REPLACE);
+	struct nlmsghdr *nlh = twi_nlb_route(buf, true, &r, 0, TW_ROUTE_REPLACE);
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 	struct in6_addr gw;
 	inet_pton(AF_INET6, "fd00::1", &gw);
@@ -254,7 +254,7 @@ static void test_route_default_v6(void **state)
 	const struct want_attr want2[] = {
 	    {RTA_TABLE, 4, &table}, {RTA_GATEWAY, 16, &gw}, {RTA_OIF, 4, &oif}};
 	r.table = 1000;
-	nlh = nlb_route(buf, true, &r, 2, 0);
+	nlh = twi_nlb_route(buf, true, &r, 2, 0);
 	rtm = mnl_nlmsg_get_payload(nlh);
 	assert_int_equal(rtm->rtm_table, RT_TABLE_UNSPEC);
 	check_attrs(nlh, sizeof(*rtm), want2, 3);
@@ -262,12 +262,12 @@ static void test_route_default_v6(void **state)
 	/* inconsistent requests are refused */
 	r.gateway = pfx("198.51.100.1");
 	r.dst = pfx("fd00:5::/64");
-	assert_null(nlb_route(buf, true, &r, 2, 0)); /* families differ */
+	assert_null(twi_nlb_route(buf, true, &r, 2, 0)); /* families differ */
 	r.has_gateway = false;
-	assert_null(nlb_route(buf, true, &r, 0, 0)); /* neither dev nor gateway */
+	assert_null(twi_nlb_route(buf, true, &r, 0, 0)); /* neither dev nor gateway */
 	/* "default" without a gateway is IPv4 */
 	r.dst = pfx("default");
-	nlh = nlb_route(buf, true, &r, 2, 0);
+	nlh = twi_nlb_route(buf, true, &r, 2, 0);
 	rtm = mnl_nlmsg_get_payload(nlh);
 	assert_int_equal(rtm->rtm_family, AF_INET);
 }
@@ -372,7 +372,7 @@ static struct nlmsghdr *error_msg(uint8_t *buf, bool capped, const char *msg)
 	struct nlmsgerr *err;
 	uint8_t req[NLB_BUFSIZE];
 	struct tw_prefix p = pfx("198.51.100.1/24");
-	struct nlmsghdr *orig = nlb_addr(req, true, 3, &p, 0);
+	struct nlmsghdr *orig = twi_nlb_addr(req, true, 3, &p, 0);
 
 	nlh->nlmsg_type = NLMSG_ERROR;
 	nlh->nlmsg_flags = capped ? NLM_F_CAPPED : 0;
@@ -395,17 +395,18 @@ static void test_extack(void **state)
 	uint8_t buf[NLB_BUFSIZE];
 	char out[64];
 
-	nl_parse_extack(error_msg(buf, true, "Invalid prefix for given prefix length"), out,
-			sizeof(out));
+	twi_nl_parse_extack(error_msg(buf, true, "Invalid prefix for given prefix length"), out,
+			    sizeof(out));
 	assert_string_equal(out, "Invalid prefix for given prefix length");
-	nl_parse_extack(error_msg(buf, false, "mtu less than device minimum"), out, sizeof(out));
+	twi_nl_parse_extack(error_msg(buf, false, "mtu less than device minimum"), out,
+			    sizeof(out));
 	assert_string_equal(out, "mtu less than device minimum");
 	/* no TLVs: empty text */
 	strcpy(out, "stale");
-	nl_parse_extack(error_msg(buf, false, NULL), out, sizeof(out));
+	twi_nl_parse_extack(error_msg(buf, false, NULL), out, sizeof(out));
 	assert_string_equal(out, "");
 	/* truncated into a small buffer, still terminated */
-	nl_parse_extack(error_msg(buf, true, "a rather long kernel message"), out, 8);
+	twi_nl_parse_extack(error_msg(buf, true, "a rather long kernel message"), out, 8);
 	assert_string_equal(out, "a rathe");
 
 	/* a lying request length (past the message) gives no text, no overread */
@@ -413,22 +414,22 @@ static void test_extack(void **state)
 	struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 	e->msg.nlmsg_len = 4000;
 	strcpy(out, "stale");
-	nl_parse_extack(nlh, out, sizeof(out));
+	twi_nl_parse_extack(nlh, out, sizeof(out));
 	assert_string_equal(out, "");
 	/* found by fuzz_netlink: lengths that wrapped the bound check (near 2^32,
 	 * and below a header's size) */
 	e->msg.nlmsg_len = 0xfffffff8u;
 	strcpy(out, "stale");
-	nl_parse_extack(nlh, out, sizeof(out));
+	twi_nl_parse_extack(nlh, out, sizeof(out));
 	assert_string_equal(out, "");
 	e->msg.nlmsg_len = 3;
-	nl_parse_extack(nlh, out, sizeof(out));
+	twi_nl_parse_extack(nlh, out, sizeof(out));
 	assert_string_equal(out, "");
 	/* a message that is not NUL-terminated is ignored */
 	nlh = error_msg(buf, true, NULL);
 	nlh->nlmsg_flags |= NLM_F_ACK_TLVS;
 	mnl_attr_put(nlh, NLMSGERR_ATTR_MSG, 3, "abc");
-	nl_parse_extack(nlh, out, sizeof(out));
+	twi_nl_parse_extack(nlh, out, sizeof(out));
 	assert_string_equal(out, "");
 }
 
@@ -444,14 +445,14 @@ static void test_reply_valid(void **state)
 	b = mnl_nlmsg_put_header(buf + MNL_ALIGN(a->nlmsg_len));
 	b->nlmsg_type = NLMSG_DONE;
 	len = MNL_ALIGN(a->nlmsg_len) + b->nlmsg_len;
-	assert_true(nl_reply_valid(buf, len));
-	assert_true(nl_reply_valid(buf, 0));
-	assert_false(nl_reply_valid(buf, len - 1)); /* the last message cut short */
-	assert_false(nl_reply_valid(buf, 8));	    /* not even a header */
-	b->nlmsg_len = 0x80000010u;		    /* negative as an int */
-	assert_false(nl_reply_valid(buf, len));
+	assert_true(twi_nl_reply_valid(buf, len));
+	assert_true(twi_nl_reply_valid(buf, 0));
+	assert_false(twi_nl_reply_valid(buf, len - 1)); /* the last message cut short */
+	assert_false(twi_nl_reply_valid(buf, 8));	/* not even a header */
+	b->nlmsg_len = 0x80000010u;			/* negative as an int */
+	assert_false(twi_nl_reply_valid(buf, len));
 	b->nlmsg_len = 8; /* shorter than a header */
-	assert_false(nl_reply_valid(buf, len));
+	assert_false(twi_nl_reply_valid(buf, len));
 }
 
 int main(void)

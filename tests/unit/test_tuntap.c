@@ -155,7 +155,7 @@ static void test_parse_link(void **state)
 	struct nlmsghdr *nlh;
 
 	nlh = build_link(buf, "tap5", "tun", true, true, 1000, 100);
-	assert_int_equal(tun_parse_link(nlh, &ti), 1);
+	assert_int_equal(twi_tun_parse_link(nlh, &ti), 1);
 	assert_string_equal(ti.name, "tap5");
 	assert_int_equal(ti.ifindex, 42);
 	assert_int_equal(ti.mode, TW_TUN_MODE_TAP);
@@ -170,28 +170,28 @@ static void test_parse_link(void **state)
 
 	/* no owner or group: the kernel leaves the attributes out */
 	nlh = build_link(buf, "tun0", "tun", false, false, -1, -1);
-	assert_int_equal(tun_parse_link(nlh, &ti), 1);
+	assert_int_equal(twi_tun_parse_link(nlh, &ti), 1);
 	assert_int_equal(ti.mode, TW_TUN_MODE_TUN);
 	assert_false(ti.has_owner || ti.has_group || ti.multi_queue);
 	assert_int_equal(ti.num_queues, 0);
 
 	/* other kinds and plain links are not TUN/TAP */
 	nlh = build_link(buf, "br0", "bridge", false, false, -1, -1);
-	assert_int_equal(tun_parse_link(nlh, &ti), 0);
+	assert_int_equal(twi_tun_parse_link(nlh, &ti), 0);
 	nlh = build_link(buf, "eth0", NULL, false, false, -1, -1);
-	assert_int_equal(tun_parse_link(nlh, &ti), 0);
+	assert_int_equal(twi_tun_parse_link(nlh, &ti), 0);
 
 	/* truncated inside the link info: never taken for a TUN/TAP */
 	nlh = build_link(buf, "tap5", "tun", true, false, 1, 1);
 	nlh->nlmsg_len -= 6;
-	assert_true(tun_parse_link(nlh, &ti) <= 0);
+	assert_true(twi_tun_parse_link(nlh, &ti) <= 0);
 	/* too short for its family header */
 	nlh->nlmsg_len = NLMSG_LENGTH(4);
-	assert_int_equal(tun_parse_link(nlh, &ti), -EBADMSG);
+	assert_int_equal(twi_tun_parse_link(nlh, &ti), -EBADMSG);
 	/* not a link message */
 	nlh = build_link(buf, "tap5", "tun", true, false, 1, 1);
 	nlh->nlmsg_type = RTM_NEWADDR;
-	assert_int_equal(tun_parse_link(nlh, &ti), -EBADMSG);
+	assert_int_equal(twi_tun_parse_link(nlh, &ti), -EBADMSG);
 }
 
 static void test_parse_link_bad_types(void **state)
@@ -212,7 +212,7 @@ static void test_parse_link_bad_types(void **state)
 	mnl_attr_put_u8(nlh, 200, 1);		       /* unknown: ignored */
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, li);
-	assert_int_equal(tun_parse_link(nlh, &ti), 1);
+	assert_int_equal(twi_tun_parse_link(nlh, &ti), 1);
 	assert_int_equal(ti.mode, TW_TUN_MODE_TUN);
 	assert_false(ti.has_owner);
 }
@@ -222,15 +222,15 @@ static void test_fdinfo(void **state)
 	char name[IFNAMSIZ] = "x";
 
 	assert_int_equal(
-	    tun_fdinfo_iff("pos:\t0\nflags:\t02\nmnt_id:\t25\nino:\t1\niff:\ttap0\n", name), 0);
+	    twi_tun_fdinfo_iff("pos:\t0\nflags:\t02\nmnt_id:\t25\nino:\t1\niff:\ttap0\n", name), 0);
 	assert_string_equal(name, "tap0");
-	assert_int_equal(tun_fdinfo_iff("iff:\t123456789012345", name), 0);
+	assert_int_equal(twi_tun_fdinfo_iff("iff:\t123456789012345", name), 0);
 	assert_string_equal(name, "123456789012345");
-	assert_int_equal(tun_fdinfo_iff("pos:\t0\nflags:\t02\n", name), -ENOENT);
-	assert_int_equal(tun_fdinfo_iff("iff:\t\n", name), -ENOENT);
-	assert_int_equal(tun_fdinfo_iff("iff:\t1234567890123456\n", name), -ENOENT);
-	assert_int_equal(tun_fdinfo_iff("xiff:\ttap0\n", name), -ENOENT);
-	assert_int_equal(tun_fdinfo_iff("", name), -ENOENT);
+	assert_int_equal(twi_tun_fdinfo_iff("pos:\t0\nflags:\t02\n", name), -ENOENT);
+	assert_int_equal(twi_tun_fdinfo_iff("iff:\t\n", name), -ENOENT);
+	assert_int_equal(twi_tun_fdinfo_iff("iff:\t1234567890123456\n", name), -ENOENT);
+	assert_int_equal(twi_tun_fdinfo_iff("xiff:\ttap0\n", name), -ENOENT);
+	assert_int_equal(twi_tun_fdinfo_iff("", name), -ENOENT);
 	assert_string_equal(name, "123456789012345");
 }
 
