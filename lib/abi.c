@@ -46,12 +46,10 @@ static int restride(void **list, size_t n, size_t have, size_t want)
 }
 
 /* Hands a listing's result over in the caller's stride; frees it on failure. */
-static int hand_over(int err, void *list, size_t n, size_t have, size_t want, void **ret_list,
-		     size_t *ret_n)
+static int hand_over(void *list, size_t n, size_t have, size_t want, void **ret_list, size_t *ret_n)
 {
-	if (err < 0)
-		return err;
-	err = restride(&list, n, have, want);
+	int err = restride(&list, n, have, want);
+
 	if (err < 0) {
 		free(list);
 		return err;
@@ -66,11 +64,14 @@ TW_EXPORT int tw_addr_list_sized(struct tw_nl *nl, const char *ifname, int famil
 {
 	struct tw_addr_info *list = NULL;
 	size_t n = 0;
+	int err;
 
 	if (elem_size < MIN_ADDR_INFO)
 		return -EINVAL;
-	return hand_over(twi_addr_list(nl, ifname, family, &list, &n), list, n, sizeof(*list),
-			 elem_size, (void **)ret_list, ret_n);
+	err = twi_addr_list(nl, ifname, family, &list, &n);
+	if (err < 0)
+		return err;
+	return hand_over(list, n, sizeof(*list), elem_size, (void **)ret_list, ret_n);
 }
 
 TW_EXPORT int tw_link_list_sized(struct tw_nl *nl, const char *name, size_t elem_size,
@@ -78,11 +79,14 @@ TW_EXPORT int tw_link_list_sized(struct tw_nl *nl, const char *name, size_t elem
 {
 	struct tw_link_info *list = NULL;
 	size_t n = 0;
+	int err;
 
 	if (elem_size < MIN_LINK_INFO)
 		return -EINVAL;
-	return hand_over(twi_link_list(nl, name, &list, &n), list, n, sizeof(*list), elem_size,
-			 (void **)ret_list, ret_n);
+	err = twi_link_list(nl, name, &list, &n);
+	if (err < 0)
+		return err;
+	return hand_over(list, n, sizeof(*list), elem_size, (void **)ret_list, ret_n);
 }
 
 TW_EXPORT int tw_route_list_sized(struct tw_nl *nl, int family, uint32_t table, size_t elem_size,
@@ -90,11 +94,14 @@ TW_EXPORT int tw_route_list_sized(struct tw_nl *nl, int family, uint32_t table, 
 {
 	struct tw_route *list = NULL;
 	size_t n = 0;
+	int err;
 
 	if (elem_size < MIN_ROUTE)
 		return -EINVAL;
-	return hand_over(twi_route_list(nl, family, table, &list, &n), list, n, sizeof(*list),
-			 elem_size, (void **)ret_list, ret_n);
+	err = twi_route_list(nl, family, table, &list, &n);
+	if (err < 0)
+		return err;
+	return hand_over(list, n, sizeof(*list), elem_size, (void **)ret_list, ret_n);
 }
 
 TW_EXPORT int tw_bridge_list_sized(struct tw_nl *nl, size_t elem_size,
@@ -102,11 +109,14 @@ TW_EXPORT int tw_bridge_list_sized(struct tw_nl *nl, size_t elem_size,
 {
 	struct tw_bridge_info *list = NULL;
 	size_t n = 0;
+	int err;
 
 	if (elem_size < MIN_BRIDGE_INFO)
 		return -EINVAL;
-	return hand_over(twi_bridge_list(nl, &list, &n), list, n, sizeof(*list), elem_size,
-			 (void **)ret_list, ret_n);
+	err = twi_bridge_list(nl, &list, &n);
+	if (err < 0)
+		return err;
+	return hand_over(list, n, sizeof(*list), elem_size, (void **)ret_list, ret_n);
 }
 
 TW_EXPORT int tw_bridge_port_list_sized(struct tw_nl *nl, const char *bridge, size_t elem_size,
@@ -114,11 +124,14 @@ TW_EXPORT int tw_bridge_port_list_sized(struct tw_nl *nl, const char *bridge, si
 {
 	struct tw_bridge_port_info *list = NULL;
 	size_t n = 0;
+	int err;
 
 	if (elem_size < MIN_BRIDGE_PORT_INFO)
 		return -EINVAL;
-	return hand_over(twi_bridge_port_list(nl, bridge, &list, &n), list, n, sizeof(*list),
-			 elem_size, (void **)ret_list, ret_n);
+	err = twi_bridge_port_list(nl, bridge, &list, &n);
+	if (err < 0)
+		return err;
+	return hand_over(list, n, sizeof(*list), elem_size, (void **)ret_list, ret_n);
 }
 
 TW_EXPORT int tw_bridge_fdb_list_sized(struct tw_nl *nl, const char *bridge, size_t elem_size,
@@ -126,11 +139,14 @@ TW_EXPORT int tw_bridge_fdb_list_sized(struct tw_nl *nl, const char *bridge, siz
 {
 	struct tw_bridge_fdb_entry *list = NULL;
 	size_t n = 0;
+	int err;
 
 	if (elem_size < MIN_BRIDGE_FDB_ENTRY)
 		return -EINVAL;
-	return hand_over(twi_bridge_fdb_list(nl, bridge, &list, &n), list, n, sizeof(*list),
-			 elem_size, (void **)ret_list, ret_n);
+	err = twi_bridge_fdb_list(nl, bridge, &list, &n);
+	if (err < 0)
+		return err;
+	return hand_over(list, n, sizeof(*list), elem_size, (void **)ret_list, ret_n);
 }
 
 TW_EXPORT int tw_tun_list_sized(struct tw_nl *nl, const char *name, unsigned flags,
