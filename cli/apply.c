@@ -407,62 +407,6 @@ static int devices_create(struct run *r)
 	return ret;
 }
 
-static const unsigned br_mask[APPLY_BR_N] = {
-    TW_BRIDGE_STP_STATE, TW_BRIDGE_FORWARD_DELAY, TW_BRIDGE_HELLO_TIME,
-    TW_BRIDGE_MAX_AGE,	 TW_BRIDGE_AGEING_TIME,	  TW_BRIDGE_PRIORITY,
-};
-
-static unsigned br_get(const struct tw_bridge_info *b, int opt)
-{
-	switch (opt) {
-	case APPLY_BR_STP:
-		return b->stp_state != 0;
-	case APPLY_BR_FORWARD_DELAY:
-		return b->forward_delay;
-	case APPLY_BR_HELLO_TIME:
-		return b->hello_time;
-	case APPLY_BR_MAX_AGE:
-		return b->max_age;
-	case APPLY_BR_AGEING_TIME:
-		return b->ageing_time;
-	default:
-		return b->priority;
-	}
-}
-
-static struct tw_bridge_opts br_opts(int opt, unsigned v)
-{
-	struct tw_bridge_opts o = {.mask = br_mask[opt]};
-
-	o.stp_state = v != 0;
-	o.forward_delay = o.hello_time = o.max_age = o.ageing_time = v;
-	o.priority = (uint16_t)v;
-	return o;
-}
-
-/*
- * The kernel keeps bridge times in jiffies: centiseconds can come back one
- * off after the round trip (HZ=250), and that is no reason to change them.
- */
-static bool br_same(int opt, unsigned have, unsigned want)
-{
-	if (opt == APPLY_BR_STP || opt == APPLY_BR_PRIORITY)
-		return have == want;
-	return have + 1 >= want && have <= want + 1;
-}
-
-static void value_text(int opt, bool bridge, unsigned v, char *buf, size_t len)
-{
-	if (bridge && opt == APPLY_BR_PRIORITY)
-		snprintf(buf, len, "%u", v);
-	else if (bridge && opt != APPLY_BR_STP)
-		snprintf(buf, len, v % 100 ? "%u.%02u" : "%u", v / 100, v % 100);
-	else if ((bridge && opt == APPLY_BR_STP) || (!bridge && opt == APPLY_PORT_HAIRPIN))
-		snprintf(buf, len, "%s", v ? "on" : "off");
-	else
-		snprintf(buf, len, "%u", v);
-}
-
 static int bridge_options(struct run *r, const struct apply_if *i)
 {
 	struct tw_bridge_info b;
@@ -473,20 +417,22 @@ static int bridge_options(struct run *r, const struct apply_if *i)
 	if (err < 0)
 		return file_err(r, i->line, err, "cannot read bridge \"%s\"", i->name);
 	for (int opt = 0; opt < APPLY_BR_N; opt++) {
-		struct undo u = {.op = U_BR_OPT, .opt = opt, .val = br_get(&b, opt)};
+		const struct bropt *bo = &bropt_bridge[opt];
+		struct undo u = {.op = U_BR_OPT, .opt = opt, .val = bropt_bridge_get(bo, &b)};
 		unsigned want = i->br_val[opt];
 
-		if (!(i->br_set & 1u << opt) || br_same(opt, u.val, want))
+		if (!(i->br_set & 1u << opt) || bropt_same(bo, u.val, want))
 			continue;
 		snprintf(u.name, sizeof(u.name), "%s", i->name);
-		value_text(opt, true, want, text, sizeof(text));
-		o = br_opts(opt, want);
+		bropt_format(bo, want, text, sizeof(text));
+		o = (struct tw_bridge_opts){0};
+		bropt_bridge_put(bo, want, &o);
 		err = tw_bridge_set(r->nl, i->name, &o);
 		if (err < 0 || journal(r, &u) < 0)
 			return file_err(r, i->line, err < 0 ? err : -ENOMEM,
-					"cannot set %s of bridge \"%s\" to %s",
-					apply_br_opt_name(opt), i->name, text);
-		say(r, "set %s %s %s", i->name, apply_br_opt_name(opt), text);
+					"cannot set %s of bridge \"%s\" to %s", bo->name, i->name,
+					text);
+		say(r, "set %s %s %s", i->name, bo->name, text);
 	}
 	return CLI_OK;
 }
@@ -536,26 +482,23 @@ static int port_options(struct run *r, const struct apply_port *p)
 	if (!pi)
 		return file_err(r, p->line, -ENOENT, "cannot read port \"%s\"", p->name);
 	for (int opt = 0; opt < APPLY_PORT_N; opt++) {
-		unsigned have = opt == APPLY_PORT_COST	     ? pi->cost
-				: opt == APPLY_PORT_PRIORITY ? pi->priority
-							     : pi->hairpin;
+		const struct bropt *po = &bropt_port[opt];
+		unsigned have = bropt_port_get(po, pi);
 		struct undo u = {.op = U_PORT_OPT, .opt = opt, .val = have};
 		unsigned want = p->val[opt];
 
 		if (!(p->set & 1u << opt) || have == want)
 			continue;
 		snprintf(u.name, sizeof(u.name), "%s", p->name);
-		o = (struct tw_bridge_port_opts){.mask = 1u << opt,
-						 .cost = want,
-						 .priority = (uint16_t)want,
-						 .hairpin = want != 0};
-		value_text(opt, false, want, text, sizeof(text));
+		o = (struct tw_bridge_port_opts){0};
+		bropt_port_put(po, want, &o);
+		bropt_format(po, want, text, sizeof(text));
 		err = tw_bridge_port_set(r->nl, p->name, &o);
 		if (err < 0 || journal(r, &u) < 0)
 			return file_err(r, p->key_line[1 + opt], err < 0 ? err : -ENOMEM,
-					"cannot set %s of port \"%s\" to %s",
-					apply_port_opt_name(opt), p->name, text);
-		say(r, "set %s %s %s", p->name, apply_port_opt_name(opt), text);
+					"cannot set %s of port \"%s\" to %s", po->name, p->name,
+					text);
+		say(r, "set %s %s %s", p->name, po->name, text);
 	}
 	return CLI_OK;
 }
@@ -779,9 +722,10 @@ static int undo_one(struct run *r, const struct undo *u, char *what, size_t len)
 		return tun_set_id(r->nl, u->name, u->mode, u->tun_flags, u->op == U_TUN_GROUP,
 				  u->had ? u->val : (unsigned)-1);
 	case U_BR_OPT:
-		value_text(u->opt, true, u->val, text, sizeof(text));
-		snprintf(what, len, "set %s %s %s", u->name, apply_br_opt_name(u->opt), text);
-		bo = br_opts(u->opt, u->val);
+		bropt_format(&bropt_bridge[u->opt], u->val, text, sizeof(text));
+		snprintf(what, len, "set %s %s %s", u->name, bropt_bridge[u->opt].name, text);
+		bo = (struct tw_bridge_opts){0};
+		bropt_bridge_put(&bropt_bridge[u->opt], u->val, &bo);
 		return tw_bridge_set(r->nl, u->name, &bo);
 	case U_MAC:
 		snprintf(what, len, "restored the mac of %s", u->name);
@@ -796,12 +740,10 @@ static int undo_one(struct run *r, const struct undo *u, char *what, size_t len)
 			snprintf(what, len, "set %s nomaster", u->name);
 		return tw_link_set_master(r->nl, u->name, u->master);
 	case U_PORT_OPT:
-		value_text(u->opt, false, u->val, text, sizeof(text));
-		snprintf(what, len, "set %s %s %s", u->name, apply_port_opt_name(u->opt), text);
-		po = (struct tw_bridge_port_opts){.mask = 1u << u->opt,
-						  .cost = u->val,
-						  .priority = (uint16_t)u->val,
-						  .hairpin = u->val != 0};
+		bropt_format(&bropt_port[u->opt], u->val, text, sizeof(text));
+		snprintf(what, len, "set %s %s %s", u->name, bropt_port[u->opt].name, text);
+		po = (struct tw_bridge_port_opts){0};
+		bropt_port_put(&bropt_port[u->opt], u->val, &po);
 		return tw_bridge_port_set(r->nl, u->name, &po);
 	case U_STATE:
 		snprintf(what, len, "set %s %s", u->name, u->val ? "up" : "down");

@@ -16,6 +16,8 @@
 #include <tapwire/tapwire.h>
 #include <tapwire/addr.h>
 
+#include "bropt.h"
+
 /* Limits that keep a hostile or broken file from costing unbounded memory. */
 #define APPLY_MAX_LINE	   1024u      /* bytes per line, newline excluded */
 #define APPLY_MAX_FILE	   (8u << 20) /* bytes per file */
@@ -30,23 +32,25 @@ enum apply_kind {
 	APPLY_LINK, /* an interface that exists already; the file only configures it */
 };
 
-/* Bridge options, by bit in apply_bridge.set; times are in centiseconds. */
+/*
+ * Bridge options, by bit in apply_if.br_set (times in centiseconds), and port
+ * options, by bit in apply_port.set: the indexes of bropt.h's tables.
+ */
 enum apply_br_opt {
-	APPLY_BR_STP,
-	APPLY_BR_FORWARD_DELAY,
-	APPLY_BR_HELLO_TIME,
-	APPLY_BR_MAX_AGE,
-	APPLY_BR_AGEING_TIME,
-	APPLY_BR_PRIORITY,
-	APPLY_BR_N,
+	APPLY_BR_STP = BROPT_BR_STP,
+	APPLY_BR_FORWARD_DELAY = BROPT_BR_FORWARD_DELAY,
+	APPLY_BR_HELLO_TIME = BROPT_BR_HELLO_TIME,
+	APPLY_BR_MAX_AGE = BROPT_BR_MAX_AGE,
+	APPLY_BR_AGEING_TIME = BROPT_BR_AGEING_TIME,
+	APPLY_BR_PRIORITY = BROPT_BR_PRIORITY,
+	APPLY_BR_N = BROPT_BR_N,
 };
 
-/* Port options, by bit in apply_port.set. */
 enum apply_port_opt {
-	APPLY_PORT_COST,
-	APPLY_PORT_PRIORITY,
-	APPLY_PORT_HAIRPIN,
-	APPLY_PORT_N,
+	APPLY_PORT_COST = BROPT_PORT_COST,
+	APPLY_PORT_PRIORITY = BROPT_PORT_PRIORITY,
+	APPLY_PORT_HAIRPIN = BROPT_PORT_HAIRPIN,
+	APPLY_PORT_N = BROPT_PORT_N,
 };
 
 struct apply_addr {
@@ -127,7 +131,5 @@ const struct apply_if *apply_model_find(const struct apply_model *m, const char 
 
 /* Words of the file format, for messages. */
 const char *apply_kind_name(enum apply_kind kind);
-const char *apply_br_opt_name(enum apply_br_opt opt);
-const char *apply_port_opt_name(enum apply_port_opt opt);
 
 #endif

@@ -65,23 +65,10 @@ static int perr(struct pstate *ps, const char *fmt, ...)
 }
 
 static const char *const kind_names[] = {"tun", "tap", "bridge", "link"};
-static const char *const br_opt_names[] = {"stp",     "forward_delay", "hello_time",
-					   "max_age", "ageing_time",   "priority"};
-static const char *const port_opt_names[] = {"cost", "priority", "hairpin"};
 
 const char *apply_kind_name(enum apply_kind kind)
 {
 	return kind <= APPLY_LINK ? kind_names[kind] : "?";
-}
-
-const char *apply_br_opt_name(enum apply_br_opt opt)
-{
-	return opt < APPLY_BR_N ? br_opt_names[opt] : "?";
-}
-
-const char *apply_port_opt_name(enum apply_port_opt opt)
-{
-	return opt < APPLY_PORT_N ? port_opt_names[opt] : "?";
 }
 
 /* Decimal only: "010" is ten, not eight, whatever strtoul would think. */
@@ -128,35 +115,6 @@ static int on_off(struct pstate *ps, const struct key *k, const char *w, bool *r
 		return 0;
 	}
 	return perr(ps, "\"%s\" must be \"on\" or \"off\", not \"%s\"", k->name, w);
-}
-
-/* Seconds with at most two decimals ("2", "1.5", "0.25") into centiseconds. */
-static int seconds_cs(struct pstate *ps, const struct key *k, const char *w, unsigned min_cs,
-		      unsigned max_cs, unsigned *ret)
-{
-	char ip[24], *dot;
-	unsigned long long s, frac = 0;
-	size_t nfrac = 0;
-
-	if (strlen(w) >= sizeof(ip))
-		goto bad;
-	snprintf(ip, sizeof(ip), "%s", w);
-	dot = strchr(ip, '.');
-	if (dot) {
-		*dot++ = '\0';
-		nfrac = strlen(dot);
-		if (nfrac < 1 || nfrac > 2 || !parse_dec(dot, 99, &frac))
-			goto bad;
-		if (nfrac == 1)
-			frac *= 10;
-	}
-	if (!parse_dec(ip, max_cs / 100, &s) || s * 100 + frac > max_cs || s * 100 + frac < min_cs)
-		goto bad;
-	*ret = (unsigned)(s * 100 + frac);
-	return 0;
-bad:
-	return perr(ps, "\"%s\" must be seconds from %u%s to %u (at most two decimals), not \"%s\"",
-		    k->name, min_cs / 100, min_cs % 100 ? ".x" : "", max_cs / 100, w);
 }
 
 static int key_flag(struct pstate *ps, const struct key *k, char **words, int n)
@@ -334,35 +292,15 @@ static int key_route(struct pstate *ps, const struct key *k, char **words, int n
 	return 0;
 }
 
+/* A bridge option (k->arg indexes bropt_bridge[]): its word as the table says. */
 static int key_br_opt(struct pstate *ps, const struct key *k, char **words, int n)
 {
 	struct apply_if *i = ps->cur_if;
-	unsigned v = 0;
-	bool on = false;
-	int err;
+	char why[128];
+	unsigned v;
 
-	switch (k->arg) {
-	case APPLY_BR_STP:
-		err = on_off(ps, k, words[0], &on);
-		v = on;
-		break;
-	case APPLY_BR_FORWARD_DELAY: /* 2..30 s only with STP on; checked after the section */
-		err = seconds_cs(ps, k, words[0], 0, 3000, &v);
-		break;
-	case APPLY_BR_HELLO_TIME:
-		err = seconds_cs(ps, k, words[0], 100, 1000, &v);
-		break;
-	case APPLY_BR_MAX_AGE:
-		err = seconds_cs(ps, k, words[0], 600, 4000, &v);
-		break;
-	case APPLY_BR_AGEING_TIME: /* 0: forget addresses at once (a hub) */
-		err = seconds_cs(ps, k, words[0], 0, 100000000, &v);
-		break;
-	default:
-		err = uint_range(ps, k, words[0], 0, 65535, &v);
-	}
-	if (err)
-		return err;
+	if (bropt_parse(&bropt_bridge[k->arg], words[0], &v, why, sizeof(why)) < 0)
+		return perr(ps, "%s, not \"%s\"", why, words[0]);
 	i->br_set |= 1u << k->arg;
 	i->br_val[k->arg] = v;
 	return 0;
@@ -380,23 +318,15 @@ static int key_port_bridge(struct pstate *ps, const struct key *k, char **words,
 	return 0;
 }
 
+/* A port option (k->arg indexes bropt_port[]). */
 static int key_port_opt(struct pstate *ps, const struct key *k, char **words, int n)
 {
 	struct apply_port *p = ps->cur_port;
-	unsigned v = 0;
-	bool on = false;
-	int err;
+	char why[128];
+	unsigned v;
 
-	if (k->arg == APPLY_PORT_HAIRPIN) {
-		err = on_off(ps, k, words[0], &on);
-		v = on;
-	} else if (k->arg == APPLY_PORT_COST) {
-		err = uint_range(ps, k, words[0], 1, 65535, &v);
-	} else {
-		err = uint_range(ps, k, words[0], 0, 63, &v);
-	}
-	if (err)
-		return err;
+	if (bropt_parse(&bropt_port[k->arg], words[0], &v, why, sizeof(why)) < 0)
+		return perr(ps, "%s, not \"%s\"", why, words[0]);
 	p->set |= 1u << k->arg;
 	p->val[k->arg] = v;
 	return 0;
@@ -414,18 +344,38 @@ static const struct key keys[] = {
     {"mac", S_TAP | S_BRIDGE | S_LINK, 7, key_mac, 0},
     {"address", S_IF, -1, key_address, 0},
     {"route", S_IF, -1, key_route, 0},
-    {"stp", S_BRIDGE, 8, key_br_opt, APPLY_BR_STP},
-    {"forward_delay", S_BRIDGE, 9, key_br_opt, APPLY_BR_FORWARD_DELAY},
-    {"hello_time", S_BRIDGE, 10, key_br_opt, APPLY_BR_HELLO_TIME},
-    {"max_age", S_BRIDGE, 11, key_br_opt, APPLY_BR_MAX_AGE},
-    {"ageing_time", S_BRIDGE, 12, key_br_opt, APPLY_BR_AGEING_TIME},
-    {"priority", S_BRIDGE, 13, key_br_opt, APPLY_BR_PRIORITY},
     {"bridge", S_PORT, 0, key_port_bridge, 0},
-    {"cost", S_PORT, 1, key_port_opt, APPLY_PORT_COST},
-    {"priority", S_PORT, 2, key_port_opt, APPLY_PORT_PRIORITY},
-    {"hairpin", S_PORT, 3, key_port_opt, APPLY_PORT_HAIRPIN},
     {0},
 };
+
+/* Bridge and port options come from bropt.h's tables; their lines are kept after the keys'. */
+#define BR_OPT_SLOT   8
+#define PORT_OPT_SLOT 1
+
+/* The key @name of a section of @kind: from keys[], else an option of bropt.h; false if none. */
+static bool key_find(const char *name, unsigned kind, struct key *ret)
+{
+	const struct bropt *o;
+
+	for (const struct key *k = keys; k->name; k++)
+		if (!strcmp(k->name, name) && (k->kinds & kind)) {
+			*ret = *k;
+			return true;
+		}
+	if ((kind & S_BRIDGE) && (o = bropt_find(bropt_bridge, BROPT_BR_N, name))) {
+		int opt = (int)(o - bropt_bridge);
+
+		*ret = (struct key){o->name, S_BRIDGE, BR_OPT_SLOT + opt, key_br_opt, opt};
+		return true;
+	}
+	if ((kind & S_PORT) && (o = bropt_find(bropt_port, BROPT_PORT_N, name))) {
+		int opt = (int)(o - bropt_port);
+
+		*ret = (struct key){o->name, S_PORT, PORT_OPT_SLOT + opt, key_port_opt, opt};
+		return true;
+	}
+	return false;
+}
 
 static const char *section_word(unsigned kind)
 {
@@ -532,7 +482,7 @@ static int section_end(struct pstate *ps)
 	if (i && i->kind == APPLY_BRIDGE && (i->br_set & 1u << APPLY_BR_STP) &&
 	    i->br_val[APPLY_BR_STP] && (i->br_set & 1u << APPLY_BR_FORWARD_DELAY) &&
 	    i->br_val[APPLY_BR_FORWARD_DELAY] < 200) {
-		ps->line = i->key_line[9];
+		ps->line = i->key_line[BR_OPT_SLOT + APPLY_BR_FORWARD_DELAY];
 		err = perr(ps, "\"forward_delay\" must be from 2 to 30 seconds when stp is on");
 	}
 	ps->line = saved;
@@ -541,15 +491,13 @@ static int section_end(struct pstate *ps)
 
 static int key_line(struct pstate *ps, char *name, char **words, int n)
 {
-	const struct key *k;
+	struct key key;
+	const struct key *k = &key;
 	unsigned *lines;
 
 	if (!ps->kind)
 		return perr(ps, "\"%s\" is outside any section (start one like [tap tap0])", name);
-	for (k = keys; k->name; k++)
-		if (!strcmp(k->name, name) && (k->kinds & ps->kind))
-			break;
-	if (!k->name) {
+	if (!key_find(name, ps->kind, &key)) {
 		const char *sec = section_word(ps->kind);
 
 		return perr(ps, "unknown key \"%s\" in a %s section", name, sec);

@@ -14,6 +14,7 @@
 #include <net/if.h>
 
 #include "bridge.h"
+#include "bropt.h"
 
 int brctl_parse_time(const char *word, uint32_t *ret_cs)
 {
@@ -353,19 +354,17 @@ static int cmd_stp(struct tw_nl *nl, char **argv)
 	return err < 0;
 }
 
-/* The four time setters differ only in field and words. */
-struct time_cmd {
-	const char *name;
-	unsigned bit;
-	const char *bad, *failed;
-};
-
-static const struct time_cmd time_cmds[] = {
-    {"setfd", TW_BRIDGE_FORWARD_DELAY, "bad forward delay value", "set forward delay failed"},
-    {"sethello", TW_BRIDGE_HELLO_TIME, "bad hello timer value", "set hello timer failed"},
-    {"setmaxage", TW_BRIDGE_MAX_AGE, "bad max age value", "set max age failed"},
-    {"setageing", TW_BRIDGE_AGEING_TIME, "bad ageing time value", "set ageing time failed"},
-};
+/*
+ * The option a brctl command sets (bropt.h): bridge-utils reads the words its
+ * own way and leaves the ranges to the kernel, whose refusal it reports.
+ */
+static const struct bropt *brctl_opt(const struct bropt *table, size_t n, const char *cmd)
+{
+	for (size_t i = 0; i < n; i++)
+		if (table[i].brctl && !strcmp(table[i].brctl, cmd))
+			return &table[i];
+	return NULL;
+}
 
 static int set_bridge(struct tw_nl *nl, const char *br, const struct tw_bridge_opts *opts,
 		      const char *failed)
@@ -379,34 +378,34 @@ static int set_bridge(struct tw_nl *nl, const char *br, const struct tw_bridge_o
 	return err < 0;
 }
 
+/* setfd, sethello, setmaxage, setageing */
 static int cmd_time(struct tw_nl *nl, char **argv)
 {
-	const struct time_cmd *t = time_cmds;
+	const struct bropt *o = brctl_opt(bropt_bridge, BROPT_BR_N, argv[0]);
 	struct tw_bridge_opts opts = {0};
 	uint32_t cs;
 
-	while (strcmp(t->name, argv[0]))
-		t++;
 	if (brctl_parse_time(argv[2], &cs) < 0) {
-		fprintf(stderr, "%s\n", t->bad);
+		fprintf(stderr, "%s\n", o->brctl_bad);
 		return 1;
 	}
-	opts.mask = t->bit;
-	opts.forward_delay = opts.hello_time = opts.max_age = opts.ageing_time = cs;
-	return set_bridge(nl, argv[1], &opts, t->failed);
+	bropt_bridge_put(o, cs, &opts);
+	return set_bridge(nl, argv[1], &opts, o->brctl_failed);
 }
 
 static int cmd_setbridgeprio(struct tw_nl *nl, char **argv)
 {
-	struct tw_bridge_opts opts = {.mask = TW_BRIDGE_PRIORITY};
+	const struct bropt *o = &bropt_bridge[BROPT_BR_PRIORITY];
+	struct tw_bridge_opts opts = {0};
 	long v;
 
 	if (brctl_parse_long(argv[2], &v) < 0) {
-		fprintf(stderr, "bad priority\n");
+		fprintf(stderr, "%s\n", o->brctl_bad);
 		return 1;
 	}
-	opts.priority = (uint16_t)v; /* the kernel keeps 16 bits, as bridge-utils relies on */
-	return set_bridge(nl, argv[1], &opts, "set bridge priority failed");
+	/* the kernel keeps 16 bits, as bridge-utils relies on */
+	bropt_bridge_put(o, (uint16_t)v, &opts);
+	return set_bridge(nl, argv[1], &opts, o->brctl_failed);
 }
 
 /* setpathcost and setportprio address the port alone, as bridge-utils does. */
@@ -425,38 +424,40 @@ static int set_port(struct tw_nl *nl, const char *ifname, const struct tw_bridge
 
 static int cmd_setpathcost(struct tw_nl *nl, char **argv)
 {
-	struct tw_bridge_port_opts opts = {.mask = TW_BRIDGE_PORT_COST};
+	const struct bropt *o = &bropt_port[BROPT_PORT_COST];
+	struct tw_bridge_port_opts opts = {0};
 	long v;
 
 	if (brctl_parse_long(argv[3], &v) < 0) {
-		fprintf(stderr, "bad path cost value\n");
+		fprintf(stderr, "%s\n", o->brctl_bad);
 		return 1;
 	}
 	/* bridge-utils keeps an int; the kernel refuses 0 and anything over 65535. */
 	if ((int)v <= 0) {
-		fprintf(stderr, "set path cost failed: %s\n", strerror((int)v ? EINVAL : ERANGE));
+		fprintf(stderr, "%s: %s\n", o->brctl_failed, strerror((int)v ? EINVAL : ERANGE));
 		return 1;
 	}
-	opts.cost = (uint32_t)(int)v;
-	return set_port(nl, argv[2], &opts, "set path cost failed");
+	bropt_port_put(o, (unsigned)(int)v, &opts);
+	return set_port(nl, argv[2], &opts, o->brctl_failed);
 }
 
 static int cmd_setportprio(struct tw_nl *nl, char **argv)
 {
-	struct tw_bridge_port_opts opts = {.mask = TW_BRIDGE_PORT_PRIORITY};
+	const struct bropt *o = &bropt_port[BROPT_PORT_PRIORITY];
+	struct tw_bridge_port_opts opts = {0};
 	long v;
 
 	if (brctl_parse_long(argv[3], &v) < 0) {
-		fprintf(stderr, "bad path priority value\n");
+		fprintf(stderr, "%s\n", o->brctl_bad);
 		return 1;
 	}
-	if ((int)v < 0 || (int)v > 63) {
-		fprintf(stderr, "set port priority failed: %s\n",
+	if ((int)v < (int)o->min || (int)v > (int)o->max) {
+		fprintf(stderr, "%s: %s\n", o->brctl_failed,
 			strerror((int)v < 0 ? EINVAL : ERANGE));
 		return 1;
 	}
-	opts.priority = (uint16_t)v;
-	return set_port(nl, argv[2], &opts, "set port priority failed");
+	bropt_port_put(o, (unsigned)v, &opts);
+	return set_port(nl, argv[2], &opts, o->brctl_failed);
 }
 
 /* Prints one bridge of `show`; @ports are sorted by name. */

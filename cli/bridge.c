@@ -6,35 +6,7 @@
 #include <string.h>
 
 #include "bridge.h"
-
-int bridge_parse_seconds(const char *word, uint32_t *ret_cs)
-{
-	unsigned long long v = 0;
-	const char *p = word;
-	int frac = -1;
-
-	if (!word || !isdigit((unsigned char)*p))
-		return -EINVAL;
-	for (; *p; p++) {
-		if (*p == '.' && frac < 0) {
-			frac = 0;
-			continue;
-		}
-		if (!isdigit((unsigned char)*p) || frac == 2)
-			return -EINVAL;
-		v = v * 10 + (unsigned)(*p - '0');
-		if (frac >= 0)
-			frac++;
-		if (v > 0xffffffffull)
-			return -EINVAL;
-	}
-	for (; frac < 2; frac = frac < 0 ? 1 : frac + 1)
-		v *= 10;
-	if (v > 0xffffffffull)
-		return -EINVAL;
-	*ret_cs = (uint32_t)v;
-	return 0;
-}
+#include "bropt.h"
 
 /* Centiseconds as seconds in text, as the integer the kernel uses in JSON. */
 static void out_cs(struct out *o, const char *key, uint64_t cs)
@@ -189,58 +161,50 @@ static int need_name(struct cli *c, int argc, char **argv, const char *cmd)
 	return arg_ifname(c, argv[0]);
 }
 
-/* Parses `[stp on|off] [forward_delay SEC] ...` from argv[*i] on into @opts. */
-static int parse_bridge_opts(struct cli *c, int argc, char **argv, int i,
-			     struct tw_bridge_opts *opts)
+/*
+ * Parses `NAME VALUE ...` pairs of @table's options from argv[@i] on, and
+ * calls @put for each. The words, units and ranges are bropt.h's.
+ */
+static int parse_opts(struct cli *c, int argc, char **argv, int i, const struct bropt *table,
+		      size_t n, const char *ctx,
+		      void (*put)(const struct bropt *, unsigned, void *), void *opts)
 {
-	static const struct {
-		const char *key;
-		unsigned bit;
-		size_t off;
-	} times[] = {
-	    {"forward_delay", TW_BRIDGE_FORWARD_DELAY,
-	     offsetof(struct tw_bridge_opts, forward_delay)},
-	    {"hello_time", TW_BRIDGE_HELLO_TIME, offsetof(struct tw_bridge_opts, hello_time)},
-	    {"max_age", TW_BRIDGE_MAX_AGE, offsetof(struct tw_bridge_opts, max_age)},
-	    {"ageing_time", TW_BRIDGE_AGEING_TIME, offsetof(struct tw_bridge_opts, ageing_time)},
-	};
-	unsigned long long v;
+	char why[128];
+	unsigned v;
 	int ret;
 
 	for (; i < argc; i++) {
-		size_t t;
+		const struct bropt *o = bropt_find(table, n, argv[i]);
 
-		for (t = 0; t < sizeof(times) / sizeof(times[0]); t++)
-			if (!strcmp(argv[i], times[t].key))
-				break;
-		if (t < sizeof(times) / sizeof(times[0])) {
-			if ((ret = arg_next(c, argc, argv, &i)) != CLI_OK)
-				return ret;
-			if (bridge_parse_seconds(argv[i],
-						 (uint32_t *)((char *)opts + times[t].off)) < 0) {
-				cli_err(c,
-					"argument \"%s\" is wrong: \"%s\" must be seconds with at "
-					"most two decimals",
-					argv[i], times[t].key);
-				return CLI_USAGE;
-			}
-			opts->mask |= times[t].bit;
-		} else if (!strcmp(argv[i], "stp")) {
-			if ((ret = arg_next(c, argc, argv, &i)) != CLI_OK ||
-			    (ret = arg_on_off(c, "stp", argv[i], &opts->stp_state)) != CLI_OK)
-				return ret;
-			opts->mask |= TW_BRIDGE_STP_STATE;
-		} else if (!strcmp(argv[i], "priority")) {
-			if ((ret = arg_next(c, argc, argv, &i)) != CLI_OK ||
-			    (ret = arg_uint(c, "priority", argv[i], 0, 65535, &v)) != CLI_OK)
-				return ret;
-			opts->priority = (uint16_t)v;
-			opts->mask |= TW_BRIDGE_PRIORITY;
-		} else {
-			return arg_unknown(c, argv[i], "tapwire bridge");
+		if (!o)
+			return arg_unknown(c, argv[i], ctx);
+		if ((ret = arg_next(c, argc, argv, &i)) != CLI_OK)
+			return ret;
+		if (bropt_parse(o, argv[i], &v, why, sizeof(why)) < 0) {
+			cli_err(c, "argument \"%s\" is wrong: %s", argv[i], why);
+			return CLI_USAGE;
 		}
+		put(o, v, opts);
 	}
 	return CLI_OK;
+}
+
+static void put_bridge(const struct bropt *o, unsigned v, void *opts)
+{
+	bropt_bridge_put(o, v, opts);
+}
+
+static void put_port(const struct bropt *o, unsigned v, void *opts)
+{
+	bropt_port_put(o, v, opts);
+}
+
+/* Parses `[stp on|off] [forward_delay SEC] ...` from argv[i] on into @opts. */
+static int parse_bridge_opts(struct cli *c, int argc, char **argv, int i,
+			     struct tw_bridge_opts *opts)
+{
+	return parse_opts(c, argc, argv, i, bropt_bridge, BROPT_BR_N, "tapwire bridge", put_bridge,
+			  opts);
 }
 
 static int do_add(struct cli *c, int argc, char **argv)
@@ -343,34 +307,14 @@ static int do_set(struct cli *c, int argc, char **argv)
 static int do_port_set(struct cli *c, int argc, char **argv)
 {
 	struct tw_bridge_port_opts opts = {0};
-	unsigned long long v;
 	struct tw_nl *nl;
 	int ret, err;
 
 	if ((ret = need_name(c, argc, argv, "port set")) != CLI_OK)
 		return ret;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "cost")) {
-			if ((ret = arg_next(c, argc, argv, &i)) != CLI_OK ||
-			    (ret = arg_uint(c, "cost", argv[i], 1, 65535, &v)) != CLI_OK)
-				return ret;
-			opts.cost = (uint32_t)v;
-			opts.mask |= TW_BRIDGE_PORT_COST;
-		} else if (!strcmp(argv[i], "priority")) {
-			if ((ret = arg_next(c, argc, argv, &i)) != CLI_OK ||
-			    (ret = arg_uint(c, "priority", argv[i], 0, 63, &v)) != CLI_OK)
-				return ret;
-			opts.priority = (uint16_t)v;
-			opts.mask |= TW_BRIDGE_PORT_PRIORITY;
-		} else if (!strcmp(argv[i], "hairpin")) {
-			if ((ret = arg_next(c, argc, argv, &i)) != CLI_OK ||
-			    (ret = arg_on_off(c, "hairpin", argv[i], &opts.hairpin)) != CLI_OK)
-				return ret;
-			opts.mask |= TW_BRIDGE_PORT_HAIRPIN;
-		} else {
-			return arg_unknown(c, argv[i], "tapwire bridge port");
-		}
-	}
+	if ((ret = parse_opts(c, argc, argv, 1, bropt_port, BROPT_PORT_N, "tapwire bridge port",
+			      put_port, &opts)) != CLI_OK)
+		return ret;
 	if (!(nl = cli_nl(c)))
 		return CLI_FAIL;
 	err = tw_bridge_port_set(nl, argv[0], &opts);

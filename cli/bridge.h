@@ -10,13 +10,6 @@
 #include "cli.h"
 
 /*
- * Parses seconds for `tapwire bridge set`: digits with at most two
- * decimals ("15", "1.5", "0.25"), up to 42949672.95. Returns 0 and the
- * value in centiseconds, or -EINVAL.
- */
-int bridge_parse_seconds(const char *word, uint32_t *ret_cs);
-
-/*
  * Parses a time the way bridge-utils' brctl does: a leading floating-point
  * number (sscanf "%lf": "1abc" is 1, "0x10" is 16), truncated to
  * centiseconds. Returns 0 or -EINVAL when no number leads the word.

@@ -110,13 +110,13 @@ before=$(state)
 long=1234567890123456
 for args in "add ''" "add $long" "add a/b" "add br9 stp maybe" "add br9 forward_delay 1.555" \
 	"add br9 hello_time -1" "add br9 priority 65536" "add br9 bogus 1" "set br0 forward_delay" \
-	"set br0 max_age 1e3" "port set vA cost 0" "port set vA cost 65536" "port set vA priority 64" \
+	"set br0 max_age 1e3" "set br0 stp on hello_time 0.5" "set br0 max_age 41" "port set vA cost 0" "port set vA cost 65536" "port set vA priority 64" \
 	"port set vA hairpin maybe" "port set $long cost 1" "addif br0" "addif br0 vA extra" \
 	"show a/b" "showstp" "showmacs br0 extra" "del" "nosuch" "port nosuch"; do
 	eval "check_fails \"usage error: bridge $args\" 2 T bridge $args"
 done
 for args in "set nope stp on" "set vA stp on" "del vA" "del nope" "addif nope vA" "addif br0 nope" \
-	"addif br0 br0" "delif br1 vA" "port set vB cost 5" "set br0 stp on hello_time 0.5" \
+	"addif br0 br0" "delif br1 vA" "port set vB cost 5" \
 	"showstp vA" "showmacs nope"; do
 	eval "check_fails \"refused: bridge $args\" 1 T bridge $args"
 done

@@ -17,24 +17,29 @@
 #include <linux/rtnetlink.h>
 
 #include "bridge.h"
+#include "bropt.h"
 #include "bridge_nl.h"
 
+/* Seconds in bropt.h's words: digits with at most two decimals, within the range. */
 static void test_seconds(void **state)
 {
+	static const struct bropt wide = {"t", BROPT_SECONDS, 0, 4294967295u, 0, NULL, NULL, NULL};
 	static const struct {
 		const char *in;
 		int ok;
 		uint32_t cs;
 	} cases[] = {
-	    {"15", 1, 1500},	   {"1.5", 1, 150},	    {"0.25", 1, 25}, {"2.", 1, 200},
-	    {"0", 1, 0},	   {"42949672.95", 1, ~0u}, {"1.555", 0, 0}, {"", 0, 0},
-	    {"-1", 0, 0},	   {"1e3", 0, 0},	    {".5", 0, 0},    {"1.2.3", 0, 0},
-	    {"42949672.96", 0, 0}, {"99999999999", 0, 0},   {"0x10", 0, 0},  {" 1", 0, 0},
-	    {"1 ", 0, 0},	   {"nan", 0, 0},
+	    {"15", 1, 1500},	   {"1.5", 1, 150},	    {"0.25", 1, 25},  {"2.", 0, 0},
+	    {"0", 1, 0},	   {"42949672.95", 1, ~0u}, {"1.555", 0, 0},  {"", 0, 0},
+	    {"-1", 0, 0},	   {"1e3", 0, 0},	    {".5", 0, 0},     {"1.2.3", 0, 0},
+	    {"42949672.96", 0, 0}, {"99999999999", 0, 0},   {"0x10", 0, 0},   {" 1", 0, 0},
+	    {"1 ", 0, 0},	   {"nan", 0, 0},	    {"010", 1, 1000},
 	};
+	char why[128];
+
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		uint32_t cs = 7;
-		int err = bridge_parse_seconds(cases[i].in, &cs);
+		unsigned cs = 7;
+		int err = bropt_parse(&wide, cases[i].in, &cs, why, sizeof(why));
 
 		if (cases[i].ok) {
 			assert_int_equal(err, 0);
@@ -44,7 +49,49 @@ static void test_seconds(void **state)
 			assert_int_equal(cs, 7); /* untouched */
 		}
 	}
-	assert_int_equal(bridge_parse_seconds(NULL, &(uint32_t){0}), -EINVAL);
+}
+
+/* One table: each option's range and words, as every user of it reports them. */
+static void test_bropt_table(void **state)
+{
+	const struct bropt *hello = bropt_find(bropt_bridge, BROPT_BR_N, "hello_time");
+	const struct bropt *cost = bropt_find(bropt_port, BROPT_PORT_N, "cost");
+	struct tw_bridge_opts bo = {0};
+	struct tw_bridge_port_opts po = {0};
+	char why[128], text[32];
+	unsigned v;
+
+	assert_non_null(hello);
+	assert_non_null(cost);
+	assert_null(bropt_find(bropt_bridge, BROPT_BR_N, "cost"));
+	assert_int_equal(bropt_parse(hello, "0.5", &v, why, sizeof(why)), -EINVAL);
+	assert_string_equal(why,
+			    "\"hello_time\" must be seconds from 1 to 10 (at most two decimals)");
+	assert_int_equal(bropt_parse(hello, "10", &v, why, sizeof(why)), 0);
+	assert_int_equal(v, 1000);
+	assert_int_equal(bropt_parse(cost, "0", &v, why, sizeof(why)), -EINVAL);
+	assert_string_equal(why, "\"cost\" must be an integer from 1 to 65535");
+	assert_int_equal(bropt_parse(&bropt_port[BROPT_PORT_HAIRPIN], "yes", &v, why, sizeof(why)),
+			 -EINVAL);
+	assert_string_equal(why, "\"hairpin\" must be \"on\" or \"off\"");
+
+	bropt_bridge_put(hello, 150, &bo);
+	assert_int_equal(bo.mask, TW_BRIDGE_HELLO_TIME);
+	assert_int_equal(bo.hello_time, 150);
+	bropt_port_put(cost, 77, &po);
+	assert_int_equal(po.mask, TW_BRIDGE_PORT_COST);
+	assert_int_equal(po.cost, 77);
+	bropt_format(hello, 150, text, sizeof(text));
+	assert_string_equal(text, "1.50");
+	bropt_format(&bropt_bridge[BROPT_BR_STP], 1, text, sizeof(text));
+	assert_string_equal(text, "on");
+	/* jiffies: one centisecond off is the same time, two are not */
+	assert_true(bropt_same(hello, 149, 150));
+	assert_false(bropt_same(hello, 148, 150));
+	assert_false(bropt_same(cost, 76, 77));
+	/* every bridge-utils command names its option's messages */
+	for (size_t i = 0; i < BROPT_BR_N; i++)
+		assert_true(!bropt_bridge[i].brctl || bropt_bridge[i].brctl_failed);
 }
 
 /* bridge-utils' conversion, checked against what it wrote to the kernel. */
@@ -491,13 +538,14 @@ static void test_cli_usage(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_seconds),	   cmocka_unit_test(test_brctl_time),
-	    cmocka_unit_test(test_brctl_long),	   cmocka_unit_test(test_timer_format),
-	    cmocka_unit_test(test_id_and_state),   cmocka_unit_test(test_brctl_show),
-	    cmocka_unit_test(test_brctl_showstp),  cmocka_unit_test(test_brctl_showmacs),
-	    cmocka_unit_test(test_tapwire_output), cmocka_unit_test(test_build_linkinfo),
-	    cmocka_unit_test(test_build_protinfo), cmocka_unit_test(test_parse_link),
-	    cmocka_unit_test(test_parse_fdb),	   cmocka_unit_test(test_cli_usage),
+	    cmocka_unit_test(test_seconds),	   cmocka_unit_test(test_bropt_table),
+	    cmocka_unit_test(test_brctl_time),	   cmocka_unit_test(test_brctl_long),
+	    cmocka_unit_test(test_timer_format),   cmocka_unit_test(test_id_and_state),
+	    cmocka_unit_test(test_brctl_show),	   cmocka_unit_test(test_brctl_showstp),
+	    cmocka_unit_test(test_brctl_showmacs), cmocka_unit_test(test_tapwire_output),
+	    cmocka_unit_test(test_build_linkinfo), cmocka_unit_test(test_build_protinfo),
+	    cmocka_unit_test(test_parse_link),	   cmocka_unit_test(test_parse_fdb),
+	    cmocka_unit_test(test_cli_usage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
