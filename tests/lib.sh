@@ -126,6 +126,34 @@ wait_for() {
 	return 1
 }
 
+# capture VAR NS OUT TCPDUMP_ARGS...: starts tcpdump in NS, its output in
+# OUT, its PID in VAR; returns once tcpdump says "listening on" (its filter
+# is in place: every packet sent from then on is seen), 10 s at most.
+capture() {
+	local var=$1 ns=$2 out=$3 err="$TW_TMP/capture.$_tw_ncap.err"
+	shift 3
+	_tw_ncap=$((_tw_ncap + 1))
+	bg "$var" ip netns exec "$ns" tcpdump "$@" >"$out" 2>"$err"
+	wait_for 10 grep -q 'listening on' "$err" || die "tcpdump in $ns is not listening after 10 s"
+}
+_tw_ncap=0
+
+# capture_sync OUT PATTERN CMD...: runs CMD (traffic the capture sees last)
+# and waits until one more line matching PATTERN shows in OUT than before:
+# a capture prints in order, so all that came before is in OUT too. 10 s at
+# most; false if it never shows.
+capture_sync() {
+	local out=$1 pat=$2 n
+	shift 2
+	n=$(grep -c -- "$pat" "$out")
+	"$@" >/dev/null 2>&1
+	wait_for 10 _tw_more_lines "$out" "$pat" "$n"
+}
+_tw_more_lines() { [ "$(grep -c -- "$2" "$1")" -gt "$3" ]; }
+
+# capture_end PID: stops a capture; its file is complete when this returns.
+capture_end() { kill -INT "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
+
 # Assertions: they count, log, and keep going; the test fails at exit.
 ok() { _tw_checks=$((_tw_checks+1)); log "ok: $*"; }
 fail() { _tw_checks=$((_tw_checks+1)); _tw_failures=$((_tw_failures+1)); log "NOT OK: $*"; }

@@ -234,6 +234,17 @@ wg_iperf_udp() {
 	jq -r '.end.sum | "\(.lost_percent // 100 | floor) \(.packets // 0)"' "$TW_TMP/$1.json" 2>/dev/null || echo "100 0"
 }
 
+# pcap_has FILE PATTERN N: the capture FILE holds N packets matching PATTERN
+# (as tcpdump -n prints them).
+pcap_has() { [ "$(tcpdump -r "$1" -n 2>/dev/null | grep -c -- "$2")" -ge "$3" ]; }
+# A 56-byte ping's data message on the wire: 84 bytes padded to 96, + 32.
+PING_MSG="length 128$"
+
+# wg_mark NS ADDR PORT: one 7-byte UDP datagram ("twmark") from NS to
+# ADDR:PORT, a marker for capture_sync ("length 7$") where the tunnel's own
+# traffic cannot be one.
+wg_mark() { nsx "$1" bash -c "echo twmark >/dev/udp/$2/$3"; }
+
 # wg_rss PID: resident set size in KiB.
 wg_rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 

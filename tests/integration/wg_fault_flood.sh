@@ -52,9 +52,11 @@ PY
 
 rss() { wg_rss "$PIDB"; }
 rss0=$(rss)
+tx0=$(wg_tx "$NSA" "$IFA")
 nsx "$NSA" timeout 30 iperf3 -c "$IN4_B" -p 5201 -t 6 -J >"$TW_TMP/tcp.json" 2>"$TW_TMP/tcp.err" &
 iperf=$!
-sleep 0.5
+# the flood starts once the transfer does: a megabyte through the tunnel
+check "the transfer is under way" wait_for 5 sh -c "[ \$(wg show $IFA transfer | cut -f3) -gt $((tx0 + 1000000)) ]"
 n1=$(nsx "$NSA" "$PYTHON" "$TW_TMP/flood.py" 4)
 rss1=$(rss)
 wait "$iperf"

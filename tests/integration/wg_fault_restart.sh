@@ -30,7 +30,7 @@ nsx "$NSB" wg showconf "$IFB" >"$TW_TMP/b.conf"
 nsx "$NSA" ping -n -i 0.5 -W 1 -c 90 "$IN4_B" >"$TW_TMP/ping.txt" 2>&1 &
 pinger=$!
 at_exit "kill $pinger"
-sleep 1
+check "the pinger gets answers" wait_for 5 grep -q 'bytes from' "$TW_TMP/ping.txt"
 wg_stop "$PIDB" KILL
 rm -f "$WG_RUN/$IFB.sock"
 wg_start PIDB "$NSB" "$IFB" "$WG_GO"

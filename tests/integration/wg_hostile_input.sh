@@ -16,11 +16,11 @@ needs tcpdump
 wg_pair "$WG_GO" "$WG_TW"
 
 # record the tunnel's real packets towards tapwire-wg, for replaying
-bg DUMP ip netns exec "$NSB" tcpdump -i ulb -n -U -w "$TW_TMP/real.pcap" udp dst port $WG_PORT_B 2>/dev/null
-sleep 1
+capture DUMP "$NSB" /dev/null -i ulb -n -U -w "$TW_TMP/real.pcap" udp dst port $WG_PORT_B
 check "tunnel up" wg_wait_ping "$NSA" "$IN4_B" 10
 nsx "$NSA" ping -c 5 -i 0.2 -W 1 "$IN4_B" >/dev/null
-kill "$DUMP"; wait "$DUMP" 2>/dev/null
+check "the pings are captured" wait_for 5 pcap_has "$TW_TMP/real.pcap" "$PING_MSG" 5
+capture_end "$DUMP"
 
 endpoint() { nsx "$NSB" wg show "$IFB" endpoints | cut -f 2; }
 twpid=$PIDB
@@ -68,11 +68,13 @@ print("sent")
 PY
 # twice: the first round may touch receive buffers for the first time, the
 # second must not grow anything
+# (a ping through the tunnel after each round: once it is answered, the
+# datagrams sent before it were handled)
 check "hostile datagrams sent" nsx "$NSA" python3 "$TW_TMP/hostile.py" "$TW_TMP/real.pcap" "$UL4_B" $WG_PORT_B
-sleep 1
+check "tunnel works after one round" wg_wait_ping "$NSA" "$IN4_B" 5
 rssh=$(wg_rss "$twpid")
 check "hostile datagrams sent again" nsx "$NSA" python3 "$TW_TMP/hostile.py" "$TW_TMP/real.pcap" "$UL4_B" $WG_PORT_B
-sleep 1
+check "tunnel works after two rounds" wg_wait_ping "$NSA" "$IN4_B" 5
 check "tapwire-wg survives the datagrams" kill -0 "$twpid"
 check_eq "replayed packets moved no endpoint" "$(endpoint)" "$ep0"
 check "tunnel still works" wg_ping "$NSA" "$IN4_B" 2

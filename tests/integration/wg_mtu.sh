@@ -15,8 +15,7 @@ check_eq "tapwire-wg's default MTU" "$(mtu "$NSA" "$IFA")" "$(mtu "$NSB" "$IFB")
 check_eq "... is 1420" "$(mtu "$NSA" "$IFA")" 1420
 wg_wait_ping "$NSA" "$IN4_B" 10 || die "no tunnel"
 
-bg dump ip netns exec "$NSA" tcpdump --immediate-mode -i ula -n -l -Q out udp src port $WG_PORT_A >"$TW_TMP/wire.txt" 2>/dev/null
-sleep 1
+capture dump "$NSA" "$TW_TMP/wire.txt" --immediate-mode -i ula -n -l -Q out udp src port $WG_PORT_A
 check "IPv4: 1420-byte packets cross with DF" nsx "$NSA" ping -q -n -c 2 -W 2 -M do -s 1392 "$IN4_B"
 check "IPv4: 1421 bytes are refused locally" sh -c "! ip netns exec $NSA ping -q -n -c 1 -W 1 -M do -s 1393 $IN4_B"
 check "IPv6: 1420-byte packets cross" nsx "$NSA" ping -q -n -c 2 -W 2 -M do -s 1372 "$IN6_B"
@@ -25,7 +24,10 @@ check "IPv6: 1421 bytes are refused locally" sh -c "! ip netns exec $NSA ping -q
 for s in $(seq 0 7 100) 500 1001 1371 1391; do
 	nsx "$NSA" ping -q -n -c 1 -W 1 -s "$s" "$IN4_B" >/dev/null 2>&1
 done
-sleep 0.5
+# a last ping of a size no other has (777 bytes: 805 padded to 816, + 32):
+# once it shows, the capture holds everything before it
+check "the capture is complete" capture_sync "$TW_TMP/wire.txt" "length 848$" \
+	nsx "$NSA" ping -q -n -c 1 -W 1 -s 777 "$IN4_B"
 # data messages: 16-byte header + padded plaintext + 16-byte tag
 bad=$(awk '/UDP, length/ { l = $NF; if (l == 148 || l == 92 || l == 64) next;
 	p = l - 32; if (p % 16 != 0 && p != 1420) print l }' "$TW_TMP/wire.txt" | sort -u | tr '\n' ' ')

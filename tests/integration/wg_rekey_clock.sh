@@ -25,7 +25,7 @@ rekeys() {
 	for ((i = 0; i < 16; i++)); do
 		h=$(hs "$NSA" "$IFA")
 		[[ " ${seen[*]} " == *" $h "* ]] || seen+=("$h")
-		sleep 1
+		sleep 1 # sampling, once a second
 	done
 	wait "$pinger"
 	lost=$(grep -o '[0-9]*% packet loss' "$TW_TMP/ping.txt" | cut -d% -f1)
@@ -47,8 +47,7 @@ wg_wait_ping "$NSA" "$IN4_B" 10 || die "no tunnel"
 rekeys "tapwire-wg x$RATE -> tapwire-wg x$RATE"
 
 # 3. expiry: B's underlay drops everything from now on
-bg dump ip netns exec "$NSA" tcpdump --immediate-mode -i ula -n -l -tt -Q out udp dst port $WG_PORT_B >"$TW_TMP/out.txt" 2>/dev/null
-sleep 1
+capture dump "$NSA" "$TW_TMP/out.txt" --immediate-mode -i ula -n -l -tt -Q out udp dst port $WG_PORT_B
 wg_ping "$NSA" "$IN4_B" 1
 silence_b
 # a fresh handshake starts the 180 s (9 s) clock now
@@ -59,7 +58,8 @@ wg_wait_ping "$NSA" "$IN4_B" 5 || fail "no fresh handshake"
 silence_b
 t0=$(date +%s.%N)
 nsx "$NSA" ping -q -n -i 0.2 -c 70 -W 1 "$IN4_B" >/dev/null 2>&1
-sleep 0.5
+check "the capture is complete" capture_sync "$TW_TMP/out.txt" "length 7$" \
+	wg_mark "$NSA" "$UL4_B" $WG_PORT_B
 # data packets carry the 84-byte echo padded to 96 (+32): length 128;
 # initiations are 148
 last_data=$(awk -v t0="$t0" '/length 128$/ && $1 > t0 { l = $1 } END { printf "%.1f", l - t0 }' "$TW_TMP/out.txt")

@@ -48,59 +48,63 @@ print(len(msgs))
 PY
 
 # 1. packets tapwire-wg never saw: capture them while the underlay drops them
-bg dump ip netns exec "$NSB" tcpdump --immediate-mode -i ulb -n -U -w "$TW_TMP/lost.pcap" udp dst port $WG_PORT_B 2>/dev/null
-sleep 1
+capture dump "$NSB" /dev/null --immediate-mode -i ulb -n -U -w "$TW_TMP/lost.pcap" udp dst port $WG_PORT_B
 wg_silence "$NSB" $WG_PORT_B
 nsx "$NSA" ping -q -n -c 20 -i 0.05 -W 0.2 "$IN4_B" >/dev/null 2>&1
-sleep 0.5
-kill -INT "$dump"
-wait "$dump" 2>/dev/null
+check "the 20 lost pings are captured" wait_for 5 pcap_has "$TW_TMP/lost.pcap" "$PING_MSG" 20
+capture_end "$dump"
 wg_unsilence "$NSB"
 t0=$(tun_rx)
 n=$(nsx "$NSA" "$PYTHON" "$TW_TMP/replay.py" "$TW_TMP/lost.pcap" 4 reverse)
-sleep 0.5
+check "lost data messages were captured ($n)" test "${n:-0}" -ge 10
+check "late and out of order, inside the window: all delivered" \
+	wait_for 5 test "$(tun_rx)" -ge $((t0 + n))
 t1=$(tun_rx)
 log "late, reversed: $n data messages sent, TUN rx $t0 -> $t1"
-check "lost data messages were captured ($n)" test "${n:-0}" -ge 10
-check_eq "late and out of order, inside the window: all delivered" "$((t1 - t0))" "$n"
+check_eq "... each once" "$((t1 - t0))" "$n"
+
+# After replays, one fresh ping through the tunnel: once its request reached
+# the TUN, the replays sent before it were handled too, and only the ping
+# may have been delivered.
+ping_through() { wg_ping "$NSA" "$IN4_B" && wait_for 5 test "$(tun_rx)" -ge $(($1 + 1)); }
 
 # 2. the same again: all replays
 n2=$(nsx "$NSA" "$PYTHON" "$TW_TMP/replay.py" "$TW_TMP/lost.pcap" 4)
-sleep 0.5
+check "the path is live after the replays" ping_through "$t1"
 t2=$(tun_rx)
 log "replayed: $n2 data messages sent, TUN rx $t1 -> $t2"
-check_eq "replayed: none delivered" "$t2" "$t1"
+check_eq "replayed: none delivered (only the ping)" "$t2" "$((t1 + 1))"
 
 # 3. packets it did deliver, replayed
-bg dump2 ip netns exec "$NSB" tcpdump --immediate-mode -i ulb -n -U -w "$TW_TMP/seen.pcap" udp dst port $WG_PORT_B 2>/dev/null
-sleep 1
+capture dump2 "$NSB" /dev/null --immediate-mode -i ulb -n -U -w "$TW_TMP/seen.pcap" udp dst port $WG_PORT_B
 check "tunnel still works" wg_ping "$NSA" "$IN4_B" 10
-sleep 0.3
-kill -INT "$dump2"
-wait "$dump2" 2>/dev/null
+check "the 10 delivered pings are captured" wait_for 5 pcap_has "$TW_TMP/seen.pcap" "$PING_MSG" 10
+capture_end "$dump2"
 t3=$(tun_rx)
 n3=$(nsx "$NSA" "$PYTHON" "$TW_TMP/replay.py" "$TW_TMP/seen.pcap" 4)
-sleep 0.5
+check "the path is live after the replays" ping_through "$t3"
 t4=$(tun_rx)
 log "delivered then replayed: $n3 data messages sent, TUN rx $t3 -> $t4"
 check "delivered messages were captured ($n3)" test "${n3:-0}" -ge 5
-check_eq "delivered then replayed: none delivered again" "$t4" "$t3"
+check_eq "delivered then replayed: none delivered again (only the ping)" "$t4" "$((t3 + 1))"
 check_eq "the peer's endpoint did not move" "$(wg_field "$NSB" "$IFB" endpoints)" "$UL4_A:$WG_PORT_A"
 # 4. a handshake initiation replayed (TAI64N protection): tapwire-wg must not
 # answer it, and the session it has goes on
-bg dump3 ip netns exec "$NSB" tcpdump --immediate-mode -i ulb -n -U -w "$TW_TMP/hs.pcap" udp dst port $WG_PORT_B 2>/dev/null
-sleep 1
-sleep 1.1 # a new initiation needs a newer timestamp than the last one
+capture dump3 "$NSB" /dev/null --immediate-mode -i ulb -n -U -w "$TW_TMP/hs.pcap" udp dst port $WG_PORT_B
+# protocol time, not readiness: wireguard-go's next initiation must carry a
+# newer TAI64N timestamp than its last, and its clock is coarse
+sleep 1.1
 nsx "$NSA" wg set "$IFA" peer "$(wg_pub b)" remove
 nsx "$NSA" wg set "$IFA" peer "$(wg_pub b)" allowed-ips "$IN4_B/32,$IN6_B/128" endpoint "$UL4_B:$WG_PORT_B"
 check "a fresh handshake" wg_wait_ping "$NSA" "$IN4_B" 10
-sleep 0.3
-kill -INT "$dump3"
-wait "$dump3" 2>/dev/null
-bg dump4 ip netns exec "$NSB" tcpdump --immediate-mode -i ulb -n -l -Q out udp src port $WG_PORT_B >"$TW_TMP/answers.txt" 2>/dev/null
-sleep 1
+check "the initiation is captured" wait_for 5 pcap_has "$TW_TMP/hs.pcap" "length 148$" 1
+capture_end "$dump3"
+capture dump4 "$NSB" "$TW_TMP/answers.txt" --immediate-mode -i ulb -n -l -Q out udp src port $WG_PORT_B
 n4=$(nsx "$NSA" "$PYTHON" "$TW_TMP/replay.py" "$TW_TMP/hs.pcap" 1)
-sleep 1
+# tapwire-wg's answer to a ping, after the replay, proves the capture saw
+# whatever it sent before
+check "the path is live after the replay" capture_sync "$TW_TMP/answers.txt" "$PING_MSG" \
+	wg_ping "$NSA" "$IN4_B"
 answers=$(grep -c "length 92$" "$TW_TMP/answers.txt")
 log "replayed $n4 handshake initiation(s); handshake responses sent: $answers"
 check "an initiation was captured ($n4)" test "${n4:-0}" -ge 1

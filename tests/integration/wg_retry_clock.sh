@@ -13,11 +13,12 @@ RATE=20
 WG_ENV_A=(TW_TEST_CLOCK_RATE=$RATE)
 wg_pair "$WG_TW" "$WG_GO"
 wg_silence "$NSB" $WG_PORT_B
-bg dump ip netns exec "$NSA" tcpdump --immediate-mode -i ula -n -l -tt -Q out udp dst port $WG_PORT_B >"$TW_TMP/out.txt" 2>/dev/null
-sleep 1
+capture dump "$NSA" "$TW_TMP/out.txt" --immediate-mode -i ula -n -l -tt -Q out udp dst port $WG_PORT_B
 t0=$(date +%s.%N)
 nsx "$NSA" ping -q -n -c 1 -W 1 "$IN4_B" >/dev/null 2>&1
-sleep 8
+sleep 8 # the window retries are counted in
+check "the capture is complete" capture_sync "$TW_TMP/out.txt" "length 7$" \
+	wg_mark "$NSA" "$UL4_B" $WG_PORT_B
 awk -v t0="$t0" '/length 148$/ && $1 > t0 { print $1 - t0 }' "$TW_TMP/out.txt" >"$TW_TMP/inits.txt"
 n=$(wc -l <"$TW_TMP/inits.txt")
 last=$(tail -n 1 "$TW_TMP/inits.txt")

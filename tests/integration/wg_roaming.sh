@@ -17,9 +17,11 @@ wg_wait_ping "$NSA" "$IN4_B" 10 || die "no tunnel"
 check_eq "tapwire-wg sees the peer at its first address" \
 	"$(wg_field "$NSB" "$IFB" endpoints)" "$UL4_A:$WG_PORT_A"
 wg_iperf_server "$NSB"
+tx0=$(wg_tx "$NSA" "$IFA")
 nsx "$NSA" timeout 30 iperf3 -c "$IN4_B" -p 5201 -t 6 -i 1 -J >"$TW_TMP/roam.json" 2>"$TW_TMP/roam.err" &
 iperf=$!
-sleep 2
+# the peer roams once the transfer is under way: a megabyte through the tunnel
+check "the transfer is under way" wait_for 5 sh -c "[ \$(wg show $IFA transfer | cut -f3) -gt $((tx0 + 1000000)) ]"
 # the old primary goes, the new address is promoted (not deleted with it)
 nsx "$NSA" sysctl -qw net.ipv4.conf.ula.promote_secondaries=1
 ip -n "$NSA" addr add 198.51.100.11/24 dev ula
@@ -55,9 +57,9 @@ wg_wait_endpoint "$NSB" "$IFB" "[fd00:1::11]:$WG_PORT_A"
 check_eq "tapwire-wg follows the peer to its new IPv6 address" \
 	"$(wg_field "$NSB" "$IFB" endpoints)" "[fd00:1::11]:$WG_PORT_A"
 # NAT rebinding: the peer's port changes, mid-ping
-nsx "$NSA" ping -q -c 30 -i 0.1 "$IN6_B" >"$TW_TMP/rebind.txt" 2>&1 &
+nsx "$NSA" ping -n -c 30 -i 0.1 "$IN6_B" >"$TW_TMP/rebind.txt" 2>&1 &
 pinger=$!
-sleep 1
+check "pings answered before the port change" wait_for 5 grep -q 'bytes from' "$TW_TMP/rebind.txt"
 nsx "$NSA" wg set "$IFA" listen-port 51830
 wait "$pinger"
 log "pings across the port change: $(grep -o '[0-9]* received' "$TW_TMP/rebind.txt")"
@@ -86,13 +88,12 @@ nsx "$NSB" wg set "$IFB" private-key "$TW_TMP/b.key" listen-port $WG_PORT_B \
 	peer "$(wg_pub a)" allowed-ips "$IN4_A/32,$IN6_A/128" endpoint "198.51.100.3:$WG_PORT_A"
 wg_inner "$NSA" "$IFA" 1
 wg_inner "$NSB" "$IFB" 2
-bg dump ip netns exec "$NSB" tcpdump --immediate-mode -i ulb -n -l -Q in udp and src port $WG_PORT_A >"$TW_TMP/sticky.txt" 2>/dev/null
-sleep 1
+capture dump "$NSB" "$TW_TMP/sticky.txt" --immediate-mode -i ulb -n -l -Q in udp and src port $WG_PORT_A
 wg_wait_ping "$NSB" "$IN4_A" 10 || fail "no tunnel towards the secondary address"
 # tapwire-wg also starts traffic of its own (it sends, not only answers)
 check "ping from tapwire-wg's side" wg_ping "$NSA" "$IN4_B" 5
 check "ping from the peer" wg_ping "$NSB" "$IN4_A" 5
-sleep 0.5
+check "the capture is complete" capture_sync "$TW_TMP/sticky.txt" "$PING_MSG" wg_ping "$NSA" "$IN4_B"
 from3=$(grep -c "IP 198.51.100.3.$WG_PORT_A >" "$TW_TMP/sticky.txt")
 from1=$(grep -c "IP $UL4_A.$WG_PORT_A >" "$TW_TMP/sticky.txt")
 log "datagrams from tapwire-wg: $from3 from 198.51.100.3, $from1 from $UL4_A"
