@@ -5,10 +5,10 @@
  * Why not libcrypto's: OpenSSL 3.0 makes a ChaCha20-Poly1305 message's
  * Poly1305 key with a ChaCha20 call of its own, then runs its 16-block code
  * over the 22 full blocks and a further call over the last partial block;
- * measured on the 2-core build machine (Xeon, AVX-512), that is ~0.6 us of
- * the ~0.95 us an encryption of 1420 bytes takes. Here block 0 (the Poly1305
- * key) and the 23 data blocks come out of one 16-block and one 8-block pass:
- * ~0.36 us.
+ * three calls where one would do, and that set-up is most of ChaCha20's cost
+ * on a 1420-byte packet. Here block 0 (the Poly1305 key) and the 23 data
+ * blocks come out of one 16-block and one 8-block pass (bench/crypto_speed;
+ * figures in bench/README.md).
  *
  * Layout: vector i holds state word i of 16 (or 8) consecutive blocks, lane
  * j being block ctr + j; the rounds are the RFC's quarter rounds on those

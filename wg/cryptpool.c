@@ -5,8 +5,8 @@
  * shared index until none are left. The caller then waits only for chunks a
  * worker has claimed and not yet finished, never for a worker that has not
  * woken up yet: on a loaded machine a woken thread may not run for a whole
- * scheduler slice, and waiting for it stalled the data path (perf: 13% of
- * tapwire-wg's samples in futex waits at 0.6 Gbit/s).
+ * scheduler slice, and waiting for it stalled the data path (perf showed
+ * the daemon's time going to futex waits).
  *
  * The index carries the batch's generation in its upper half, so a worker
  * that wakes after its batch is over cannot claim jobs of the next one with
@@ -15,8 +15,8 @@
  * Waking a worker only pays when a core is free to run it. When every core
  * is busy (both ends of a tunnel and the applications on one small machine,
  * or a daemon pinned to one CPU), a woken worker only takes turns with the
- * loop and adds context switches: on the 2-core benchmark machine the pool
- * cost 5-15% of throughput. So the caller watches how long its own thread
+ * loop and adds context switches, and the pool then costs throughput
+ * (bench/README.md). So the caller watches how long its own thread
  * waited on a run queue (/proc/thread-self/schedstat) over each interval:
  * above WAIT_HIGH of the time, batches run on the caller alone; below
  * WAIT_LOW, the workers are used again. Small batches never wake them.
@@ -37,7 +37,7 @@
 #define CHUNK 4
 /* Below this many jobs the caller does it all: waking a thread costs more. */
 #define MIN_PARALLEL 8
-/* Below this many bytes in a batch, too: a full packet's crypto takes ~1 us. */
+/* Below this many bytes in a batch, too: the work would not pay for a wake-up. */
 #define MIN_PARALLEL_BYTES (16 * 1024)
 /* Checks of the finished count before the caller sleeps (a chunk is ~µs). */
 #define SPIN 200

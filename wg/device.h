@@ -53,9 +53,8 @@ struct wg_cryptpool;
  * where possible): 64, the most segments one super-packet may carry. Larger
  * gatherings made no TCP super-packet larger but delivered small packets in
  * bursts of hundreds, which overflowed the receiving application's socket
- * while it waited for a CPU: 64-byte UDP through the tunnel, 5 interleaved
- * runs on the 2-core benchmark machine, median 183 kpps received with 512,
- * 211 with 64 (bench/README.md).
+ * while it waited for a CPU: fewer small packets arrived (the comparison is
+ * in bench/README.md).
  */
 #define WG_TUN_OUT_MAX 64
 

@@ -2,12 +2,11 @@
 /*
  * Poly1305 for the data path's tags.
  *
- * Why not libcrypto's: through the default provider's MAC dispatch
- * (init/update/final), OpenSSL 3.0 took ~250 ns for a 1420-byte packet's tag
- * on the 2-core build machine, this ~200 ns; OpenSSL's own AVX-512 IFMA code
- * is slower still there, as it derives its key powers again on every update
- * call. Below 384 bytes wg/crypto.c keeps libcrypto's, whose hand-written
- * scalar code is as fast as the scalar form here or faster.
+ * Why not libcrypto's: a packet's tag through the default provider's MAC
+ * calls (init/update/final) costs per-message set-up that this avoids, and
+ * OpenSSL's own AVX-512 IFMA code derives its key powers again on every
+ * update call (bench/crypto_speed; figures in bench/README.md). Below 384 bytes wg/crypto.c keeps
+ * libcrypto's, whose hand-written scalar code is as fast as the scalar form here or faster.
  *
  * The scalar form keeps h in radix 2^64 (two words and a few bits above
  * 2^128): four 64x64-bit products a block. r's clamping leaves r1 a

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Poly1305 (RFC 8439 §2.5) for the data path's AEAD tags, base 2^44: a
- * scalar form for short messages, eight blocks at a time with AVX-512 IFMA
- * (52-bit multiply-add) for long ones (wg/poly1305.c).
+ * Poly1305 (RFC 8439 §2.5) for the data path's AEAD tags: a scalar form in
+ * radix 2^64 for short messages, and eight blocks at a time in base 2^44
+ * with AVX-512 IFMA (52-bit multiply-add) for long ones (wg/poly1305.c).
  */
 #ifndef TW_WG_POLY1305_H
 #define TW_WG_POLY1305_H
