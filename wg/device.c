@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 
 #include <tapwire/vnet.h>
@@ -28,6 +29,25 @@
 #include "timers.h"
 #include "tun.h"
 #include "uapi.h"
+
+/*
+ * Removes the UAPI socket's file (only if it is still the one we made: a
+ * daemon started after us may have its own there) before closing the
+ * socket, so a new daemon that waits for it never finds a closed socket
+ * still on disk, and then stops listening.
+ */
+static void release_uapi(struct wg_device *dev)
+{
+	struct stat st;
+
+	if (dev->uapi_path[0] && stat(dev->uapi_path, &st) == 0 && st.st_dev == dev->uapi_dev &&
+	    st.st_ino == dev->uapi_ino)
+		unlink(dev->uapi_path);
+	dev->uapi_path[0] = '\0';
+	if (dev->uapi_fd >= 0)
+		close(dev->uapi_fd);
+	dev->uapi_fd = -1;
+}
 
 int wg_device_new(const char *ifname, struct wg_device **ret_dev)
 {
@@ -61,11 +81,7 @@ void wg_device_free(struct wg_device *dev)
 		wg_uapi_close(dev, i);
 	wg_device_remove_all_peers(dev);
 	wg_socket_close(&dev->sock);
-	if (dev->uapi_fd >= 0) {
-		close(dev->uapi_fd);
-		if (dev->uapi_path[0])
-			unlink(dev->uapi_path);
-	}
+	release_uapi(dev);
 	if (dev->tun_fd >= 0)
 		close(dev->tun_fd);
 	if (dev->epfd >= 0)
@@ -113,6 +129,44 @@ static int watch_sockets(struct wg_device *dev)
 	int err = wg_device_watch(dev, dev->sock.fd4, EPOLLIN, WG_EV_SOCK4);
 
 	return err ? err : wg_device_watch(dev, dev->sock.fd6, EPOLLIN, WG_EV_SOCK6);
+}
+
+/* Bytes of one half of the transmit slots, whatever their size. */
+#define TX_HALF_BUDGET                                                                             \
+	((size_t)WG_TUN_BATCH * (WG_TUN_SLOT_MIN + WG_MSG_DATA_OVERHEAD + WG_MESSAGE_PADDING))
+
+int wg_device_grow_slots(struct wg_device *dev, size_t len)
+{
+	size_t slot, bytes;
+	unsigned n;
+	uint8_t *buf;
+
+	if (len > WG_TUN_SLOT_MAX)
+		return -EMSGSIZE;
+	if (dev->tx_buf && len <= dev->tun_slot)
+		return 0;
+	/* whole cache lines, and never less than the first size */
+	slot = len < WG_TUN_SLOT_MIN ? WG_TUN_SLOT_MIN : (len + 63) & ~(size_t)63;
+	if (slot > WG_TUN_SLOT_MAX)
+		slot = WG_TUN_SLOT_MAX;
+	bytes = slot + WG_MSG_DATA_OVERHEAD + WG_MESSAGE_PADDING;
+	/* a super-packet of up to 64 segments must fit (tw_gro's limit too) */
+	n = (unsigned)(TX_HALF_BUDGET / bytes);
+	if (n > WG_TUN_BATCH)
+		n = WG_TUN_BATCH;
+	if (n < WG_TUN_BATCH / 2)
+		n = WG_TUN_BATCH / 2;
+	buf = malloc(2 * n * bytes);
+	if (!buf)
+		return -ENOMEM;
+	wg_prefault(buf, 2 * n * bytes);
+	free(dev->tx_buf);
+	dev->tx_buf = buf;
+	dev->tun_slot = slot;
+	dev->n_slots = n;
+	if (slot > WG_TUN_SLOT_MIN)
+		log_info("Transmit slots for %zu-byte packets: %u of them", slot, n);
+	return 0;
 }
 
 static void read_mtu(struct wg_device *dev)
@@ -183,14 +237,18 @@ int wg_device_start(struct wg_device *dev, int tun_fd, int uapi_fd, const char *
 	dev->tun_fd = tun_fd;
 	dev->uapi_fd = uapi_fd;
 	snprintf(dev->uapi_path, sizeof(dev->uapi_path), "%s", uapi_path ? uapi_path : "");
-	dev->tun_slot = WG_MAX_DATAGRAM - WG_MSG_DATA_OVERHEAD - WG_MESSAGE_PADDING;
+	if (dev->uapi_path[0]) {
+		struct stat st;
+
+		if (stat(dev->uapi_path, &st) == 0) {
+			dev->uapi_dev = st.st_dev;
+			dev->uapi_ino = st.st_ino;
+		}
+	}
 	dev->rx = malloc(sizeof(*dev->rx));
 	dev->jobs = calloc(WG_TUN_BATCH, sizeof(*dev->jobs));
 	dev->rx_jobs = calloc(WG_RX_WINDOW, sizeof(*dev->rx_jobs));
-	if (!dev->jobs || !dev->rx_jobs)
-		return -ENOMEM;
-	dev->tx_buf = malloc(2 * WG_TUN_BATCH * wg_tx_slot_size(dev));
-	if (!dev->rx || !dev->tx_buf)
+	if (!dev->rx || !dev->jobs || !dev->rx_jobs)
 		return -ENOMEM;
 	/*
 	 * Touch every page of the batch buffers now: the daemon's memory is then
@@ -198,8 +256,10 @@ int wg_device_start(struct wg_device *dev, int tun_fd, int uapi_fd, const char *
 	 * datagrams and trains reach pages not used before.
 	 */
 	wg_prefault(dev->rx, sizeof(*dev->rx));
-	wg_prefault(dev->tx_buf, 2 * WG_TUN_BATCH * wg_tx_slot_size(dev));
 	read_mtu(dev);
+	err = wg_device_grow_slots(dev, dev->mtu);
+	if (err < 0)
+		return err;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
@@ -340,6 +400,9 @@ static void on_timer(struct wg_device *dev)
 	if (now >= dev->next_gc) {
 		wg_ratelimiter_gc(dev->ratelimiter, now);
 		read_mtu(dev);
+		/* a raised MTU: room before its packets come (no batch is open here) */
+		if (dev->mtu > dev->tun_slot && dev->mtu <= WG_TUN_SLOT_MAX)
+			wg_device_grow_slots(dev, dev->mtu);
 		dev->next_gc = now + NSEC_PER_SEC;
 	}
 	dev->timers_dirty = true;
@@ -358,6 +421,15 @@ static void on_signal(struct wg_device *dev)
 	}
 }
 
+/* The TUN is gone: the UAPI socket goes at once, so a new daemon can take the name. */
+static void tun_gone(struct wg_device *dev)
+{
+	log_err("TUN device %s was removed, shutting down", dev->ifname);
+	release_uapi(dev);
+	dev->stopping = true;
+	dev->exit_code = 1;
+}
+
 static void on_tun(struct wg_device *dev, uint32_t events)
 {
 	int n;
@@ -366,21 +438,15 @@ static void on_tun(struct wg_device *dev, uint32_t events)
 	for (int i = 0; i < 4; i++) {
 		n = wg_send_from_tun(dev);
 		if (n < 0) {
-			if (n == -EBADFD || n == -EIO || n == -ENODEV || n == -EINVAL) {
-				log_err("TUN device %s was removed, shutting down", dev->ifname);
-				dev->stopping = true;
-				dev->exit_code = 1;
-			}
+			if (n == -EBADFD || n == -EIO || n == -ENODEV || n == -EINVAL)
+				tun_gone(dev);
 			return;
 		}
 		if (n < WG_TUN_BATCH / 2)
 			break;
 	}
-	if (n == 0 && (events & (EPOLLERR | EPOLLHUP))) {
-		log_err("TUN device %s was removed, shutting down", dev->ifname);
-		dev->stopping = true;
-		dev->exit_code = 1;
-	}
+	if (n == 0 && (events & (EPOLLERR | EPOLLHUP)))
+		tun_gone(dev);
 }
 
 static void on_udp(struct wg_device *dev, int fd)

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <net/if.h>
+#include <sys/types.h>
 
 #include "allowedips.h"
 #include "cookie.h"
@@ -58,8 +59,17 @@ struct wg_cryptpool;
  */
 #define WG_TUN_OUT_MAX 64
 
-/* Packets (segments of TUN super-packets) handled per turn of the loop. */
+/* Packets (segments of TUN super-packets) handled per turn of the loop, at most. */
 #define WG_TUN_BATCH 128
+/*
+ * The transmit slots hold packets of WG_TUN_SLOT_MIN bytes at first, and grow
+ * (never shrink) when a larger packet comes from the TUN, up to the largest
+ * IP packet. With larger slots there are
+ * fewer, down to WG_TUN_BATCH / 2 (a super-packet's 64 segments), so a
+ * jumbo MTU costs a few MiB more at most, and the default MTU nothing.
+ */
+#define WG_TUN_SLOT_MIN 9168
+#define WG_TUN_SLOT_MAX 65535 /* any IP packet: too big to carry is answered (icmp.h) */
 /* Data messages decrypted together on receive (wg/receive.c). */
 #define WG_RX_WINDOW 128
 
@@ -68,6 +78,8 @@ struct wg_device {
 	int tun_fd;  /* -1 in a config-only device (unit tests) */
 	int uapi_fd; /* listening socket, -1 if none */
 	char uapi_path[108];
+	dev_t uapi_dev; /* the socket file we made, to unlink only that */
+	ino_t uapi_ino;
 	int epfd, sigfd, timerfd;
 	int inotify_fd; /* watches the UAPI socket: its removal stops the daemon */
 	unsigned mtu;
@@ -96,8 +108,10 @@ struct wg_device {
 	uint64_t timer_armed_at; /* protocol time the timerfd is armed for */
 
 	struct wg_rx_batch *rx; /* UDP receive batch */
-	uint8_t *tx_buf;	/* 2 * WG_TUN_BATCH transmit slots: TUN reads, then scratch */
-	size_t tun_slot;	/* largest packet read from the TUN */
+	uint8_t *tx_buf;	/* 2 * n_slots transmit slots: TUN reads, then scratch */
+	size_t tun_slot;	/* largest packet a slot holds */
+	unsigned n_slots;	/* slots of each half, <= WG_TUN_BATCH */
+	size_t tun_grow;	/* a packet this big did not fit: grow after the batch */
 
 	/*
 	 * Offloads (each probed at start, dropped at run time if the kernel
@@ -154,6 +168,13 @@ int wg_device_setup_offloads(struct wg_device *dev, bool enable);
  * Call after wg_device_start().
  */
 int wg_device_setup_workers(struct wg_device *dev, unsigned workers);
+
+/*
+ * Makes the transmit slots hold packets of @len bytes (they only grow, up to
+ * WG_TUN_SLOT_MAX). No packet may sit in a slot: the buffer moves. 0, or
+ * -ENOMEM (the old slots are kept), -EMSGSIZE (@len is beyond any slot).
+ */
+int wg_device_grow_slots(struct wg_device *dev, size_t len);
 
 /* Runs the event loop until a signal or a fatal error; returns the exit code. */
 int wg_device_run(struct wg_device *dev);

@@ -306,7 +306,16 @@ int main(int argc, char **argv)
 		set_nonblock_cloexec(uapi_fd);
 		snprintf(uapi_path, sizeof(uapi_path), "/var/run/wireguard/%s.sock", ifname);
 	} else {
-		uapi_fd = wg_uapi_listen(ifname, uapi_path, sizeof(uapi_path));
+		pid_t holder = 0;
+
+		uapi_fd = wg_uapi_listen(ifname, uapi_path, sizeof(uapi_path), &holder);
+		if (uapi_fd == -EADDRINUSE && holder > 0) {
+			log_err("Failed to open UAPI socket /var/run/wireguard/%s.sock: process %d "
+				"still serves %s there",
+				ifname, (int)holder, ifname);
+			close(tun_fd);
+			return 1;
+		}
 		if (uapi_fd < 0) {
 			log_err("Failed to open UAPI socket /var/run/wireguard/%s.sock: %s", ifname,
 				strerror(-uapi_fd));

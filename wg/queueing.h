@@ -24,7 +24,7 @@ void wg_send_staged(struct wg_peer *peer);
 /* Sends one handshake-sized datagram to @ep (responses, cookie replies). */
 int wg_send_raw(struct wg_device *dev, struct wg_endpoint *ep, const void *buf, size_t len);
 
-/* Reads and routes up to WG_TUN_BATCH packets from the TUN. Returns how many or -errno. */
+/* Reads and routes up to WG_TUN_BATCH reads from the TUN. Returns how many or -errno. */
 int wg_send_from_tun(struct wg_device *dev);
 
 /* Handles one receive batch of datagrams. */

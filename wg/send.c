@@ -13,6 +13,7 @@
 #include "cookie.h"
 #include "cryptpool.h"
 #include "device.h"
+#include "icmp.h"
 #include "log.h"
 #include "noise.h"
 #include "peer.h"
@@ -80,10 +81,10 @@ static unsigned encrypt_and_send(struct wg_peer *p, struct wg_keypair *kp, uint8
 	int sent;
 
 	/* counters in order here; the encryption itself may run on several cores */
-	for (unsigned i = 0; i < n && i < WG_TUN_BATCH; i++) {
+	for (unsigned i = 0; i < n && i < dev->n_slots; i++) {
 		uint8_t *buf = in_place
 				   ? pkts[i] - WG_MSG_DATA_HDR_LEN
-				   : wg_tx_slot_pkt(dev, WG_TUN_BATCH + i) - WG_MSG_DATA_HDR_LEN;
+				   : wg_tx_slot_pkt(dev, dev->n_slots + i) - WG_MSG_DATA_HDR_LEN;
 		uint64_t counter;
 
 		if (wg_keypair_next_counter(kp, now, &counter) < 0)
@@ -143,7 +144,7 @@ void wg_send_staged(struct wg_peer *p)
 	while (s->count) {
 		unsigned n = 0, done;
 
-		for (unsigned i = 0; i < s->count && n < WG_TUN_BATCH; i++, n++) {
+		for (unsigned i = 0; i < s->count && n < p->dev->n_slots; i++, n++) {
 			unsigned slot = (s->head + i) % WG_STAGED_MAX;
 
 			pkts[n] = s->pkt[slot];
@@ -239,6 +240,12 @@ static void route(struct wg_device *dev, struct tun_batch *b, uint8_t *pkt, uint
 		p = wg_allowedips_lookup(&dev->allowedips, family, dst);
 	if (!p)
 		return; /* no route: the kernel's WireGuard answers ICMP; we drop */
+	if (len > wg_icmp_max_inner(p->endpoint.addr.sa.sa_family)) {
+		/* no UDP datagram carries it: tell the sender the MTU that works */
+		wg_icmp_too_big(dev, pkt, len,
+				(unsigned)wg_icmp_max_inner(p->endpoint.addr.sa.sa_family));
+		return;
+	}
 	b->pkts[b->n] = pkt;
 	b->lens[b->n] = len;
 	b->peers[b->n] = p;
@@ -268,7 +275,7 @@ int wg_send_from_tun(struct wg_device *dev)
 
 	b.n = b.slots = 0;
 	/* Packets land in the transmit slots: encryption then happens in place. */
-	while (b.slots < WG_TUN_BATCH && reads < WG_TUN_BATCH) {
+	while (b.slots < dev->n_slots && reads < WG_TUN_BATCH) {
 		r = wg_tun_read_packets(dev, b.slots, pkts, lens);
 		if (r == -EINTR)
 			continue;
@@ -288,5 +295,10 @@ int wg_send_from_tun(struct wg_device *dev)
 		reads++;
 	}
 	flush(&b);
+	if (dev->tun_grow) {
+		/* a packet was too big for the slots (and lost): they hold nothing now */
+		wg_device_grow_slots(dev, dev->tun_grow);
+		dev->tun_grow = 0;
+	}
 	return (int)reads;
 }

@@ -23,6 +23,7 @@
 void wg_socket_init(struct wg_socket *s, bool gso)
 {
 	s->gso = gso;
+	s->gso_seg_max = WG_MAX_DATAGRAM;
 	s->gro = false;
 	s->fd4 = -1;
 	s->fd6 = -1;
@@ -270,6 +271,11 @@ static size_t build_src_cmsg(const struct wg_endpoint *ep, char *ctrl, size_t ca
 #define TX_BATCH      64
 #define GSO_MAX_SEGS  64
 #define GSO_MAX_BYTES 65000
+/*
+ * A datagram that fits a 1500-byte path (a full data message at the default
+ * MTU is 1452): GSO refused for those means the device cannot do it at all.
+ */
+#define GSO_PLAIN_SEG 1452
 #define CTRL_BYTES    (CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(uint16_t)))
 
 #ifndef UDP_SEGMENT
@@ -280,11 +286,13 @@ static size_t build_src_cmsg(const struct wg_endpoint *ep, char *ctrl, size_t ca
  * How many datagrams from @iov[0] can go as one GSO send: all of the size of
  * the first, but the last may be shorter.
  */
-static unsigned gso_run(const struct iovec *iov, unsigned n)
+static unsigned gso_run(const struct wg_socket *s, const struct iovec *iov, unsigned n)
 {
 	size_t seg = iov[0].iov_len, total = seg;
 	unsigned k = 1;
 
+	if (seg > s->gso_seg_max)
+		return 1;
 	while (k < n && k < GSO_MAX_SEGS && iov[k].iov_len <= seg &&
 	       total + iov[k].iov_len <= GSO_MAX_BYTES) {
 		total += iov[k].iov_len;
@@ -323,7 +331,7 @@ static int send_some(struct wg_socket *s, int fd, struct wg_endpoint *ep, struct
 	if (n > TX_BATCH)
 		n = TX_BATCH;
 	for (unsigned i = 0; i < n; m++) {
-		unsigned k = s->gso ? gso_run(iov + i, n - i) : 1;
+		unsigned k = s->gso ? gso_run(s, iov + i, n - i) : 1;
 		size_t clen;
 
 		memset(&msgs[m], 0, sizeof(msgs[m]));
@@ -347,6 +355,14 @@ static int send_some(struct wg_socket *s, int fd, struct wg_endpoint *ep, struct
 		if (r < 0) {
 			if (sent)
 				return (int)sent;
+			if (s->gso && counts[done] > 1 && errno == EINVAL &&
+			    msgs[done].msg_hdr.msg_iov[0].iov_len > GSO_PLAIN_SEG) {
+				/* segments beyond the path's MTU: such runs go one by one */
+				s->gso_seg_max = msgs[done].msg_hdr.msg_iov[0].iov_len - 1;
+				log_info("UDP GSO refused for %zu-byte datagrams: sent singly",
+					 msgs[done].msg_hdr.msg_iov[0].iov_len);
+				return send_some(s, fd, ep, iov, n);
+			}
 			if (s->gso && counts[done] > 1 && (errno == EIO || errno == EINVAL)) {
 				/* the egress device cannot segment: send one by one from now on */
 				log_err("UDP GSO refused (%s), switching it off", strerror(errno));

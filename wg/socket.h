@@ -41,6 +41,12 @@ struct wg_socket {
 	 * kernel refuses it.
 	 */
 	bool gso;
+	/*
+	 * Datagrams longer than this never go in a GSO send: the kernel refused
+	 * such a run (its segments do not fit the path's MTU, as jumbo data
+	 * messages over a 1500-byte underlay). Sent one by one, IP fragments them.
+	 */
+	size_t gso_seg_max;
 	bool gro; /* UDP_GRO on the sockets: trains of datagrams in one receive */
 };
 
@@ -51,7 +57,7 @@ struct wg_socket {
  * the last maybe shorter).
  */
 #define WG_RX_BATCH	64
-#define WG_MAX_DATAGRAM 9216
+#define WG_MAX_DATAGRAM 65535 /* as wireguard-go; IPv4 carries 65507 at most */
 #define WG_RX_BUFSIZE	65536
 
 struct wg_rx_batch {

@@ -126,9 +126,24 @@ int wg_tun_setup_offloads(struct wg_device *dev, bool enable)
 
 /* ---- reads ---- */
 
+/*
+ * The size of the largest segment @hdr's super-packet of @len bytes splits
+ * into, at most (the headers' lengths are the packet's own, so allow for
+ * the longest IPv6 and TCP headers besides hdr_len).
+ */
+static size_t segment_bound(const struct virtio_net_hdr *hdr, size_t len)
+{
+	size_t seg = len;
+
+	if (hdr->gso_type != VIRTIO_NET_HDR_GSO_NONE)
+		seg = (size_t)hdr->hdr_len + hdr->gso_size + 256;
+	return seg < len ? seg : len;
+}
+
 /* One read in vnet_hdr mode (or the super-packet kept from the last call), split. */
 static int read_vnet(struct wg_device *dev, unsigned first, uint8_t **pkts, uint16_t *lens)
 {
+	const struct virtio_net_hdr *hdr = (const struct virtio_net_hdr *)dev->tun_rbuf;
 	uint8_t *segs[WG_TUN_BATCH];
 	size_t seg_lens[WG_TUN_BATCH];
 	size_t len = dev->tun_rlen;
@@ -144,14 +159,28 @@ static int read_vnet(struct wg_device *dev, unsigned first, uint8_t **pkts, uint
 			return 0;
 		len = (size_t)r;
 	}
-	for (unsigned i = first; i < WG_TUN_BATCH; i++)
-		segs[i - first] = wg_tx_slot_pkt(dev, i);
-	n = tw_vnet_split((const struct virtio_net_hdr *)dev->tun_rbuf,
-			  dev->tun_rbuf + TW_VNET_HDR_LEN, len - TW_VNET_HDR_LEN, segs,
-			  dev->tun_slot, seg_lens, WG_TUN_BATCH - first);
-	if (n == -ENOBUFS && first) {
-		dev->tun_rlen = len; /* split again into an empty batch */
-		return -ENOBUFS;
+	for (int attempt = 0;; attempt++) {
+		for (unsigned i = first; i < dev->n_slots; i++)
+			segs[i - first] = wg_tx_slot_pkt(dev, i);
+		n = tw_vnet_split(hdr, dev->tun_rbuf + TW_VNET_HDR_LEN, len - TW_VNET_HDR_LEN, segs,
+				  dev->tun_slot, seg_lens, dev->n_slots - first);
+		if (n != -ENOBUFS)
+			break;
+		if (first) {
+			dev->tun_rlen = len; /* split again into an empty batch */
+			return -ENOBUFS;
+		}
+		/*
+		 * An empty batch and still no room: segments larger than the slots
+		 * (a raised MTU). The slots grow, holding nothing yet, and the
+		 * super-packet is split again: first to its segments' bound, then to
+		 * its whole length.
+		 */
+		if (attempt == 2 ||
+		    wg_device_grow_slots(dev, attempt
+						  ? len - TW_VNET_HDR_LEN
+						  : segment_bound(hdr, len - TW_VNET_HDR_LEN)) < 0)
+			break;
 	}
 	dev->tun_rlen = 0;
 	if (n < 0)
@@ -181,6 +210,11 @@ static int read_plain(struct wg_device *dev, unsigned first, uint8_t **pkts, uin
 			return 0;
 		r -= sizeof(pi);
 	}
+	if ((size_t)r > dev->tun_slot) {
+		/* the TUN tells the whole length of what it cut: room for it next time */
+		dev->tun_grow = (size_t)r;
+		return 0;
+	}
 	pkts[0] = iov[1].iov_base;
 	lens[0] = (uint16_t)r;
 	return 1;
@@ -189,7 +223,7 @@ static int read_plain(struct wg_device *dev, unsigned first, uint8_t **pkts, uin
 int wg_tun_read_packets(struct wg_device *dev, unsigned first, uint8_t **ret_pkts,
 			uint16_t *ret_lens)
 {
-	if (first >= WG_TUN_BATCH)
+	if (first >= dev->n_slots)
 		return -ENOBUFS;
 	return dev->vnet ? read_vnet(dev, first, ret_pkts, ret_lens)
 			 : read_plain(dev, first, ret_pkts, ret_lens);
@@ -286,6 +320,18 @@ static void flush(struct wg_device *dev, bool more)
 		write_plain(dev, n);
 	else if (!dev->gro_flags || !write_vnet_gro(dev, n, more))
 		write_vnet_each(dev, n);
+}
+
+void wg_tun_write(struct wg_device *dev, const uint8_t *pkt, size_t len)
+{
+	struct virtio_net_hdr plain = {0};
+	struct tun_pi pi = {0, htons(pkt[0] >> 4 == 6 ? ETH_P_IPV6 : ETH_P_IP)};
+	struct iovec iov[2] = {{&pi, sizeof(pi)}, {(void *)pkt, len}};
+
+	if (dev->vnet)
+		iov[0] = (struct iovec){&plain, sizeof(plain)};
+	if (sys_writev(dev->tun_fd, iov + !(dev->vnet || dev->pi), 2 - !(dev->vnet || dev->pi)) < 0)
+		write_error(dev, 1);
 }
 
 void wg_tun_flush(struct wg_device *dev)

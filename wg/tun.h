@@ -27,12 +27,16 @@ int wg_tun_setup_offloads(struct wg_device *dev, bool enable);
 
 /*
  * Reads one packet, or one super-packet split into packets, into the
- * transmit slots @first, @first + 1, ... (at most WG_TUN_BATCH - @first of
+ * transmit slots @first, @first + 1, ... (at most dev->n_slots - @first of
  * them); sets @ret_pkts[i] and @ret_lens[i] for each. Returns how many
  * (0: a packet was read but dropped, malformed or too small), or a negative
  * errno: -EAGAIN when nothing is waiting, -ENOBUFS when a super-packet
  * needs more slots than are free (it is kept: call again with @first 0,
  * and it is split without another read), -EBADFD when the TUN is gone.
+ *
+ * Segments larger than the slots make them grow (with @first 0, at once;
+ * see wg_device_grow_slots()). A plain packet larger than a slot is lost,
+ * and dev->tun_grow asks the caller to grow them once its batch is sent.
  */
 int wg_tun_read_packets(struct wg_device *dev, unsigned first, uint8_t **ret_pkts,
 			uint16_t *ret_lens);
@@ -49,6 +53,9 @@ void wg_tun_flush(struct wg_device *dev);
  * must stay valid until wg_tun_flush() at the end of the batch).
  */
 void wg_tun_room(struct wg_device *dev);
+
+/* Writes one packet into the TUN at once (not for the data path). */
+void wg_tun_write(struct wg_device *dev, const uint8_t *pkt, size_t len);
 
 /* Gathers a decrypted packet for the TUN; @pkt must stay valid until wg_tun_flush(). */
 static inline void wg_tun_queue(struct wg_device *dev, uint8_t *pkt, size_t len)

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct wg_device;
 
@@ -65,8 +66,15 @@ void wg_uapi_conn_event(struct wg_device *dev, unsigned slot, uint32_t events);
 /* Closes the connection in @slot, if any. */
 void wg_uapi_close(struct wg_device *dev, unsigned slot);
 
-/* Opens the listening socket /var/run/wireguard/@ifname.sock (or under $WG_UAPI_DIR). */
-int wg_uapi_listen(const char *ifname, char *ret_path, size_t path_len);
+/*
+ * Opens the listening socket /var/run/wireguard/@ifname.sock. A socket file
+ * nobody listens on is replaced; one a daemon still listens on is waited
+ * for (WG_UAPI_TAKEOVER_MS: a daemon whose interface was deleted is on its
+ * way out), then refused with -EADDRINUSE and that daemon's pid in
+ * @ret_holder (0 if unknown; @ret_holder may be NULL).
+ */
+#define WG_UAPI_TAKEOVER_MS 3000
+int wg_uapi_listen(const char *ifname, char *ret_path, size_t path_len, pid_t *ret_holder);
 
 /* Key helpers (64 hex digits). Constant time in the key's value. */
 bool wg_key_from_hex(uint8_t key[32], const char *hex);
