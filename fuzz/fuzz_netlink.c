@@ -85,11 +85,6 @@ ssize_t __wrap_mnl_socket_recvfrom(const struct mnl_socket *nl, void *buf, size_
 	return (ssize_t)nlh->nlmsg_len;
 }
 
-/* tw_tun_list() lives in its own file; fuzzed when the library has it. */
-int tw_tun_list(struct tw_nl *nl, const char *name, unsigned flags, struct tw_tun_info **ret_list,
-		size_t *ret_n) __attribute__((weak));
-void tw_tun_list_free(struct tw_tun_info *list, size_t n) __attribute__((weak));
-
 static void run(struct tw_nl *nl, unsigned op)
 {
 	void *v = NULL;
@@ -132,8 +127,7 @@ static void run(struct tw_nl *nl, unsigned op)
 			free(v);
 		break;
 	case 8:
-		if (tw_tun_list && tw_tun_list_free &&
-		    tw_tun_list(nl, op & 16 ? "tw0" : NULL, 0, (struct tw_tun_info **)&v, &n) == 0)
+		if (tw_tun_list(nl, op & 16 ? "tw0" : NULL, 0, (struct tw_tun_info **)&v, &n) == 0)
 			tw_tun_list_free(v, n);
 		break;
 	case 9: {
