@@ -256,6 +256,11 @@ int wg_device_start(struct wg_device *dev, int tun_fd, int uapi_fd, const char *
 	 * datagrams and trains reach pages not used before.
 	 */
 	wg_prefault(dev->rx, sizeof(*dev->rx));
+	/* one super-packet as read (vnet mode), or a packet too big for the slots */
+	dev->tun_rbuf = malloc(TW_VNET_HDR_LEN + TW_VNET_MAX_PACKET);
+	if (!dev->tun_rbuf)
+		return -ENOMEM;
+	wg_prefault(dev->tun_rbuf, TW_VNET_HDR_LEN + TW_VNET_MAX_PACKET);
 	read_mtu(dev);
 	err = wg_device_grow_slots(dev, dev->mtu);
 	if (err < 0)

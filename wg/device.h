@@ -111,7 +111,6 @@ struct wg_device {
 	uint8_t *tx_buf;	/* 2 * n_slots transmit slots: TUN reads, then scratch */
 	size_t tun_slot;	/* largest packet a slot holds */
 	unsigned n_slots;	/* slots of each half, <= WG_TUN_BATCH */
-	size_t tun_grow;	/* a packet this big did not fit: grow after the batch */
 
 	/*
 	 * Offloads (each probed at start, dropped at run time if the kernel
@@ -122,8 +121,8 @@ struct wg_device {
 	bool pi;	    /* an inherited TUN without IFF_NO_PI: struct tun_pi first */
 	unsigned gro_flags; /* TW_GRO_* allowed on writes */
 	struct tw_gro *gro;
-	uint8_t *tun_rbuf; /* one super-packet as read (vnet mode) */
-	size_t tun_rlen;   /* bytes in tun_rbuf still to be split (tun.c), 0: none */
+	uint8_t *tun_rbuf; /* a super-packet as read, or a plain packet too big for the slots */
+	size_t tun_rlen;   /* bytes in tun_rbuf still to be handed over (tun.c), 0: none */
 	/* proof the offloads work, logged at exit with LOG_LEVEL=verbose */
 	uint64_t gso_reads, gso_segs;  /* super-packets read from the TUN, their segments */
 	uint64_t gro_writes, gro_pkts; /* coalesced TUN writes, the packets in them */

@@ -295,10 +295,5 @@ int wg_send_from_tun(struct wg_device *dev)
 		reads++;
 	}
 	flush(&b);
-	if (dev->tun_grow) {
-		/* a packet was too big for the slots (and lost): they hold nothing now */
-		wg_device_grow_slots(dev, dev->tun_grow);
-		dev->tun_grow = 0;
-	}
 	return (int)reads;
 }

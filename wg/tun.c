@@ -100,10 +100,6 @@ int wg_tun_setup_offloads(struct wg_device *dev, bool enable)
 	if (!(ifr.ifr_flags & IFF_VNET_HDR))
 		return 0;
 	dev->vnet = true;
-	dev->tun_rbuf = malloc(TW_VNET_HDR_LEN + TW_VNET_MAX_PACKET);
-	if (!dev->tun_rbuf)
-		return -ENOMEM;
-	wg_prefault(dev->tun_rbuf, TW_VNET_HDR_LEN + TW_VNET_MAX_PACKET);
 	if (tw_gro_new(WG_TUN_OUT_MAX, &dev->gro) < 0)
 		enable = false;
 	for (i = enable ? 0 : sizeof(offload_sets) / sizeof(offload_sets[0]) - 1;
@@ -196,27 +192,52 @@ static int read_vnet(struct wg_device *dev, unsigned first, uint8_t **pkts, uint
 	return n;
 }
 
-/* One read of a plain packet, straight into slot @first. */
+/*
+ * One read of a plain packet, straight into slot @first. A packet larger
+ * than a slot spills into tun_rbuf (the TUN cuts a packet to the buffers it
+ * is given, and says nothing): it is kept there whole, and handed over once
+ * the slots, empty, have grown for it.
+ */
 static int read_plain(struct wg_device *dev, unsigned first, uint8_t **pkts, uint16_t *lens)
 {
 	struct tun_pi pi;
-	struct iovec iov[2] = {{&pi, sizeof(pi)}, {wg_tx_slot_pkt(dev, first), dev->tun_slot}};
-	ssize_t r = sys_readv(dev->tun_fd, iov + !dev->pi, 2 - !dev->pi);
+	uint8_t *slot = wg_tx_slot_pkt(dev, first);
+	struct iovec iov[3] = {{&pi, sizeof(pi)},
+			       {slot, dev->tun_slot},
+			       {dev->tun_rbuf, TW_VNET_MAX_PACKET - dev->tun_slot}};
+	size_t len = dev->tun_rlen;
+	ssize_t r;
 
-	if (r <= 0)
-		return r < 0 ? -errno : -EBADFD;
-	if (dev->pi) {
-		if (r <= (ssize_t)sizeof(pi))
-			return 0;
-		r -= sizeof(pi);
+	if (!len) {
+		r = sys_readv(dev->tun_fd, iov + !dev->pi, 3 - !dev->pi);
+		if (r <= 0)
+			return r < 0 ? -errno : -EBADFD;
+		if (dev->pi) {
+			if (r <= (ssize_t)sizeof(pi))
+				return 0;
+			r -= sizeof(pi);
+		}
+		if ((size_t)r <= dev->tun_slot) {
+			pkts[0] = slot;
+			lens[0] = (uint16_t)r;
+			return 1;
+		}
+		/* the whole packet in tun_rbuf, its head from the slot */
+		len = (size_t)r;
+		memmove(dev->tun_rbuf + dev->tun_slot, dev->tun_rbuf, len - dev->tun_slot);
+		memcpy(dev->tun_rbuf, slot, dev->tun_slot);
 	}
-	if ((size_t)r > dev->tun_slot) {
-		/* the TUN tells the whole length of what it cut: room for it next time */
-		dev->tun_grow = (size_t)r;
-		return 0;
+	if (first) {
+		dev->tun_rlen = len; /* into an empty batch, after the slots grew */
+		return -ENOBUFS;
 	}
-	pkts[0] = iov[1].iov_base;
-	lens[0] = (uint16_t)r;
+	dev->tun_rlen = 0;
+	if (wg_device_grow_slots(dev, len) < 0)
+		return 0; /* no memory for it: dropped */
+	slot = wg_tx_slot_pkt(dev, 0);
+	memcpy(slot, dev->tun_rbuf, len);
+	pkts[0] = slot;
+	lens[0] = (uint16_t)len;
 	return 1;
 }
 

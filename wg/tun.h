@@ -34,9 +34,8 @@ int wg_tun_setup_offloads(struct wg_device *dev, bool enable);
  * needs more slots than are free (it is kept: call again with @first 0,
  * and it is split without another read), -EBADFD when the TUN is gone.
  *
- * Segments larger than the slots make them grow (with @first 0, at once;
- * see wg_device_grow_slots()). A plain packet larger than a slot is lost,
- * and dev->tun_grow asks the caller to grow them once its batch is sent.
+ * Packets larger than the slots make them grow (with @first 0, so that no
+ * packet sits in them; see wg_device_grow_slots()): nothing is lost.
  */
 int wg_tun_read_packets(struct wg_device *dev, unsigned first, uint8_t **ret_pkts,
 			uint16_t *ret_lens);
