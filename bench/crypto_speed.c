@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * ChaCha20-Poly1305 (IETF) encrypt+decrypt throughput at WireGuard's typical
- * payload size, on one core: libsodium, OpenSSL's libcrypto through EVP, and
- * the daemon's own wg_aead_encrypt()/wg_aead_decrypt() (on an AVX-512 CPU
- * its own ChaCha20 with OpenSSL's or, with IFMA, its own Poly1305; else OpenSSL's
- * provider called directly from 1024 bytes, libsodium below). Decides which
- * library wg/crypto.c uses for the data path.
+ * ChaCha20-Poly1305 (IETF) encrypt+decrypt throughput of one packet size on
+ * one core: libsodium and libcrypto called plainly (EVP with the tag through
+ * EVP_CIPHER_CTX_ctrl, as most programs do), then every path of wg/crypto.c
+ * forced in turn, then what wg_aead_encrypt()/wg_aead_decrypt() choose. It
+ * chose the thresholds and paths in wg/crypto.h.
  *
  *   cmake --build build --target crypto_speed && build/wg/crypto_speed [bytes] [seconds]
  */
@@ -77,6 +76,17 @@ static bool round_tapwire(struct round *r, unsigned long long ctr)
 	       !wg_aead_decrypt(r->pt, r->ct, r->len + 16, NULL, 0, ctr, r->key);
 }
 
+static enum wg_aead_path forced;
+
+static bool round_path(struct round *r, unsigned long long ctr)
+{
+	unsigned char nonce[12];
+
+	nonce_of(nonce, ctr);
+	return !wg_aead_path_encrypt(forced, r->ct, r->pt, r->len, NULL, 0, nonce, r->key) &&
+	       !wg_aead_path_decrypt(forced, r->pt, r->ct, r->len + 16, NULL, 0, nonce, r->key);
+}
+
 /* Payload bytes per second through @fn for @secs seconds. */
 static double bench(round_fn *fn, size_t len, double secs)
 {
@@ -102,29 +112,33 @@ static double bench(round_fn *fn, size_t len, double secs)
 	return (double)ctr * len / t;
 }
 
+static void report(const char *what, double v, size_t len)
+{
+	printf("%-50s %6.0f MB/s (%5.0f kpkt/s)\n", what, v / 1e6, v / len / 1e3);
+}
+
 int main(int argc, char **argv)
 {
 	size_t len = argc > 1 ? strtoul(argv[1], NULL, 0) : 1420;
 	double secs = argc > 2 ? atof(argv[2]) : 2.0;
-	double s, o, w;
+	char what[128];
 
 	if (sodium_init() < 0 || wg_crypto_init())
 		return 1;
-	s = bench(round_sodium, len, secs);
-	o = bench(round_evp, len, secs);
-	w = bench(round_tapwire, len, secs);
 	/* Each packet is encrypted and decrypted: bytes/s counts the payload once. */
 	printf("chacha20poly1305 encrypt+decrypt, %zu bytes, one core\n", len);
-	printf("libsodium %s: %.0f MB/s (%.0f kpkt/s)\n", sodium_version_string(), s / 1e6,
-	       s / len / 1e3);
-	printf("openssl %s (EVP): %.0f MB/s (%.0f kpkt/s)\n", OpenSSL_version(OPENSSL_VERSION),
-	       o / 1e6, o / len / 1e3);
-	printf("tapwire wg_aead (%s): %.0f MB/s (%.0f kpkt/s)\n",
-	       wg_crypto_uses_own_poly1305() && len >= WG_OWN_POLY1305_MIN_LEN
-		   ? "own AVX-512 ChaCha20, own IFMA Poly1305"
-	       : wg_crypto_uses_avx512_chacha()		 ? "own AVX-512 ChaCha20, OpenSSL Poly1305"
-	       : len >= 1024 && wg_crypto_uses_openssl() ? "openssl provider"
-							 : "libsodium",
-	       w / 1e6, w / len / 1e3);
+	snprintf(what, sizeof(what), "libsodium %s", sodium_version_string());
+	report(what, bench(round_sodium, len, secs), len);
+	snprintf(what, sizeof(what), "%s, EVP with ctrl", OpenSSL_version(OPENSSL_VERSION));
+	report(what, bench(round_evp, len, secs), len);
+	for (int p = 0; p < WG_AEAD_PATHS; p++) {
+		forced = (enum wg_aead_path)p;
+		if (!wg_aead_path_usable(forced))
+			continue;
+		snprintf(what, sizeof(what), "path: %s", wg_aead_path_name(forced));
+		report(what, bench(round_path, len, secs), len);
+	}
+	snprintf(what, sizeof(what), "chosen (%s)", wg_aead_path_name(wg_aead_path_for(len)));
+	report(what, bench(round_tapwire, len, secs), len);
 	return 0;
 }

@@ -22,6 +22,9 @@
 # test's daemons made are removed at exit.
 
 WG_TW=${WG_IMPL_TW:-$TW_BUILD/wg/tapwire-wg}
+# the same daemon built with the test clock (TW_TEST_CLOCK_RATE), which the
+# installed one lacks: wg_rekey_clock and wg_retry_clock run it as WG_TW
+WG_TW_CLOCK=${WG_IMPL_TW:-$TW_BUILD/wg/tapwire-wg-testclock}
 WG_GO=${WG_IMPL_GO:-/usr/bin/wireguard-go}
 WG_RUN=/var/run/wireguard
 WG_PORT_A=51820

@@ -22,6 +22,8 @@
  */
 #include "chacha.h"
 
+#include <sodium.h>
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 
@@ -195,6 +197,14 @@ TW_AVX512 static unsigned keystream(const uint32_t s[16], uint32_t ctr, __m512i 
 	return want > 4 ? 8 : 4;
 }
 
+/* The key's state words and the keystream go before returning (1 KiB of it on the stack). */
+TW_AVX512 static void wipe(uint32_t s[16], __m512i ks[16])
+{
+	sodium_memzero(s, 16 * sizeof(*s));
+	sodium_memzero(ks, 16 * sizeof(*ks));
+	_mm256_zeroupper();
+}
+
 /* Block 0, then blocks 1.. over the message, sixteen at a time, eight for a short rest. */
 TW_AVX512 bool wg_chacha20_avx512(uint8_t *out, const uint8_t *in, size_t len,
 				  const uint8_t key[32], const uint8_t nonce[12],
@@ -215,9 +225,9 @@ TW_AVX512 bool wg_chacha20_avx512(uint8_t *out, const uint8_t *in, size_t len,
 	ctr = keystream(s, 0, ks, (len + 63) / 64 + 1);
 	_mm256_storeu_si256((__m256i *)poly_key, _mm512_castsi512_si256(ks[0]));
 	ok = first(arg, poly_key);
-	_mm256_storeu_si256((__m256i *)poly_key, _mm256_setzero_si256());
+	sodium_memzero(poly_key, sizeof(poly_key));
 	if (!ok) {
-		_mm256_zeroupper();
+		wipe(s, ks);
 		return false;
 	}
 	for (unsigned j = 1; j < ctr && off < len; j++, off += 64)
@@ -229,7 +239,7 @@ TW_AVX512 bool wg_chacha20_avx512(uint8_t *out, const uint8_t *in, size_t len,
 			xor_block(out + off, in + off, len - off, ks[j]);
 		ctr += nb;
 	}
-	_mm256_zeroupper();
+	wipe(s, ks);
 	return true;
 }
 

@@ -12,12 +12,12 @@
  * and every age (rekey, reject, keepalive, cookie secret, rate limiter) reads
  * this and nothing else.
  *
- * TEST ONLY: when built with TW_TESTING_CLOCK (CMake option, on by default so
- * the integration tests can use it), the environment variable
- * TW_TEST_CLOCK_RATE=N (a positive number, may be fractional) makes this clock
- * run N times faster than real time from the first call on, so that tests can
- * watch REKEY_AFTER_TIME or REJECT_AFTER_TIME pass in seconds. The state
- * machine is unchanged; only time is scaled. Never set it in production.
+ * TEST ONLY: in the test builds of clock.c (twwg_clock_test: the unit tests
+ * and tapwire-wg-testclock, never the installed daemon), the environment
+ * variable TW_TEST_CLOCK_RATE=N (a positive number, may be fractional) makes
+ * this clock run N times faster than real time from the first call on, so
+ * that tests can watch REKEY_AFTER_TIME or REJECT_AFTER_TIME pass in seconds.
+ * The state machine is unchanged; only time is scaled.
  */
 uint64_t wg_now_ns(void);
 

@@ -1,40 +1,23 @@
 // SPDX-License-Identifier: MIT
 /*
- * Library choice, measured with bench/crypto_speed.c on this project's 2-core
- * build machine (one core, encrypt + decrypt of each packet):
- *   1420 bytes: OpenSSL 3.0 through its provider ~1.0 us per operation,
- *               OpenSSL through EVP ~1.2 us, libsodium 1.0.18 ~1.4 us
- *   64 bytes:   libsodium ~0.3 us, OpenSSL (either way) ~0.5-0.65 us
- * OpenSSL wins for full-sized packets because its ChaCha20 and Poly1305 have
- * AVX-512 code paths that Debian's libsodium lacks; small packets go to
- * libsodium, whose one-shot call has less fixed cost (see OPENSSL_MIN_LEN).
+ * The primitives, and the data path's ChaCha20-Poly1305 over five paths
+ * (enum wg_aead_path in crypto.h, which also says why each exists and how
+ * the daemon picks one per packet):
  *
- * On a CPU with AVX-512 (F, BW, VL) both give way to our own ChaCha20
- * (wg/chacha_avx512.c: the Poly1305 key block and the message's blocks in
- * one pass) with OpenSSL's Poly1305 (or ours, below), at every length:
- * 1420 bytes 1250 MB/s encrypt+decrypt (OpenSSL's provider 770), 64 bytes
- * 2500 kpkt/s (libsodium 1450). TW_WG_AVX512_CHACHA=0 turns it off. Where
- * the CPU also has AVX-512 IFMA, Poly1305 of packets from
- * WG_OWN_POLY1305_MIN_LEN bytes is ours too (wg/poly1305.c): a 1420-byte
- * encryption takes ~450 ns instead of ~530. TW_WG_OWN_POLY1305=0 keeps
- * OpenSSL's for all.
+ *  - libsodium's one-shot call;
+ *  - OpenSSL's libcrypto through EVP only: the cipher fetched once (from
+ *    the default library context, so the system's OpenSSL configuration and
+ *    providers apply), one encrypting and one decrypting EVP_CIPHER_CTX per
+ *    thread, re-keyed only when the key changes, the tag through a prebuilt
+ *    OSSL_PARAM array;
+ *  - our AVX-512 ChaCha20 (wg/chacha_avx512.c: the Poly1305 key block and
+ *    the message's blocks in one pass) with libcrypto's Poly1305 (EVP_MAC),
+ *    or with our Poly1305 (wg/poly1305.c), scalar or with AVX-512 IFMA.
  *
- * OpenSSL 3's EVP layer costs ~0.2 us per packet in parameter plumbing
- * (EVP_CIPHER_CTX_ctrl turns a tag request into an OSSL_PARAM search), so the
- * data path calls the default provider's ChaCha20-Poly1305 through the
- * dispatch table the provider publishes (OSSL_PROVIDER_query_operation(),
- * public API, provider-base(7)): the same implementation EVP would reach,
- * without the wrapper. If that provider or algorithm is missing (a FIPS-only
- * configuration), every packet goes through libsodium instead.
- *
- * libcrypto is opened with dlopen() when the daemon first needs it, not
- * linked: OpenSSL reads its CPU capability mask (OPENSSL_ia32cap) once, when
- * the library loads, and on this machine its AVX-512 IFMA Poly1305 costs more
- * per 1420-byte packet than its plain AVX-512 one (the key powers it computes
- * for every message): encrypt + decrypt 700 MB/s with IFMA, 810 without. So
- * unless the user set OPENSSL_ia32cap, or TW_WG_OPENSSL_IFMA=1, libcrypto is
- * loaded with IFMA masked. If the library cannot be opened, libsodium does
- * every packet.
+ * Our own code is on the hot path only because bench/crypto_speed shows it
+ * beating the libraries; it is checked against RFC 8439 and other published
+ * vectors and against libsodium (tests/unit/test_wg_aead_vectors.c,
+ * fuzz/fuzz_wg_aead.c), every path forced in turn.
  *
  * libcrypto has no XChaCha20-Poly1305 and its X25519 goes through EVP_PKEY
  * objects, so handshakes and cookies use libsodium (a handful per second).
@@ -48,66 +31,34 @@
 
 #include <blake2.h>
 #include <errno.h>
-#include <openssl/core.h>
-#include <openssl/core_dispatch.h>
 #include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/params.h>
-#include <openssl/provider.h>
-#include <dlfcn.h>
 #include <endian.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#ifndef TW_LIBCRYPTO_SONAME
-#define TW_LIBCRYPTO_SONAME "libcrypto.so.3"
-#endif
-/* OPENSSL_ia32cap: keep the first capability word, clear AVX512IFMA (CPUID.7.EBX bit 21) */
-#define NO_IFMA_MASK ":~0x200000"
-
-/*
- * Below this many bytes libsodium's one-shot call beats OpenSSL, whose
- * per-packet set-up (Poly1305 key block, AVX-512 tables) costs more than it
- * saves (96 bytes: ~0.3 vs ~0.5 us); they cross between 512 and 1024 bytes.
- */
-#define OPENSSL_MIN_LEN 1024
-
-/* The default provider's ChaCha20-Poly1305, called directly. */
-static struct {
-	void *provctx;
-	OSSL_FUNC_cipher_newctx_fn *newctx;
-	OSSL_FUNC_cipher_freectx_fn *freectx;
-	OSSL_FUNC_cipher_encrypt_init_fn *einit;
-	OSSL_FUNC_cipher_decrypt_init_fn *dinit;
-	OSSL_FUNC_cipher_update_fn *update;
-	OSSL_FUNC_cipher_final_fn *final;
-	OSSL_FUNC_cipher_get_ctx_params_fn *get_params;
-	OSSL_FUNC_cipher_set_ctx_params_fn *set_params;
-	/* its Poly1305, beside our own ChaCha20 (wg/chacha_avx512.c) */
-	OSSL_FUNC_mac_newctx_fn *mac_newctx;
-	OSSL_FUNC_mac_freectx_fn *mac_freectx;
-	OSSL_FUNC_mac_init_fn *mac_init;
-	OSSL_FUNC_mac_update_fn *mac_update;
-	OSSL_FUNC_mac_final_fn *mac_final;
-	bool mac_ok;
-	bool ok;
-} ossl;
+/* libcrypto's algorithms, fetched once; NULL where the configuration has none. */
+static EVP_CIPHER *evp_aead;
+static EVP_MAC *evp_poly;
 
 static pthread_key_t ctx_key;
-static bool has_avx; /* set once by crypto_init_once() */
-/* set once too: our ChaCha20 with our Poly1305 (own_poly) or libcrypto's */
-static bool own_aead, own_poly;
+static bool has_avx;		  /* set once by crypto_init_once() */
+static bool own_chacha, own_poly; /* set once: which of our own code the daemon takes */
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int init_err;
 
 /* One encrypting and one decrypting context per thread, made on first use. */
 struct thread_ctx {
-	void *enc, *dec, *mac;
-	/* The key each context holds: re-keying costs more than the compare. */
+	EVP_CIPHER_CTX *enc, *dec;
+	EVP_MAC_CTX *mac;
+	/* The key each cipher context holds: re-keying costs more than the compare. */
 	uint8_t enc_key[WG_KEY_LEN], dec_key[WG_KEY_LEN];
 	bool enc_keyed, dec_keyed;
+	OSSL_PARAM tag[2]; /* { AEAD tag, END }: only .data changes per packet */
 };
 static __thread struct thread_ctx tctx;
 
@@ -115,181 +66,22 @@ static void thread_ctx_free(void *p)
 {
 	struct thread_ctx *t = p;
 
-	if (t->enc)
-		ossl.freectx(t->enc);
-	if (t->dec)
-		ossl.freectx(t->dec);
-	if (t->mac)
-		ossl.mac_freectx(t->mac);
-	t->enc = t->dec = t->mac = NULL;
+	EVP_CIPHER_CTX_free(t->enc); /* these cleanse the keys they hold */
+	EVP_CIPHER_CTX_free(t->dec);
+	EVP_MAC_CTX_free(t->mac);
+	t->enc = t->dec = NULL;
+	t->mac = NULL;
 	sodium_memzero(t->enc_key, sizeof(t->enc_key));
 	sodium_memzero(t->dec_key, sizeof(t->dec_key));
 	t->enc_keyed = t->dec_keyed = false;
 }
 
-/* True if the algorithm's colon-separated name list holds @want. */
-static bool has_name(const char *names, const char *want)
+/* A switch the user may set to 0 (tapwire-wg(8)); anything else, or unset, is on. */
+static bool switch_on(const char *name)
 {
-	size_t n = strlen(want);
-
-	for (const char *p = names; p && *p;) {
-		const char *end = strchr(p, ':');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-
-		if (len == n && !strncasecmp(p, want, n))
-			return true;
-		p = end ? end + 1 : NULL;
-	}
-	return false;
-}
-
-/* The few libcrypto entry points called by name; the rest come through the dispatch table. */
-static struct {
-	OSSL_PROVIDER *(*load)(OSSL_LIB_CTX *, const char *);
-	const OSSL_ALGORITHM *(*query)(const OSSL_PROVIDER *, int, int *);
-	void *(*provctx)(const OSSL_PROVIDER *);
-	void (*err_clear)(void);
-} lib;
-
-static void err_clear(void)
-{
-	if (lib.err_clear)
-		lib.err_clear();
-}
-
-static bool ossl_open(void)
-{
-	const char *user = getenv("OPENSSL_ia32cap"), *ifma = getenv("TW_WG_OPENSSL_IFMA");
-	bool mask = !user && !(ifma && !strcmp(ifma, "1"));
-	void *h;
-
-	/* start-up, one thread: nothing reads the environment meanwhile */
-	if (mask)
-		setenv("OPENSSL_ia32cap", NO_IFMA_MASK, 1);
-	h = dlopen(TW_LIBCRYPTO_SONAME, RTLD_NOW | RTLD_LOCAL);
-	if (mask)
-		unsetenv("OPENSSL_ia32cap"); /* not passed on to anything we might start */
-	if (!h)
-		return false;
-	*(void **)&lib.load = dlsym(h, "OSSL_PROVIDER_load");
-	*(void **)&lib.query = dlsym(h, "OSSL_PROVIDER_query_operation");
-	*(void **)&lib.provctx = dlsym(h, "OSSL_PROVIDER_get0_provider_ctx");
-	*(void **)&lib.err_clear = dlsym(h, "ERR_clear_error");
-	return lib.load && lib.query && lib.provctx && lib.err_clear;
-}
-
-/* TW_WG_AVX512_CHACHA=0: libcrypto's ChaCha20-Poly1305 even where ours runs. */
-static bool own_chacha_wanted(void)
-{
-	const char *s = getenv("TW_WG_AVX512_CHACHA");
+	const char *s = getenv(name);
 
 	return !s || strcmp(s, "0") != 0;
-}
-
-/* The default provider's Poly1305 MAC, for the AVX-512 ChaCha20 path. */
-static void mac_bind(OSSL_PROVIDER *prov)
-{
-	const OSSL_ALGORITHM *alg = NULL;
-	const OSSL_DISPATCH *d = NULL;
-	int no_cache;
-
-	if (!wg_chacha20_avx512_usable() || !own_chacha_wanted())
-		return;
-	for (alg = lib.query(prov, OSSL_OP_MAC, &no_cache); alg && alg->algorithm_names; alg++) {
-		if (has_name(alg->algorithm_names, "POLY1305")) {
-			d = alg->implementation;
-			break;
-		}
-	}
-	for (; d && d->function_id; d++) {
-		switch (d->function_id) {
-		case OSSL_FUNC_MAC_NEWCTX:
-			ossl.mac_newctx = OSSL_FUNC_mac_newctx(d);
-			break;
-		case OSSL_FUNC_MAC_FREECTX:
-			ossl.mac_freectx = OSSL_FUNC_mac_freectx(d);
-			break;
-		case OSSL_FUNC_MAC_INIT:
-			ossl.mac_init = OSSL_FUNC_mac_init(d);
-			break;
-		case OSSL_FUNC_MAC_UPDATE:
-			ossl.mac_update = OSSL_FUNC_mac_update(d);
-			break;
-		case OSSL_FUNC_MAC_FINAL:
-			ossl.mac_final = OSSL_FUNC_mac_final(d);
-			break;
-		default:
-			break;
-		}
-	}
-	ossl.mac_ok = ossl.mac_newctx && ossl.mac_freectx && ossl.mac_init && ossl.mac_update &&
-		      ossl.mac_final;
-}
-
-static void ossl_bind(void)
-{
-	OSSL_PROVIDER *prov;
-	const OSSL_ALGORITHM *alg;
-	const OSSL_DISPATCH *d = NULL;
-	int no_cache;
-
-	if (!ossl_open())
-		return;
-	prov = lib.load(NULL, "default");
-	if (!prov)
-		goto out;
-	alg = lib.query(prov, OSSL_OP_CIPHER, &no_cache);
-	for (; alg && alg->algorithm_names; alg++) {
-		if (has_name(alg->algorithm_names, "ChaCha20-Poly1305")) {
-			d = alg->implementation;
-			break;
-		}
-	}
-	for (; d && d->function_id; d++) {
-		switch (d->function_id) {
-		case OSSL_FUNC_CIPHER_NEWCTX:
-			ossl.newctx = OSSL_FUNC_cipher_newctx(d);
-			break;
-		case OSSL_FUNC_CIPHER_FREECTX:
-			ossl.freectx = OSSL_FUNC_cipher_freectx(d);
-			break;
-		case OSSL_FUNC_CIPHER_ENCRYPT_INIT:
-			ossl.einit = OSSL_FUNC_cipher_encrypt_init(d);
-			break;
-		case OSSL_FUNC_CIPHER_DECRYPT_INIT:
-			ossl.dinit = OSSL_FUNC_cipher_decrypt_init(d);
-			break;
-		case OSSL_FUNC_CIPHER_UPDATE:
-			ossl.update = OSSL_FUNC_cipher_update(d);
-			break;
-		case OSSL_FUNC_CIPHER_FINAL:
-			ossl.final = OSSL_FUNC_cipher_final(d);
-			break;
-		case OSSL_FUNC_CIPHER_GET_CTX_PARAMS:
-			ossl.get_params = OSSL_FUNC_cipher_get_ctx_params(d);
-			break;
-		case OSSL_FUNC_CIPHER_SET_CTX_PARAMS:
-			ossl.set_params = OSSL_FUNC_cipher_set_ctx_params(d);
-			break;
-		default:
-			break;
-		}
-	}
-	ossl.provctx = lib.provctx(prov);
-	ossl.ok = ossl.newctx && ossl.freectx && ossl.einit && ossl.dinit && ossl.update &&
-		  ossl.final && ossl.get_params && ossl.set_params;
-	mac_bind(prov);
-	/* the provider stays loaded for the life of the process: its functions are ours to call */
-out:
-	err_clear();
-}
-
-/* TW_WG_OWN_POLY1305=0: libcrypto's Poly1305 beside our ChaCha20. */
-static bool own_poly_wanted(void)
-{
-	const char *s = getenv("TW_WG_OWN_POLY1305");
-
-	return !(s && !strcmp(s, "0"));
 }
 
 static void crypto_init_once(void)
@@ -298,10 +90,14 @@ static void crypto_init_once(void)
 		init_err = -EIO;
 		return;
 	}
-	ossl_bind();
-	own_poly = wg_chacha20_avx512_usable() && own_chacha_wanted() &&
-		   wg_poly1305_ifma_usable() && own_poly_wanted();
-	own_aead = own_poly || ossl.mac_ok;
+	/* NULL library context: the default one, configured as the system says */
+	evp_aead = EVP_CIPHER_fetch(NULL, "ChaCha20-Poly1305", NULL);
+	evp_poly = EVP_MAC_fetch(NULL, "POLY1305", NULL);
+	ERR_clear_error();
+	/* (not through wg_aead_path_usable(): that waits for this to finish) */
+	own_poly = switch_on("TW_WG_OWN_POLY1305");
+	own_chacha = wg_chacha20_avx512_usable() && switch_on("TW_WG_AVX512_CHACHA") &&
+		     (evp_poly || own_poly);
 #if defined(__x86_64__) && defined(__GNUC__)
 	has_avx = __builtin_cpu_supports("avx");
 #endif
@@ -315,19 +111,53 @@ int wg_crypto_init(void)
 	return init_err;
 }
 
-bool wg_crypto_uses_openssl(void)
+bool wg_aead_path_usable(enum wg_aead_path path)
 {
-	return wg_crypto_init() == 0 && ossl.ok;
+	if (wg_crypto_init())
+		return false;
+	switch (path) {
+	case WG_AEAD_LIBSODIUM:
+		return true;
+	case WG_AEAD_OPENSSL:
+		return evp_aead != NULL;
+	case WG_AEAD_OWN_CHACHA:
+		return wg_chacha20_avx512_usable() && evp_poly != NULL;
+	case WG_AEAD_OWN_SCALAR:
+		return wg_chacha20_avx512_usable();
+	case WG_AEAD_OWN_IFMA:
+		return wg_chacha20_avx512_usable() && wg_poly1305_ifma_usable();
+	default:
+		return false;
+	}
 }
 
-bool wg_crypto_uses_avx512_chacha(void)
+const char *wg_aead_path_name(enum wg_aead_path path)
 {
-	return wg_crypto_init() == 0 && own_aead;
+	static const char *const names[WG_AEAD_PATHS] = {
+	    [WG_AEAD_LIBSODIUM] = "libsodium",
+	    [WG_AEAD_OPENSSL] = "libcrypto (EVP)",
+	    [WG_AEAD_OWN_CHACHA] = "own AVX-512 ChaCha20, libcrypto's Poly1305",
+	    [WG_AEAD_OWN_SCALAR] = "own AVX-512 ChaCha20, own scalar Poly1305",
+	    [WG_AEAD_OWN_IFMA] = "own AVX-512 ChaCha20, own IFMA Poly1305",
+	};
+
+	return path < WG_AEAD_PATHS ? names[path] : "?";
 }
 
-bool wg_crypto_uses_own_poly1305(void)
+enum wg_aead_path wg_aead_path_for(size_t len)
 {
-	return wg_crypto_init() == 0 && own_poly;
+	if (wg_crypto_init())
+		return WG_AEAD_LIBSODIUM;
+	if (own_chacha) {
+		if (own_poly && len >= WG_POLY1305_IFMA_MIN_LEN && wg_poly1305_ifma_usable())
+			return WG_AEAD_OWN_IFMA;
+		if (own_poly && (len < WG_EVP_POLY1305_MIN_LEN || !evp_poly))
+			return WG_AEAD_OWN_SCALAR;
+		return WG_AEAD_OWN_CHACHA;
+	}
+	if (evp_aead && len >= WG_OPENSSL_MIN_LEN)
+		return WG_AEAD_OPENSSL;
+	return WG_AEAD_LIBSODIUM;
 }
 
 void wg_blake2s(uint8_t out[WG_HASH_LEN], const void *in, size_t len)
@@ -437,12 +267,11 @@ static void nonce_of(uint8_t nonce[12], uint64_t counter)
 }
 
 /*
- * OpenSSL's AVX-512 ChaCha20/Poly1305 can return with the upper halves of the
- * vector registers in use; until they are cleared, every legacy-SSE
+ * libcrypto's AVX-512 ChaCha20/Poly1305 can return with the upper halves of
+ * the vector registers in use; until they are cleared, every legacy-SSE
  * instruction of ours (the compiler's default for x86-64) pays a merge
- * penalty (perf: 3-4% of the sending daemon's time on one pxor after such a
- * call). VZEROUPPER ends that state; it exists only on CPUs with AVX, hence
- * the check.
+ * penalty. VZEROUPPER ends that state; it exists only on CPUs with AVX,
+ * hence the check.
  */
 #if defined(__x86_64__) && defined(__GNUC__)
 __attribute__((target("avx"))) static void vzeroupper_avx(void)
@@ -478,60 +307,102 @@ static bool eq_words(const uint8_t *a, const uint8_t *b, size_t len)
 	return d == 0;
 }
 
-static bool key_eq(const uint8_t a[WG_KEY_LEN], const uint8_t b[WG_KEY_LEN])
+/* This thread's state, registered for freeing at its exit. */
+static struct thread_ctx *thread_ctx(void)
 {
-	return eq_words(a, b, WG_KEY_LEN);
+	if (!tctx.tag[0].key) {
+		tctx.tag[0] = OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, NULL,
+								WG_AEAD_TAG_LEN);
+		tctx.tag[1] = OSSL_PARAM_construct_end();
+		pthread_setspecific(ctx_key, &tctx);
+	}
+	return &tctx;
 }
 
 /*
- * This thread's context for @enc, initialised for @key (passed to the
- * provider only when it changed) and @nonce; NULL on failure.
+ * This thread's cipher context for @enc, set up for @key (handed to
+ * libcrypto only when it changed) and @nonce; NULL on failure.
  */
-static void *ctx_begin(bool enc, const uint8_t key[WG_KEY_LEN], const uint8_t nonce[12])
+static EVP_CIPHER_CTX *evp_begin(bool enc, const uint8_t key[WG_KEY_LEN], const uint8_t nonce[12])
 {
-	void **c = enc ? &tctx.enc : &tctx.dec;
-	uint8_t *cached = enc ? tctx.enc_key : tctx.dec_key;
-	bool *keyed = enc ? &tctx.enc_keyed : &tctx.dec_keyed;
+	struct thread_ctx *t = thread_ctx();
+	EVP_CIPHER_CTX **c = enc ? &t->enc : &t->dec;
+	uint8_t *cached = enc ? t->enc_key : t->dec_key;
+	bool *keyed = enc ? &t->enc_keyed : &t->dec_keyed;
 	const uint8_t *k = NULL;
-	int ok;
 
 	if (!*c) {
-		*c = ossl.newctx(ossl.provctx);
+		*c = EVP_CIPHER_CTX_new();
+		if (*c && EVP_CipherInit_ex2(*c, evp_aead, NULL, NULL, enc, NULL) != 1) {
+			EVP_CIPHER_CTX_free(*c);
+			*c = NULL;
+		}
 		if (!*c)
 			return NULL;
 		*keyed = false;
-		pthread_setspecific(ctx_key, &tctx);
 	}
-	if (!*keyed || !key_eq(cached, key)) {
+	if (!*keyed || !eq_words(cached, key, WG_KEY_LEN)) {
 		memcpy(cached, key, WG_KEY_LEN);
 		k = key;
 	}
-	ok = enc ? ossl.einit(*c, k, k ? WG_KEY_LEN : 0, nonce, 12, NULL)
-		 : ossl.dinit(*c, k, k ? WG_KEY_LEN : 0, nonce, 12, NULL);
-	*keyed = ok == 1;
-	return ok == 1 ? *c : NULL;
+	*keyed = EVP_CipherInit_ex2(*c, NULL, k, nonce, enc, NULL) == 1;
+	return *keyed ? *c : NULL;
 }
 
-/* The AEAD tag as an OSSL_PARAM (what OSSL_PARAM_construct_octet_string() makes). */
-static OSSL_PARAM tag_param(uint8_t *tag)
+static int evp_encrypt(uint8_t *dst, const uint8_t *src, size_t len, const void *ad, size_t adlen,
+		       const uint8_t nonce[12], const uint8_t key[WG_KEY_LEN])
 {
-	OSSL_PARAM p = {
-	    .key = OSSL_CIPHER_PARAM_AEAD_TAG,
-	    .data_type = OSSL_PARAM_OCTET_STRING,
-	    .data = tag,
-	    .data_size = WG_AEAD_TAG_LEN,
-	    .return_size = OSSL_PARAM_UNMODIFIED,
-	};
+	EVP_CIPHER_CTX *c = evp_begin(true, key, nonce);
+	int n, ok = c && len <= INT32_MAX && adlen <= INT32_MAX;
 
-	return p;
+	ok = ok && (!adlen || EVP_CipherUpdate(c, NULL, &n, ad, (int)adlen) == 1) &&
+	     EVP_CipherUpdate(c, dst, &n, src, (int)len) == 1 &&
+	     EVP_CipherFinal_ex(c, dst + len, &n) == 1;
+	if (ok) {
+		tctx.tag[0].data = dst + len;
+		ok = EVP_CIPHER_CTX_get_params(c, tctx.tag) == 1;
+	}
+	clear_upper();
+	if (!ok) {
+		ERR_clear_error();
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int evp_decrypt(uint8_t *dst, const uint8_t *src, size_t plen, const void *ad, size_t adlen,
+		       const uint8_t nonce[12], const uint8_t key[WG_KEY_LEN])
+{
+	EVP_CIPHER_CTX *c = evp_begin(false, key, nonce);
+	uint8_t t[WG_AEAD_TAG_LEN];
+	int n, ok = c && plen <= INT32_MAX && adlen <= INT32_MAX;
+
+	/* the tag first: decryption in place overwrites nothing after plen, but be plain */
+	memcpy(t, src + plen, sizeof(t));
+	if (ok) {
+		tctx.tag[0].data = t;
+		ok = EVP_CIPHER_CTX_set_params(c, tctx.tag) == 1;
+	}
+	ok = ok && (!adlen || EVP_CipherUpdate(c, NULL, &n, ad, (int)adlen) == 1) &&
+	     EVP_CipherUpdate(c, dst, &n, src, (int)plen) == 1 &&
+	     EVP_CipherFinal_ex(c, dst + plen, &n) == 1;
+	clear_upper();
+	if (!ok) {
+		/* libcrypto checks the tag after decrypting: release nothing (as libsodium) */
+		sodium_memzero(dst, plen);
+		ERR_clear_error();
+		return -EBADMSG;
+	}
+	return 0;
 }
 
 /*
- * ChaCha20-Poly1305 of RFC 8439 from our AVX-512 ChaCha20 and our Poly1305
- * (own_poly) or libcrypto's (ossl.mac_ok): the tag covers the associated
- * data and the ciphertext, each padded to 16 bytes, then both lengths.
+ * RFC 8439's AEAD from our AVX-512 ChaCha20 and a Poly1305: the tag covers
+ * the associated data and the ciphertext, each padded to 16 bytes, then both
+ * lengths.
  */
 struct poly_job {
+	enum wg_aead_path path;
 	const void *ad;
 	size_t adlen;
 	const uint8_t *ct; /* the ciphertext (encryption: once written) */
@@ -542,35 +413,35 @@ struct poly_job {
 
 static const uint8_t zero_pad[16];
 
-static bool mac_pad(void *m, size_t len)
+static bool mac_pad(EVP_MAC_CTX *m, size_t len)
 {
-	return len % 16 == 0 || ossl.mac_update(m, zero_pad, 16 - len % 16) == 1;
+	return len % 16 == 0 || EVP_MAC_update(m, zero_pad, 16 - len % 16) == 1;
+}
+
+/* libcrypto's Poly1305 over the AEAD's input. */
+static bool evp_poly_tag(uint8_t tag[WG_AEAD_TAG_LEN], const uint8_t key[32],
+			 const struct poly_job *j)
+{
+	struct thread_ctx *t = thread_ctx();
+	uint64_t lens[2] = {htole64((uint64_t)j->adlen), htole64((uint64_t)j->len)};
+	size_t n = 0;
+
+	if (!t->mac && !(t->mac = EVP_MAC_CTX_new(evp_poly)))
+		return false;
+	return EVP_MAC_init(t->mac, key, 32, NULL) == 1 &&
+	       (!j->adlen ||
+		(EVP_MAC_update(t->mac, j->ad, j->adlen) == 1 && mac_pad(t->mac, j->adlen))) &&
+	       EVP_MAC_update(t->mac, j->ct, j->len) == 1 && mac_pad(t->mac, j->len) &&
+	       EVP_MAC_update(t->mac, (const uint8_t *)lens, 16) == 1 &&
+	       EVP_MAC_final(t->mac, tag, &n, WG_AEAD_TAG_LEN) == 1 && n == WG_AEAD_TAG_LEN;
 }
 
 static bool poly_tag(uint8_t tag[WG_AEAD_TAG_LEN], const uint8_t key[32], const struct poly_job *j)
 {
-	uint8_t lens[16];
-	uint64_t a = htole64((uint64_t)j->adlen), c = htole64((uint64_t)j->len);
-	size_t n = 0;
-
-	if (own_poly && (j->len >= WG_OWN_POLY1305_MIN_LEN || !ossl.mac_ok)) {
-		wg_poly1305_aead_tag(tag, key, j->ad, j->adlen, j->ct, j->len, true);
-		return true;
-	}
-	if (!tctx.mac) {
-		tctx.mac = ossl.mac_newctx(ossl.provctx);
-		if (!tctx.mac)
-			return false;
-		pthread_setspecific(ctx_key, &tctx);
-	}
-	memcpy(lens, &a, 8);
-	memcpy(lens + 8, &c, 8);
-	return ossl.mac_init(tctx.mac, key, 32, NULL) == 1 &&
-	       (!j->adlen ||
-		(ossl.mac_update(tctx.mac, j->ad, j->adlen) == 1 && mac_pad(tctx.mac, j->adlen))) &&
-	       ossl.mac_update(tctx.mac, j->ct, j->len) == 1 && mac_pad(tctx.mac, j->len) &&
-	       ossl.mac_update(tctx.mac, lens, 16) == 1 &&
-	       ossl.mac_final(tctx.mac, tag, &n, WG_AEAD_TAG_LEN) == 1 && n == WG_AEAD_TAG_LEN;
+	if (j->path == WG_AEAD_OWN_CHACHA)
+		return evp_poly_tag(tag, key, j);
+	wg_poly1305_aead_tag(tag, key, j->ad, j->adlen, j->ct, j->len, j->path == WG_AEAD_OWN_IFMA);
+	return true;
 }
 
 static bool keep_poly_key(void *arg, const uint8_t poly_key[32])
@@ -589,100 +460,100 @@ static bool verify_tag(void *arg, const uint8_t poly_key[32])
 	return ok;
 }
 
-static int own_encrypt(uint8_t *dst, const uint8_t *src, size_t len, const void *ad, size_t adlen,
-		       const uint8_t nonce[12], const uint8_t key[WG_KEY_LEN])
+static int own_encrypt(enum wg_aead_path path, uint8_t *dst, const uint8_t *src, size_t len,
+		       const void *ad, size_t adlen, const uint8_t nonce[12],
+		       const uint8_t key[WG_KEY_LEN])
 {
-	struct poly_job j = {.ad = ad, .adlen = adlen, .ct = dst, .len = len};
+	struct poly_job j = {.path = path, .ad = ad, .adlen = adlen, .ct = dst, .len = len};
 	bool ok = wg_chacha20_avx512(dst, src, len, key, nonce, keep_poly_key, &j) &&
 		  poly_tag(dst + len, j.poly_key, &j);
 
 	sodium_memzero(j.poly_key, sizeof(j.poly_key));
 	clear_upper();
 	if (!ok) {
-		err_clear();
+		ERR_clear_error();
 		return -ENOMEM;
 	}
 	return 0;
 }
 
-static int own_decrypt(uint8_t *dst, const uint8_t *src, size_t plen, const void *ad, size_t adlen,
-		       const uint8_t nonce[12], const uint8_t key[WG_KEY_LEN])
+static int own_decrypt(enum wg_aead_path path, uint8_t *dst, const uint8_t *src, size_t plen,
+		       const void *ad, size_t adlen, const uint8_t nonce[12],
+		       const uint8_t key[WG_KEY_LEN])
 {
-	struct poly_job j = {.ad = ad, .adlen = adlen, .ct = src, .len = plen, .want = src + plen};
+	struct poly_job j = {
+	    .path = path, .ad = ad, .adlen = adlen, .ct = src, .len = plen, .want = src + plen};
 	bool ok = wg_chacha20_avx512(dst, src, plen, key, nonce, verify_tag, &j);
 
 	clear_upper();
 	if (!ok) {
-		err_clear();
+		ERR_clear_error();
 		return -EBADMSG;
 	}
 	return 0;
+}
+
+int wg_aead_path_encrypt(enum wg_aead_path path, uint8_t *dst, const uint8_t *src, size_t len,
+			 const void *ad, size_t adlen, const uint8_t nonce[12],
+			 const uint8_t key[WG_KEY_LEN])
+{
+	if (!wg_aead_path_usable(path))
+		return -EOPNOTSUPP;
+	switch (path) {
+	case WG_AEAD_LIBSODIUM:
+		crypto_aead_chacha20poly1305_ietf_encrypt(dst, NULL, src, len, ad, adlen, NULL,
+							  nonce, key);
+		return 0;
+	case WG_AEAD_OPENSSL:
+		return evp_encrypt(dst, src, len, ad, adlen, nonce, key);
+	default:
+		return own_encrypt(path, dst, src, len, ad, adlen, nonce, key);
+	}
+}
+
+int wg_aead_path_decrypt(enum wg_aead_path path, uint8_t *dst, const uint8_t *src, size_t len,
+			 const void *ad, size_t adlen, const uint8_t nonce[12],
+			 const uint8_t key[WG_KEY_LEN])
+{
+	size_t plen;
+
+	if (len < WG_AEAD_TAG_LEN)
+		return -EBADMSG;
+	plen = len - WG_AEAD_TAG_LEN;
+	if (!wg_aead_path_usable(path))
+		return -EOPNOTSUPP;
+	switch (path) {
+	case WG_AEAD_LIBSODIUM:
+		return crypto_aead_chacha20poly1305_ietf_decrypt(dst, NULL, NULL, src, len, ad,
+								 adlen, nonce, key)
+			   ? -EBADMSG
+			   : 0;
+	case WG_AEAD_OPENSSL:
+		return evp_decrypt(dst, src, plen, ad, adlen, nonce, key);
+	default:
+		return own_decrypt(path, dst, src, plen, ad, adlen, nonce, key);
+	}
 }
 
 int wg_aead_encrypt(uint8_t *dst, const uint8_t *src, size_t len, const void *ad, size_t adlen,
 		    uint64_t counter, const uint8_t key[WG_KEY_LEN])
 {
-	OSSL_PARAM tag[2] = {OSSL_PARAM_END, OSSL_PARAM_END};
 	uint8_t nonce[12];
-	size_t n;
-	void *c;
 
-	if (wg_crypto_init())
-		return -ENOMEM;
 	nonce_of(nonce, counter);
-	if (own_aead)
-		return own_encrypt(dst, src, len, ad, adlen, nonce, key);
-	if (len < OPENSSL_MIN_LEN || !ossl.ok) {
-		crypto_aead_chacha20poly1305_ietf_encrypt(dst, NULL, src, len, ad, adlen, NULL,
-							  nonce, key);
-		return 0;
-	}
-	tag[0] = tag_param(dst + len);
-	if (!(c = ctx_begin(true, key, nonce)) ||
-	    (adlen && ossl.update(c, NULL, &n, adlen, ad, adlen) != 1) ||
-	    ossl.update(c, dst, &n, len, src, len) != 1 || ossl.final(c, dst + len, &n, 0) != 1 ||
-	    ossl.get_params(c, tag) != 1) {
-		clear_upper();
-		err_clear();
-		return -ENOMEM;
-	}
-	clear_upper();
-	return 0;
+	return wg_aead_path_encrypt(wg_aead_path_for(len), dst, src, len, ad, adlen, nonce, key);
 }
 
 int wg_aead_decrypt(uint8_t *dst, const uint8_t *src, size_t len, const void *ad, size_t adlen,
 		    uint64_t counter, const uint8_t key[WG_KEY_LEN])
 {
-	OSSL_PARAM tag[2] = {OSSL_PARAM_END, OSSL_PARAM_END};
-	uint8_t nonce[12], t[WG_AEAD_TAG_LEN];
-	size_t plen, n;
-	void *c;
+	uint8_t nonce[12];
 
-	if (len < WG_AEAD_TAG_LEN || wg_crypto_init())
+	if (len < WG_AEAD_TAG_LEN)
 		return -EBADMSG;
-	plen = len - WG_AEAD_TAG_LEN;
 	nonce_of(nonce, counter);
-	if (own_aead)
-		return own_decrypt(dst, src, plen, ad, adlen, nonce, key);
-	if (plen < OPENSSL_MIN_LEN || !ossl.ok) {
-		if (crypto_aead_chacha20poly1305_ietf_decrypt(dst, NULL, NULL, src, len, ad, adlen,
-							      nonce, key))
-			return -EBADMSG;
-		return 0;
-	}
-	/* the tag first: decryption in place overwrites nothing after plen, but be plain */
-	memcpy(t, src + plen, sizeof(t));
-	tag[0] = tag_param(t);
-	if (!(c = ctx_begin(false, key, nonce)) || ossl.set_params(c, tag) != 1 ||
-	    (adlen && ossl.update(c, NULL, &n, adlen, ad, adlen) != 1) ||
-	    ossl.update(c, dst, &n, plen, src, plen) != 1 ||
-	    ossl.final(c, dst + plen, &n, 0) != 1) {
-		/* OpenSSL checks the tag after decrypting: release nothing (as libsodium) */
-		sodium_memzero(dst, plen);
-		err_clear();
-		return -EBADMSG;
-	}
-	return 0;
+	return wg_aead_path_decrypt(wg_aead_path_for(len - WG_AEAD_TAG_LEN), dst, src, len, ad,
+				    adlen, nonce, key);
 }
 
 int wg_xaead_encrypt(uint8_t *dst, const uint8_t *src, size_t len, const void *ad, size_t adlen,

@@ -2,9 +2,8 @@
 /*
  * The primitives of Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s (whitepaper 5.4):
  * BLAKE2s from libb2; X25519, XChaCha20-Poly1305, constant-time compare and
- * wiping from libsodium; ChaCha20-Poly1305 from OpenSSL's libcrypto (measured
- * faster on this machine, see crypto.c). All functions are thread-safe after
- * wg_crypto_init().
+ * wiping from libsodium; the data path's ChaCha20-Poly1305 over one of the
+ * paths below. All functions are thread-safe after wg_crypto_init().
  */
 #ifndef TWWG_CRYPTO_H
 #define TWWG_CRYPTO_H
@@ -20,24 +19,70 @@
 /* Initialises the libraries once; 0 or -errno. Call before anything else. */
 int wg_crypto_init(void);
 
-/* True if packets of 1024 bytes and more go through OpenSSL (else libsodium does all). */
-bool wg_crypto_uses_openssl(void);
+/*
+ * The data path's ChaCha20-Poly1305 implementations. Each computes the same
+ * RFC 8439 AEAD; which one a packet takes is a matter of speed only.
+ */
+enum wg_aead_path {
+	WG_AEAD_LIBSODIUM,  /* libsodium, any length: the fallback everywhere */
+	WG_AEAD_OPENSSL,    /* libcrypto through EVP */
+	WG_AEAD_OWN_CHACHA, /* our AVX-512 ChaCha20 with libcrypto's Poly1305 (EVP_MAC) */
+	WG_AEAD_OWN_SCALAR, /* our AVX-512 ChaCha20 with our scalar Poly1305 */
+	WG_AEAD_OWN_IFMA,   /* our AVX-512 ChaCha20 with our AVX-512 IFMA Poly1305 */
+	WG_AEAD_PATHS,
+};
 
 /*
- * True if every packet's ChaCha20 is our AVX-512 code (wg/chacha_avx512.c):
- * an AVX-512 CPU and TW_WG_AVX512_CHACHA not 0.
+ * Which path a packet of @len bytes of plaintext takes, and why. These
+ * thresholds and choices were measured on one CPU, the project's 2-core
+ * build machine (Xeon with AVX-512 F/BW/VL and IFMA, OpenSSL 3.0, libsodium
+ * 1.0.18), with bench/crypto_speed (every path forced in turn, one core,
+ * encryption and decryption of each packet; figures in bench/README.md).
+ * Another CPU may put the crossings elsewhere; every path is correct
+ * everywhere, so a wrong guess costs speed only.
+ *
+ *  - With AVX-512 F/BW/VL: our ChaCha20 for every length. OpenSSL 3.0 makes
+ *    a message's Poly1305 key with a ChaCha20 call of its own and its
+ *    partial last block with another; ours does both in the message's own
+ *    pass. Poly1305 is ours too: the scalar form below
+ *    WG_POLY1305_IFMA_MIN_LEN bytes (or, without IFMA, below
+ *    WG_EVP_POLY1305_MIN_LEN), where libcrypto's through EVP_MAC costs
+ *    twice as much in per-message set-up; with IFMA the eight-block vector
+ *    form from WG_POLY1305_IFMA_MIN_LEN, where it pays for computing the
+ *    key's powers; without IFMA, libcrypto's from WG_EVP_POLY1305_MIN_LEN,
+ *    where its AVX-512 code overtakes our scalar form.
+ *    TW_WG_AVX512_CHACHA=0 and TW_WG_OWN_POLY1305=0 turn our code off
+ *    (tapwire-wg(8)).
+ *  - Otherwise libcrypto through EVP from WG_OPENSSL_MIN_LEN bytes and
+ *    libsodium below, whose one-shot call has less fixed cost per packet.
+ *    (Measured on this CPU with our code switched off; a CPU without
+ *    AVX-512 has not been measured.)
+ *  - Without libcrypto's ChaCha20-Poly1305 (a configuration or provider that
+ *    lacks it), libsodium everywhere.
  */
-bool wg_crypto_uses_avx512_chacha(void);
+#define WG_POLY1305_IFMA_MIN_LEN 512
+#define WG_EVP_POLY1305_MIN_LEN	 1024
+#define WG_OPENSSL_MIN_LEN	 256
+enum wg_aead_path wg_aead_path_for(size_t len);
+
+/* Whether this CPU and libcrypto's configuration can run @path. */
+bool wg_aead_path_usable(enum wg_aead_path path);
+
+/* A short description of @path, for logs. */
+const char *wg_aead_path_name(enum wg_aead_path path);
 
 /*
- * True if, with it, Poly1305 is ours too (wg/poly1305.c), not libcrypto's,
- * for packets from WG_OWN_POLY1305_MIN_LEN bytes: the CPU has AVX-512 IFMA
- * and TW_WG_OWN_POLY1305 is not 0. Below that libcrypto's (hand-written
- * scalar code) is as fast as ours or faster (64 bytes: ~10 ns); above, ours
- * pulls ahead with IFMA (1420 bytes: ~80 ns).
+ * ChaCha20-Poly1305 (RFC 8439) through @path with a full 96-bit @nonce:
+ * what wg_aead_encrypt()/wg_aead_decrypt() do after choosing the path, for
+ * tests and benchmarks that must force each one. Same conventions as those;
+ * -EOPNOTSUPP if !wg_aead_path_usable(@path).
  */
-bool wg_crypto_uses_own_poly1305(void);
-#define WG_OWN_POLY1305_MIN_LEN 384
+int wg_aead_path_encrypt(enum wg_aead_path path, uint8_t *dst, const uint8_t *src, size_t len,
+			 const void *ad, size_t adlen, const uint8_t nonce[12],
+			 const uint8_t key[WG_KEY_LEN]);
+int wg_aead_path_decrypt(enum wg_aead_path path, uint8_t *dst, const uint8_t *src, size_t len,
+			 const void *ad, size_t adlen, const uint8_t nonce[12],
+			 const uint8_t key[WG_KEY_LEN]);
 
 /* out = BLAKE2s-256(in). */
 void wg_blake2s(uint8_t out[WG_HASH_LEN], const void *in, size_t len);

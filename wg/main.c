@@ -353,13 +353,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	log_info("Device started");
-	log_info("ChaCha20-Poly1305: %s",
-		 wg_crypto_uses_own_poly1305() ? "AVX-512 ChaCha20 (own) every packet, IFMA "
-						 "Poly1305 (own) from 384 bytes, libcrypto's below"
-		 : wg_crypto_uses_avx512_chacha()
-		     ? "AVX-512 ChaCha20 (own) and libcrypto's Poly1305, every packet"
-		 : wg_crypto_uses_openssl() ? "libcrypto from 1024 bytes, libsodium below"
-					    : "libsodium");
+	log_info("ChaCha20-Poly1305: %s for 1420-byte packets, %s for 64-byte ones",
+		 wg_aead_path_name(wg_aead_path_for(1420)),
+		 wg_aead_path_name(wg_aead_path_for(64)));
 	ready(&ready_fd);
 	rc = wg_device_run(dev);
 	log_info("Shutting down");

@@ -56,8 +56,11 @@ static inline uint64_t le64(const uint8_t *p)
 	return le64toh(v);
 }
 
-/* h = (h + m + 2^128) * r mod p for each of @n blocks m, partly reduced: h[2] <= 4 after */
-static void blocks_scalar(struct poly *p, const uint8_t *m, size_t n)
+/*
+ * h = (h + m + hibit * 2^128) * r mod p for each of @n blocks m, partly
+ * reduced: h[2] <= 4 after. @hibit is 1 but for a raw MAC's padded last block.
+ */
+static inline void blocks_hibit(struct poly *p, const uint8_t *m, size_t n, uint64_t hibit)
 {
 	uint64_t h0 = p->h[0], h1 = p->h[1], h2 = p->h[2], r0 = p->r[0], r1 = p->r[1];
 	uint64_t s1 = r1 + (r1 >> 2), c;
@@ -69,7 +72,7 @@ static void blocks_scalar(struct poly *p, const uint8_t *m, size_t n)
 		h0 = (uint64_t)t0;
 		t1 = (u128)h1 + le64(m + 8) + (uint64_t)(t0 >> 64);
 		h1 = (uint64_t)t1;
-		h2 += 1 + (uint64_t)(t1 >> 64); /* <= 6 */
+		h2 += hibit + (uint64_t)(t1 >> 64); /* <= 6 */
 
 		t0 = (u128)h0 * r0 + (u128)h1 * s1;
 		t1 = (u128)h0 * r1 + (u128)h1 * r0 + h2 * s1 + (uint64_t)(t0 >> 64);
@@ -88,6 +91,11 @@ static void blocks_scalar(struct poly *p, const uint8_t *m, size_t n)
 	p->h[0] = h0;
 	p->h[1] = h1;
 	p->h[2] = h2;
+}
+
+static void blocks_scalar(struct poly *p, const uint8_t *m, size_t n)
+{
+	blocks_hibit(p, m, n, 1);
 }
 
 /* one block of @len < 16 bytes, zero-padded (the AEAD's padding) */
@@ -223,6 +231,13 @@ TW_IFMA static void blocks_ifma(struct poly *p, const uint8_t *m, size_t n)
 	}
 	for (int k = 0; k < 3; k++)
 		l[k] = (uint64_t)_mm512_reduce_add_epi64(h[k]);
+	/* the key's powers leave no copy behind (registers aside) */
+	sodium_memzero(rl, sizeof(rl));
+	sodium_memzero(sl, sizeof(sl));
+	sodium_memzero(r8, sizeof(r8));
+	sodium_memzero(s8, sizeof(s8));
+	sodium_memzero(t, sizeof(t));
+	sodium_memzero(ts, sizeof(ts));
 	/* each a sum of eight limbs below 2^45: carry, then back to radix 2^64 */
 	l[1] += l[0] >> 44;
 	l[0] &= M44;
@@ -237,6 +252,7 @@ TW_IFMA static void blocks_ifma(struct poly *p, const uint8_t *m, size_t n)
 	c = p->h[0] < c;
 	p->h[1] += c;
 	p->h[2] += p->h[1] < c;
+	sodium_memzero(l, sizeof(l));
 }
 #else
 bool wg_poly1305_ifma_usable(void)
@@ -294,15 +310,38 @@ static void finish(struct poly *p, uint8_t tag[16])
 	memcpy(tag + 8, &h1, 8);
 }
 
+static void poly_init(struct poly *p, const uint8_t key[32])
+{
+	*p = (struct poly){.s = {le64(key + 16), le64(key + 24)}};
+	p->r[0] = le64(key) & 0x0ffffffc0fffffffull;
+	p->r[1] = le64(key + 8) & 0x0ffffffc0ffffffcull;
+}
+
+void wg_poly1305(uint8_t tag[16], const uint8_t key[32], const uint8_t *m, size_t len, bool vector)
+{
+	struct poly p;
+	uint8_t last[16] = {0};
+
+	poly_init(&p, key);
+	blocks(&p, m, len / 16, vector);
+	if (len % 16) {
+		/* the last partial block: 0x01 after it, no 2^128 */
+		memcpy(last, m + len / 16 * 16, len % 16);
+		last[len % 16] = 1;
+		blocks_hibit(&p, last, 1, 0);
+	}
+	finish(&p, tag);
+	sodium_memzero(&p, sizeof(p));
+}
+
 void wg_poly1305_aead_tag(uint8_t tag[16], const uint8_t key[32], const void *ad, size_t adlen,
 			  const uint8_t *ct, size_t len, bool vector)
 {
-	struct poly p = {.s = {le64(key + 16), le64(key + 24)}};
+	struct poly p;
 	uint8_t lens[16];
 	uint64_t a = htole64((uint64_t)adlen), c = htole64((uint64_t)len);
 
-	p.r[0] = le64(key) & 0x0ffffffc0fffffffull;
-	p.r[1] = le64(key + 8) & 0x0ffffffc0ffffffcull;
+	poly_init(&p, key);
 	if (adlen) {
 		blocks_scalar(&p, ad, adlen / 16);
 		block_padded(&p, (const uint8_t *)ad + adlen / 16 * 16, adlen % 16);

@@ -15,6 +15,13 @@
 bool wg_poly1305_ifma_usable(void);
 
 /*
+ * Poly1305 of @len bytes of @m with the one-time @key (RFC 8439 §2.5): the
+ * vector form (IFMA) for long messages if @vector, else the scalar form.
+ * @vector only where wg_poly1305_ifma_usable().
+ */
+void wg_poly1305(uint8_t tag[16], const uint8_t key[32], const uint8_t *m, size_t len, bool vector);
+
+/*
  * The tag of RFC 8439 §2.8's AEAD construction: Poly1305 with @key over
  * @ad and @ct, each zero-padded to 16 bytes, then both lengths (64-bit
  * little-endian). @vector (IFMA for long messages) only where

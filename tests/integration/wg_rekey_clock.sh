@@ -11,6 +11,9 @@
 TW_TEST_TIMEOUT=90
 . "$TW_TESTS/lib.sh"
 . "$TW_TESTS/wglib.sh"
+# the daemon with the test clock: the installed one ignores TW_TEST_CLOCK_RATE
+check "the installed tapwire-wg has no test clock" sh -c "! grep -q TW_TEST_CLOCK_RATE $WG_TW"
+WG_TW=$WG_TW_CLOCK
 needs tcpdump nft
 RATE=20
 

@@ -7,6 +7,8 @@
 TW_TEST_TIMEOUT=60
 . "$TW_TESTS/lib.sh"
 . "$TW_TESTS/wglib.sh"
+# the daemon with the test clock (see wg_rekey_clock)
+WG_TW=$WG_TW_CLOCK
 needs tcpdump nft
 RATE=20
 

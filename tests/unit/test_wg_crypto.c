@@ -183,21 +183,22 @@ static void test_aead(void **state)
 }
 
 /*
- * Small packets go through libsodium, large ones through OpenSSL: both sides
- * of the switch must give exactly what libsodium's reference call gives.
+ * Whatever path each length takes (wg_aead_path_for()), wg_aead_encrypt()
+ * gives exactly what libsodium's reference call gives, on both sides of
+ * every length threshold.
  */
 static void test_aead_both_libraries(void **state)
 {
-	static const size_t lens[] = {0, 1, 63, 1000, 1023, 1024, 1025, 1420, 4000};
+	static const size_t lens[] = {0, 1, 63, 383, 384, 385, 1000, 1023, 1024, 1025, 1420, 4000};
 	static uint8_t pt[4000], ct[4016], ref[4016], out[4000];
 	uint8_t key[32], ad[7] = "wg-data";
 
 	for (size_t i = 0; i < sizeof(pt); i++)
 		pt[i] = (uint8_t)(i * 11);
 	memset(key, 0x5a, sizeof(key));
-	/* libcrypto (a build dependency) was opened at run time, and the
-	 * capability mask set for its loading is not left in the environment */
-	assert_true(wg_crypto_uses_openssl());
+	/* libcrypto's ChaCha20-Poly1305 is there (a build dependency), and the
+	 * process environment is as it was: nothing is set behind the user's back */
+	assert_true(wg_aead_path_usable(WG_AEAD_OPENSSL));
 	assert_null(getenv("OPENSSL_ia32cap"));
 	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
 		size_t len = lens[i];
@@ -271,7 +272,7 @@ static void test_chacha20_avx512(void **state)
 	assert_int_equal(refused, (int)sizeof(in) + 1);
 	/* the daemon uses it on this machine unless told not to */
 	assert_true(
-	    wg_crypto_uses_avx512_chacha() ==
+	    (wg_aead_path_for(1420) >= WG_AEAD_OWN_CHACHA) ==
 	    !(getenv("TW_WG_AVX512_CHACHA") && !strcmp(getenv("TW_WG_AVX512_CHACHA"), "0")));
 }
 
@@ -349,8 +350,8 @@ static void test_poly1305(void **state)
 
 	/* the daemon uses it where the CPU can, unless told not to */
 	const char *off = getenv("TW_WG_OWN_POLY1305");
-	assert_true(wg_crypto_uses_own_poly1305() ==
-		    (wg_crypto_uses_avx512_chacha() && wg_poly1305_ifma_usable() &&
+	assert_true((wg_aead_path_for(1420) == WG_AEAD_OWN_IFMA) ==
+		    (wg_aead_path_for(1420) >= WG_AEAD_OWN_CHACHA && wg_poly1305_ifma_usable() &&
 		     !(off && !strcmp(off, "0"))));
 }
 
@@ -394,31 +395,40 @@ static void test_aead_in_place(void **state)
 	}
 }
 
+/*
+ * Each thread's libcrypto context keeps the last key: switching keys back and
+ * forth must not confuse any path.
+ */
 static void test_aead_key_switch(void **state)
 {
-	uint8_t ka[32], kb[32], pt[1100], c1[1116], c2[1116], c3[1116], out[1100];
+	uint8_t ka[32], kb[32], ka2[32], pt[1100], c1[1116], c2[1116], c3[1116], out[1100];
+	uint8_t nonce[12] = {0, 0, 0, 0, 5};
 
 	memset(ka, 1, 32);
 	memset(kb, 2, 32);
 	memset(pt, 3, sizeof(pt));
-	assert_int_equal(wg_aead_encrypt(c1, pt, 1100, NULL, 0, 5, ka), 0);
-	assert_int_equal(wg_aead_encrypt(c2, pt, 1100, NULL, 0, 5, kb), 0);
-	assert_int_equal(wg_aead_encrypt(c3, pt, 1100, NULL, 0, 5, ka), 0);
-	assert_memory_equal(c1, c3, sizeof(c1));
-	assert_memory_not_equal(c1, c2, sizeof(c1));
-	assert_int_equal(wg_aead_decrypt(out, c1, 1116, NULL, 0, 5, kb), -EBADMSG);
-	assert_int_equal(wg_aead_decrypt(out, c2, 1116, NULL, 0, 5, kb), 0);
-	assert_int_equal(wg_aead_decrypt(out, c1, 1116, NULL, 0, 5, ka), 0);
-	assert_memory_equal(out, pt, 1100);
-	/* Same key bytes in another buffer: same result. */
-	uint8_t ka2[32];
-	memcpy(ka2, ka, 32);
-	assert_int_equal(wg_aead_encrypt(c3, pt, 1100, NULL, 0, 5, ka2), 0);
-	assert_memory_equal(c1, c3, sizeof(c1));
-	/* A key changed in place (same address) is noticed. */
-	ka2[31] ^= 1;
-	assert_int_equal(wg_aead_encrypt(c3, pt, 1100, NULL, 0, 5, ka2), 0);
-	assert_memory_not_equal(c1, c3, sizeof(c1));
+	for (int p = 0; p < WG_AEAD_PATHS; p++) {
+		if (!wg_aead_path_usable((enum wg_aead_path)p))
+			continue;
+		assert_int_equal(wg_aead_path_encrypt(p, c1, pt, 1100, NULL, 0, nonce, ka), 0);
+		assert_int_equal(wg_aead_path_encrypt(p, c2, pt, 1100, NULL, 0, nonce, kb), 0);
+		assert_int_equal(wg_aead_path_encrypt(p, c3, pt, 1100, NULL, 0, nonce, ka), 0);
+		assert_memory_equal(c1, c3, sizeof(c1));
+		assert_memory_not_equal(c1, c2, sizeof(c1));
+		assert_int_equal(wg_aead_path_decrypt(p, out, c1, 1116, NULL, 0, nonce, kb),
+				 -EBADMSG);
+		assert_int_equal(wg_aead_path_decrypt(p, out, c2, 1116, NULL, 0, nonce, kb), 0);
+		assert_int_equal(wg_aead_path_decrypt(p, out, c1, 1116, NULL, 0, nonce, ka), 0);
+		assert_memory_equal(out, pt, 1100);
+		/* Same key bytes in another buffer: same result. */
+		memcpy(ka2, ka, 32);
+		assert_int_equal(wg_aead_path_encrypt(p, c3, pt, 1100, NULL, 0, nonce, ka2), 0);
+		assert_memory_equal(c1, c3, sizeof(c1));
+		/* A key changed in place (same address) is noticed. */
+		ka2[31] ^= 1;
+		assert_int_equal(wg_aead_path_encrypt(p, c3, pt, 1100, NULL, 0, nonce, ka2), 0);
+		assert_memory_not_equal(c1, c3, sizeof(c1));
+	}
 }
 
 static void test_xaead(void **state)
