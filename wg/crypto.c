@@ -493,12 +493,11 @@ static int own_decrypt(enum wg_aead_path path, uint8_t *dst, const uint8_t *src,
 	return 0;
 }
 
-int wg_aead_path_encrypt(enum wg_aead_path path, uint8_t *dst, const uint8_t *src, size_t len,
-			 const void *ad, size_t adlen, const uint8_t nonce[12],
-			 const uint8_t key[WG_KEY_LEN])
+/* @path, known usable (the data path's choice, or checked by the caller) */
+static int encrypt_via(enum wg_aead_path path, uint8_t *dst, const uint8_t *src, size_t len,
+		       const void *ad, size_t adlen, const uint8_t nonce[12],
+		       const uint8_t key[WG_KEY_LEN])
 {
-	if (!wg_aead_path_usable(path))
-		return -EOPNOTSUPP;
 	switch (path) {
 	case WG_AEAD_LIBSODIUM:
 		crypto_aead_chacha20poly1305_ietf_encrypt(dst, NULL, src, len, ad, adlen, NULL,
@@ -511,17 +510,13 @@ int wg_aead_path_encrypt(enum wg_aead_path path, uint8_t *dst, const uint8_t *sr
 	}
 }
 
-int wg_aead_path_decrypt(enum wg_aead_path path, uint8_t *dst, const uint8_t *src, size_t len,
-			 const void *ad, size_t adlen, const uint8_t nonce[12],
-			 const uint8_t key[WG_KEY_LEN])
+/* @path, known usable; @len >= WG_AEAD_TAG_LEN */
+static int decrypt_via(enum wg_aead_path path, uint8_t *dst, const uint8_t *src, size_t len,
+		       const void *ad, size_t adlen, const uint8_t nonce[12],
+		       const uint8_t key[WG_KEY_LEN])
 {
-	size_t plen;
+	size_t plen = len - WG_AEAD_TAG_LEN;
 
-	if (len < WG_AEAD_TAG_LEN)
-		return -EBADMSG;
-	plen = len - WG_AEAD_TAG_LEN;
-	if (!wg_aead_path_usable(path))
-		return -EOPNOTSUPP;
 	switch (path) {
 	case WG_AEAD_LIBSODIUM:
 		return crypto_aead_chacha20poly1305_ietf_decrypt(dst, NULL, NULL, src, len, ad,
@@ -535,13 +530,33 @@ int wg_aead_path_decrypt(enum wg_aead_path path, uint8_t *dst, const uint8_t *sr
 	}
 }
 
+int wg_aead_path_encrypt(enum wg_aead_path path, uint8_t *dst, const uint8_t *src, size_t len,
+			 const void *ad, size_t adlen, const uint8_t nonce[12],
+			 const uint8_t key[WG_KEY_LEN])
+{
+	if (!wg_aead_path_usable(path))
+		return -EOPNOTSUPP;
+	return encrypt_via(path, dst, src, len, ad, adlen, nonce, key);
+}
+
+int wg_aead_path_decrypt(enum wg_aead_path path, uint8_t *dst, const uint8_t *src, size_t len,
+			 const void *ad, size_t adlen, const uint8_t nonce[12],
+			 const uint8_t key[WG_KEY_LEN])
+{
+	if (len < WG_AEAD_TAG_LEN)
+		return -EBADMSG;
+	if (!wg_aead_path_usable(path))
+		return -EOPNOTSUPP;
+	return decrypt_via(path, dst, src, len, ad, adlen, nonce, key);
+}
+
 int wg_aead_encrypt(uint8_t *dst, const uint8_t *src, size_t len, const void *ad, size_t adlen,
 		    uint64_t counter, const uint8_t key[WG_KEY_LEN])
 {
 	uint8_t nonce[12];
 
 	nonce_of(nonce, counter);
-	return wg_aead_path_encrypt(wg_aead_path_for(len), dst, src, len, ad, adlen, nonce, key);
+	return encrypt_via(wg_aead_path_for(len), dst, src, len, ad, adlen, nonce, key);
 }
 
 int wg_aead_decrypt(uint8_t *dst, const uint8_t *src, size_t len, const void *ad, size_t adlen,
@@ -552,8 +567,8 @@ int wg_aead_decrypt(uint8_t *dst, const uint8_t *src, size_t len, const void *ad
 	if (len < WG_AEAD_TAG_LEN)
 		return -EBADMSG;
 	nonce_of(nonce, counter);
-	return wg_aead_path_decrypt(wg_aead_path_for(len - WG_AEAD_TAG_LEN), dst, src, len, ad,
-				    adlen, nonce, key);
+	return decrypt_via(wg_aead_path_for(len - WG_AEAD_TAG_LEN), dst, src, len, ad, adlen, nonce,
+			   key);
 }
 
 int wg_xaead_encrypt(uint8_t *dst, const uint8_t *src, size_t len, const void *ad, size_t adlen,
