@@ -192,6 +192,14 @@ wg_field() {
 wg_wait_endpoint() { wait_for "${4:-5}" wg_endpoint_is "$1" "$2" "$3"; }
 wg_endpoint_is() { [ "$(wg_field "$1" "$2" endpoints)" = "$3" ]; }
 
+# wg_dump_canon FILE: a `wg show dump` minus the interface line, comparable
+# across daemons: each peer's key, psk, endpoint and keepalive, then one line
+# per allowed IP, all sorted.
+wg_dump_canon() {
+	tail -n +2 "$1" | awk -F'\t' '{ print $1, $2, $3, $8; n = split($4, a, ",");
+		for (i = 1; i <= n; i++) print $1, a[i] }' | sort
+}
+
 # wg_rx NS IFNAME: bytes received from the first peer.
 wg_rx() { wg_field "$1" "$2" transfer | cut -f 1; }
 wg_tx() { wg_field "$1" "$2" transfer | cut -f 2; }

@@ -42,12 +42,7 @@ IFG=$(wg_ifname g)
 wg_start PIDG "$NSG" "$IFG" "$WG_GO"
 nsx "$NSG" wg setconf "$IFG" "$TW_TMP/many.conf"
 nsx "$NSG" wg show "$IFG" dump >"$TW_TMP/dump.g"
-canon() { # sort peers; keep key, psk, endpoint, allowed ips (sorted), keepalive
-	tail -n +2 "$1" | awk -F'\t' '{ n = split($4, a, ","); s = "";
-		for (i = 1; i <= n; i++) s = s "\n" a[i]; print $1, $2, $3, $8; print s }' |
-		awk 'NF' | sort
-}
-check "dump equals wireguard-go's for the same file" diff <(canon "$TW_TMP/dump.g") <(canon "$TW_TMP/dump.t")
+check "dump equals wireguard-go's for the same file" diff <(wg_dump_canon "$TW_TMP/dump.g") <(wg_dump_canon "$TW_TMP/dump.t")
 check "traffic finds the real peer among 1001" wg_wait_ping "$NSA" "$IN4_B" 10
 check "IPv6 too" wg_ping "$NSA" "$IN6_B" 3
 rss1=$(wg_rss "$PIDA")
