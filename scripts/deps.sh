@@ -9,7 +9,7 @@ pkgs=(
 	# build
 	build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
 	libmnl-dev libsodium-dev libb2-dev libssl-dev libcap-ng-dev libcap-ng-utils
-	libcmocka-dev valgrind abigail-tools python3-cryptography-vectors
+	libcmocka-dev libjson-c-dev valgrind abigail-tools python3-cryptography-vectors
 	# the real things the tests drive
 	iproute2 procps psmisc kmod iptables nftables tcpdump jq python3 iputils-ping
 	wireguard-go wireguard-tools iperf3

@@ -4,20 +4,23 @@
  * in turn (argv[1] names it), and for the primitives under our own paths:
  *
  *   aead PATH       RFC 8439 §2.8.2 and the rest of BoringSSL's and OpenSSL's
- *                   ChaCha20-Poly1305 vectors (tags that must be refused
- *                   included); each vector also tampered with (a bit of the
- *                   ciphertext, the tag, the associated data) and refused;
- *                   then seeded random inputs against libsodium
+ *                   ChaCha20-Poly1305 vectors, then Wycheproof's set (tags
+ *                   that must be refused included); each vector also
+ *                   tampered with (a bit of the ciphertext, the tag, the
+ *                   associated data) and refused; then seeded random inputs
+ *                   against libsodium
+ *   xaead           Wycheproof's XChaCha20-Poly1305 set (cookie replies)
  *   chacha20        RFC 8439 A.1/A.2 keystream vectors through our AVX-512
  *                   ChaCha20 and libsodium's
  *   poly1305 FORM   RFC 8439 A.3 vectors through our Poly1305, scalar or ifma
- *   x25519          RFC 7748 §5.2 vectors
+ *   x25519          RFC 7748 §5.2 vectors and Wycheproof's X25519 set
  *
- * The vectors are the files Debian's python3-cryptography-vectors installs
- * (cryptography_vectors/, Apache-2.0 or BSD; TW_VECTORS names another
- * copy). A path or form this CPU cannot run exits 77: CTest reports it as
- * skipped. Random inputs come from TW_TEST_SEED or the clock; the seed is
- * printed first, so a failure can be repeated.
+ * The RFC, BoringSSL and OpenSSL vectors are the files Debian's
+ * python3-cryptography-vectors installs (cryptography_vectors/, Apache-2.0
+ * or BSD; TW_VECTORS names another copy); Wycheproof's are shipped in
+ * tests/vectors/wycheproof/ with their licence (README.md there). A path or form this CPU cannot
+ * run exits 77: CTest reports it as skipped. Random inputs come from TW_TEST_SEED or the clock; the
+ * seed is printed first, so a failure can be repeated.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -29,6 +32,7 @@
 #include <string.h>
 #include <time.h>
 #include <cmocka.h>
+#include <json-c/json.h>
 #include <sodium.h>
 
 #include "chacha.h"
@@ -271,6 +275,149 @@ static void test_openssl(void **state)
 	assert_true(n >= 4 && bad >= 1);
 }
 
+/* ---- Project Wycheproof's JSON files ---- */
+
+static struct json_object *wycheproof_open(const char *name, const char *algorithm)
+{
+	char fn[512];
+	struct json_object *root, *alg;
+
+	snprintf(fn, sizeof(fn), "%s/tests/vectors/wycheproof/%s", TW_SOURCE_DIR, name);
+	root = json_object_from_file(fn);
+	if (!root)
+		fail_msg("%s: %s", fn, json_util_get_last_err());
+	if (!json_object_object_get_ex(root, "algorithm", &alg) ||
+	    strcmp(json_object_get_string(alg), algorithm))
+		fail_msg("%s: not a %s file", fn, algorithm);
+	return root;
+}
+
+static struct json_object *member(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		fail_msg("Wycheproof: no \"%s\"", key);
+	return v;
+}
+
+/* A hex member into a buffer of its own (freed by the caller); its length in *len. */
+static uint8_t *hex_member(struct json_object *o, const char *key, size_t *len)
+{
+	const char *h = json_object_get_string(member(o, key));
+	size_t n = strlen(h) / 2;
+	uint8_t *b = malloc(n + 1);
+
+	assert_non_null(b);
+	assert_int_equal(strlen(h) % 2, 0);
+	for (size_t i = 0; i < n; i++) {
+		int hi = unhex(h[2 * i]), lo = unhex(h[2 * i + 1]);
+
+		assert_true(hi >= 0 && lo >= 0);
+		b[i] = (uint8_t)(hi << 4 | lo);
+	}
+	*len = n;
+	return b;
+}
+
+static bool has_flag(struct json_object *t, const char *flag)
+{
+	struct json_object *flags = member(t, "flags");
+
+	for (size_t i = 0; i < json_object_array_length(flags); i++)
+		if (!strcmp(json_object_get_string(json_object_array_get_idx(flags, i)), flag))
+			return true;
+	return false;
+}
+
+/* Wycheproof's AEAD vectors: a valid one encrypts to its ciphertext and tag and decrypts back;
+ * an invalid one is refused. @xaead: XChaCha20 (24-byte nonces) through wg_xaead_*. */
+static void wycheproof_aead(const char *file, const char *algorithm, size_t nonce_len, bool xaead)
+{
+	struct json_object *root = wycheproof_open(file, algorithm),
+			   *groups = member(root, "testGroups");
+	int n = 0, refused = 0, other_nonce = 0;
+
+	for (size_t g = 0; g < json_object_array_length(groups); g++) {
+		struct json_object *grp = json_object_array_get_idx(groups, g),
+				   *tests = member(grp, "tests");
+		bool nonce_ok = (size_t)json_object_get_int(member(grp, "ivSize")) == nonce_len * 8;
+
+		assert_int_equal(json_object_get_int(member(grp, "keySize")), 256);
+		assert_int_equal(json_object_get_int(member(grp, "tagSize")), 128);
+		for (size_t i = 0; i < json_object_array_length(tests); i++) {
+			struct json_object *t = json_object_array_get_idx(tests, i);
+			const char *result = json_object_get_string(member(t, "result"));
+			int id = json_object_get_int(member(t, "tcId"));
+			bool good = !strcmp(result, "valid");
+			size_t kl, nl, al, ml, cl, tl;
+			uint8_t *k = hex_member(t, "key", &kl), *iv = hex_member(t, "iv", &nl),
+				*ad = hex_member(t, "aad", &al), *msg = hex_member(t, "msg", &ml),
+				*ct = hex_member(t, "ct", &cl), *tag = hex_member(t, "tag", &tl);
+
+			if (!good && strcmp(result, "invalid"))
+				fail_msg("%s tcId %d: result \"%s\"", file, id, result);
+			if (!nonce_ok) {
+				/* no 96-bit (192-bit) nonce: WireGuard's interface cannot take it
+				 */
+				if (good)
+					fail_msg("%s tcId %d: a valid vector with a %zu-byte nonce",
+						 file, id, nl);
+				other_nonce++;
+			} else {
+				assert_int_equal(kl, 32);
+				assert_int_equal(nl, nonce_len);
+				assert_int_equal(tl, 16);
+				assert_int_equal(cl, ml);
+				if (xaead) {
+					uint8_t *out = malloc(ml + 16), *back = malloc(ml + 16);
+
+					assert_true(out && back);
+					memcpy(out, ct, cl);
+					memcpy(out + cl, tag, 16);
+					if (good) {
+						assert_int_equal(
+						    wg_xaead_encrypt(back, msg, ml, ad, al, iv, k),
+						    0);
+						if (memcmp(back, out, ml + 16))
+							fail_msg("%s tcId %d: ciphertext or tag "
+								 "differs",
+								 file, id);
+					}
+					if (wg_xaead_decrypt(back, out, ml + 16, ad, al, iv, k) !=
+					    (good ? 0 : -EBADMSG))
+						fail_msg("%s tcId %d: %s vector %s", file, id,
+							 result, good ? "refused" : "accepted");
+					if (good)
+						assert_memory_equal(back, msg, ml);
+					free(out);
+					free(back);
+				} else {
+					check_aead(k, iv, ad, al, msg, ml, ct, tag, good, id);
+				}
+				n++;
+				refused += !good;
+			}
+			free(k), free(iv), free(ad), free(msg), free(ct), free(tag);
+		}
+	}
+	printf("%s: %d vectors (%d must be refused); %d with another nonce size not run\n", file, n,
+	       refused, other_nonce);
+	assert_int_equal(n + other_nonce, json_object_get_int(member(root, "numberOfTests")));
+	assert_true(n >= 200 && refused >= 50);
+	json_object_put(root);
+}
+
+static void test_wycheproof(void **state)
+{
+	wycheproof_aead("chacha20_poly1305_test.json", "CHACHA20-POLY1305", 12, false);
+}
+
+static void test_wycheproof_xaead(void **state)
+{
+	wycheproof_aead("xchacha20_poly1305_test.json", "XCHACHA20-POLY1305", 24, true);
+}
+
 /* A seeded generator (splitmix64): the same seed, the same inputs. */
 static uint64_t next_rand(void)
 {
@@ -440,10 +587,63 @@ static void test_x25519(void **state)
 	assert_true(n >= 3);
 }
 
+/* Wycheproof's X25519: every shared value exact; an all-zero one refused, as the handshake must. */
+static void test_x25519_wycheproof(void **state)
+{
+	struct json_object *root = wycheproof_open("x25519_test.json", "XDH"),
+			   *groups = member(root, "testGroups");
+	int n = 0, zero = 0;
+
+	for (size_t g = 0; g < json_object_array_length(groups); g++) {
+		struct json_object *grp = json_object_array_get_idx(groups, g),
+				   *tests = member(grp, "tests");
+
+		assert_string_equal(json_object_get_string(member(grp, "curve")), "curve25519");
+		for (size_t i = 0; i < json_object_array_length(tests); i++) {
+			struct json_object *t = json_object_array_get_idx(tests, i);
+			int id = json_object_get_int(member(t, "tcId"));
+			const char *result = json_object_get_string(member(t, "result"));
+			size_t pl, sl, xl;
+			uint8_t *pub = hex_member(t, "public", &pl),
+				*priv = hex_member(t, "private", &sl),
+				*shared = hex_member(t, "shared", &xl), out[32];
+			int rc;
+
+			assert_true(pl == 32 && sl == 32 && xl == 32);
+			if (strcmp(result, "valid") && strcmp(result, "acceptable"))
+				fail_msg("x25519 tcId %d: result \"%s\"", id, result);
+			rc = wg_x25519(out, priv, pub);
+			if (sodium_is_zero(shared, 32)) {
+				/* RFC 7748 §6.1's check; WireGuard's handshake fails on it */
+				if (!has_flag(t, "ZeroSharedSecret"))
+					fail_msg("x25519 tcId %d: zero result not flagged", id);
+				if (rc != -EINVAL || !sodium_is_zero(out, 32))
+					fail_msg("x25519 tcId %d: an all-zero shared value was "
+						 "accepted",
+						 id);
+				zero++;
+			} else {
+				if (rc)
+					fail_msg("x25519 tcId %d (%s): refused", id,
+						 json_object_get_string(member(t, "comment")));
+				if (memcmp(out, shared, 32))
+					fail_msg("x25519 tcId %d (%s): wrong shared value", id,
+						 json_object_get_string(member(t, "comment")));
+			}
+			n++;
+			free(pub), free(priv), free(shared);
+		}
+	}
+	printf("x25519_test.json: %d vectors, %d all-zero results refused\n", n, zero);
+	assert_int_equal(n, json_object_get_int(member(root, "numberOfTests")));
+	assert_true(zero >= 1);
+	json_object_put(root);
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: test_wg_aead_vectors aead PATH | chacha20 | poly1305 scalar|ifma "
-			"| x25519\n");
+			"| xaead | x25519\n");
 	return 2;
 }
 
@@ -460,6 +660,7 @@ int main(int argc, char **argv)
 		const struct CMUnitTest tests[] = {
 		    cmocka_unit_test(test_boringssl),
 		    cmocka_unit_test(test_openssl),
+		    cmocka_unit_test(test_wycheproof),
 		    cmocka_unit_test(test_random),
 		};
 		size_t i;
@@ -500,7 +701,13 @@ int main(int argc, char **argv)
 		return cmocka_run_group_tests(tests, NULL, NULL);
 	}
 	if (argc == 2 && !strcmp(argv[1], "x25519")) {
-		const struct CMUnitTest tests[] = {cmocka_unit_test(test_x25519)};
+		const struct CMUnitTest tests[] = {cmocka_unit_test(test_x25519),
+						   cmocka_unit_test(test_x25519_wycheproof)};
+
+		return cmocka_run_group_tests(tests, NULL, NULL);
+	}
+	if (argc == 2 && !strcmp(argv[1], "xaead")) {
+		const struct CMUnitTest tests[] = {cmocka_unit_test(test_wycheproof_xaead)};
 
 		return cmocka_run_group_tests(tests, NULL, NULL);
 	}
