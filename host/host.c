@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The stack: lwIP from Debian's liblwip on a TAP or TUN fd, driven by the
+ * caller's event loop.
+ *
+ * Debian builds lwIP with NO_SYS=0 and core locking (for the GNU Hurd), but
+ * nothing obliges a program to start its tcpip thread: without it lwIP runs
+ * on the one thread that calls it, its timers run from sys_check_timeouts()
+ * and its core-lock assertions pass (no thread was marked as lwIP's). One
+ * thread, no locks, no hand-off queue per packet: the lwIP "NO_SYS style" on
+ * a NO_SYS=0 build.
+ *
+ * What that build lacks, tapwire-host provides: a DHCPv4 client (dhcp.c: the
+ * library is built without LWIP_DHCP, and without IP_ACCEPT_LINK_LAYER_ADDRESSING
+ * lwIP would not even accept an offer before it has an address) and a DNS
+ * client (dns.c, no LWIP_DNS).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "host_internal.h"
+
+struct tw_host *twh_the_host;
+
+static void wipe_stack(void)
+{
+	twh_the_host = NULL;
+}
+
+/* Frames we never give lwIP: a source address that is one of ours (lwIP
+ * would answer into its loopback queue, which needs the tcpip thread it does
+ * not have), or a multicast source. Returns true to drop. */
+static bool martian(struct tw_host *h, const uint8_t *ip, size_t len)
+{
+	if (len < 1)
+		return true;
+	if ((ip[0] >> 4) == 4) {
+		uint32_t src;
+
+		if (len < 20)
+			return true;
+		memcpy(&src, ip + 12, 4);
+		if ((ntohl(src) >> 28) == 0xe || src == INADDR_BROADCAST)
+			return true;
+		return src && src == ip4_addr_get_u32(netif_ip4_addr(&h->netif));
+	}
+	if ((ip[0] >> 4) == 6) {
+		if (len < 40)
+			return true;
+		if (ip[8] == 0xff)
+			return true;
+		for (int i = 0; i < LWIP_IPV6_NUM_ADDRESSES; i++)
+			if (ip6_addr_isvalid(netif_ip6_addr_state(&h->netif, i)) &&
+			    !memcmp(netif_ip6_addr(&h->netif, i)->addr, ip + 8, 16))
+				return true;
+		return false;
+	}
+	return true;
+}
+
+/* Hands one received frame (or IP packet, on a TUN) to the stack. */
+void twh_input(struct tw_host *h, const uint8_t *frame, size_t len)
+{
+	const uint8_t *ip = frame;
+	size_t iplen = len;
+	struct pbuf *p;
+
+	h->stats.rx_frames++;
+	h->stats.rx_bytes += len;
+	if (h->dev == TW_HOST_TAP) {
+		uint16_t type;
+
+		if (len < 14)
+			return;
+		type = (uint16_t)(frame[12] << 8 | frame[13]);
+		ip = frame + 14;
+		iplen = len - 14;
+		if (type == 0x0800 || type == 0x86dd) {
+			if (martian(h, ip, iplen))
+				return;
+			if (type == 0x0800 && twh_dhcp_input(h, ip, iplen))
+				return;
+		} else if (type != 0x0806) {
+			return; /* neither IP nor ARP */
+		}
+	} else if (martian(h, ip, iplen)) {
+		return;
+	}
+	p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
+	if (!p)
+		return;
+	memcpy(p->payload, frame, len);
+	if (h->netif.input(p, &h->netif) != ERR_OK)
+		pbuf_free(p);
+}
+
+/* One frame out to the device. A full queue (EAGAIN, ENOBUFS) drops it, as a
+ * NIC's full ring would: TCP resends, and tx_dropped counts it. */
+static err_t link_write(struct tw_host *h, struct pbuf *p)
+{
+	const void *data = p->payload;
+	ssize_t n;
+
+	if (p->tot_len > sizeof(h->txbuf))
+		return ERR_BUF;
+	if (p->next) {
+		pbuf_copy_partial(p, h->txbuf, p->tot_len, 0);
+		data = h->txbuf;
+	}
+	n = write(h->fd, data, p->tot_len);
+	if (n < 0) {
+		h->stats.tx_dropped++;
+		if (errno == EBADFD || errno == EIO || errno == ENXIO)
+			h->gone = true;
+		return ERR_IF;
+	}
+	h->stats.tx_frames++;
+	h->stats.tx_bytes += p->tot_len;
+	return ERR_OK;
+}
+
+static err_t tap_linkoutput(struct netif *netif, struct pbuf *p)
+{
+	return link_write(netif->state, p);
+}
+
+static err_t tun_output4(struct netif *netif, struct pbuf *p, const ip4_addr_t *to)
+{
+	return link_write(netif->state, p);
+}
+
+static err_t tun_output6(struct netif *netif, struct pbuf *p, const ip6_addr_t *to)
+{
+	return link_write(netif->state, p);
+}
+
+static err_t netif_setup(struct netif *netif)
+{
+	struct tw_host *h = netif->state;
+
+	netif->name[0] = 't';
+	netif->name[1] = 'w';
+	netif->mtu = (u16_t)h->mtu;
+	netif->mtu6 = (u16_t)h->mtu;
+	if (h->dev == TW_HOST_TAP) {
+		netif->hwaddr_len = 6;
+		memcpy(netif->hwaddr, h->mac, 6);
+		netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET |
+			       NETIF_FLAG_IGMP | NETIF_FLAG_MLD6;
+		netif->output = etharp_output;
+		netif->output_ip6 = ethip6_output;
+		netif->linkoutput = tap_linkoutput;
+	} else {
+		netif->hwaddr_len = 0;
+		netif->flags = 0;
+		netif->output = tun_output4;
+		netif->output_ip6 = tun_output6;
+	}
+	return ERR_OK;
+}
+
+struct tw_host *tw_host_open(const struct tw_host_config *cfg, int *err)
+{
+	static bool lwip_ready;
+	struct tw_host *h;
+	unsigned seed;
+	int fl;
+
+	if (twh_the_host) {
+		*err = -EBUSY;
+		return NULL;
+	}
+	if (cfg->fd < 0 || (cfg->dev != TW_HOST_TAP && cfg->dev != TW_HOST_TUN) ||
+	    (cfg->mtu && (cfg->mtu < 576 || cfg->mtu > TWH_MAX_MTU))) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	h = calloc(1, sizeof(*h));
+	if (!h) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	h->fd = cfg->fd;
+	h->dev = cfg->dev;
+	h->mtu = cfg->mtu ? cfg->mtu : 1500;
+	h->max_conns = cfg->max_conns ? cfg->max_conns : 1024;
+	memcpy(h->mac, cfg->mac, 6);
+	if (h->dev == TW_HOST_TAP && !memcmp(h->mac, "\0\0\0\0\0\0", 6)) {
+		if (getrandom(h->mac, 6, 0) != 6) {
+			*err = -errno;
+			free(h);
+			return NULL;
+		}
+		h->mac[0] = (uint8_t)((h->mac[0] & 0xfe) | 0x02); /* unicast, local */
+	}
+	if (h->dev == TW_HOST_TAP && (h->mac[0] & 1)) {
+		*err = -EINVAL; /* a multicast MAC */
+		free(h);
+		return NULL;
+	}
+	fl = fcntl(h->fd, F_GETFL);
+	if (fl < 0 || fcntl(h->fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		*err = -errno;
+		free(h);
+		return NULL;
+	}
+	/* lwIP draws its initial local ports and IPv6 ND nonces from rand() */
+	if (getrandom(&seed, sizeof(seed), 0) == sizeof(seed))
+		srand(seed);
+	if (!lwip_ready) {
+		lwip_init();
+		lwip_ready = true;
+	}
+	twh_the_host = h;
+	if (!netif_add_noaddr(&h->netif, h, netif_setup, netif_input)) {
+		wipe_stack();
+		free(h);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	netif_set_default(&h->netif);
+	if (h->dev == TW_HOST_TAP) {
+		netif_create_ip6_linklocal_address(&h->netif, 1);
+		netif_set_ip6_autoconfig_enabled(&h->netif, 1);
+	}
+	netif_set_link_up(&h->netif);
+	netif_set_up(&h->netif);
+	return h;
+}
+
+void tw_host_close(struct tw_host *h)
+{
+	if (!h)
+		return;
+	twh_tcp_close_all(h);
+	twh_udp_close_all(h);
+	twh_dhcp_stop(h);
+	twh_dns_stop(h);
+	netif_set_down(&h->netif);
+	netif_remove(&h->netif);
+	wipe_stack();
+	free(h);
+}
+
+int tw_host_fd(const struct tw_host *h)
+{
+	return h->fd;
+}
+
+int tw_host_timeout(const struct tw_host *h)
+{
+	u32_t ms = sys_timeouts_sleeptime();
+
+	if (ms == SYS_TIMEOUTS_SLEEPTIME_INFINITE)
+		return -1;
+	return ms > 3600000 ? 3600000 : (int)ms;
+}
+
+int tw_host_process(struct tw_host *h)
+{
+	/* a bounded batch: timers and the caller's other fds are not starved */
+	for (int i = 0; i < TWH_BATCH && !h->gone; i++) {
+		ssize_t n = read(h->fd, h->rxbuf, sizeof(h->rxbuf));
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			if (errno == EBADFD || errno == EIO || errno == ENXIO) {
+				h->gone = true;
+				break;
+			}
+			return -errno;
+		}
+		if (n == 0) {
+			h->gone = true; /* the other end of an inherited fd went away */
+			break;
+		}
+		if ((size_t)n > h->mtu + (h->dev == TW_HOST_TAP ? 18u : 0u)) {
+			h->stats.rx_truncated++;
+			continue;
+		}
+		twh_input(h, h->rxbuf, (size_t)n);
+	}
+	sys_check_timeouts();
+	twh_tcp_resume_pending(h);
+	twh_addr_check(h);
+	return h->gone ? -ENODEV : 0;
+}
+
+/* Tells the caller when the set of addresses changed (DHCP, SLAAC, DAD). */
+void twh_addr_check(struct tw_host *h)
+{
+	uint32_t sum = ip4_addr_get_u32(netif_ip4_addr(&h->netif));
+
+	for (int i = 0; i < LWIP_IPV6_NUM_ADDRESSES; i++)
+		if (ip6_addr_ispreferred(netif_ip6_addr_state(&h->netif, i)))
+			sum = sum * 31 + netif_ip6_addr(&h->netif, i)->addr[3] +
+			      netif_ip6_addr(&h->netif, i)->addr[2] * 7u + (uint32_t)i;
+	if (sum != h->addr_sum) {
+		h->addr_sum = sum;
+		if (h->on_addr)
+			h->on_addr(h->on_addr_arg, h);
+	}
+}
+
+void tw_host_on_addr(struct tw_host *h, void (*cb)(void *arg, struct tw_host *h), void *arg)
+{
+	h->on_addr = cb;
+	h->on_addr_arg = arg;
+}
+
+static uint32_t mask_of(unsigned plen)
+{
+	return plen ? htonl(~0u << (32 - plen)) : 0;
+}
+
+int tw_host_addr4(struct tw_host *h, const struct in_addr *addr, unsigned plen,
+		  const struct in_addr *gw)
+{
+	ip4_addr_t a, m, g;
+	uint32_t host = ntohl(addr->s_addr);
+
+	if (plen > 32 || !addr->s_addr || (host >> 28) >= 0xe || (host >> 24) == 127)
+		return -EINVAL;
+	if (plen < 31 &&
+	    ((host & ~ntohl(mask_of(plen))) == 0 || (host | ntohl(mask_of(plen))) == 0xffffffffu))
+		return -EINVAL; /* the network's or the broadcast address */
+	ip4_addr_set_u32(&a, addr->s_addr);
+	ip4_addr_set_u32(&m, mask_of(plen));
+	ip4_addr_set_u32(&g, gw ? gw->s_addr : 0);
+	if (gw && gw->s_addr && ((gw->s_addr ^ addr->s_addr) & mask_of(plen)) != 0)
+		return -ENETUNREACH; /* a gateway off the host's own network */
+	netif_set_addr(&h->netif, &a, &m, &g);
+	twh_addr_check(h);
+	return 0;
+}
+
+int tw_host_addr6(struct tw_host *h, const struct in6_addr *addr, unsigned plen)
+{
+	ip6_addr_t a;
+	s8_t idx;
+
+	if (plen != 64)
+		return -EINVAL;
+	if (IN6_IS_ADDR_MULTICAST(addr) || IN6_IS_ADDR_UNSPECIFIED(addr) ||
+	    IN6_IS_ADDR_LOOPBACK(addr) || IN6_IS_ADDR_V4MAPPED(addr))
+		return -EINVAL;
+	memcpy(a.addr, addr, 16);
+	ip6_addr_clear_zone(&a);
+	if (netif_add_ip6_address(&h->netif, &a, &idx) != ERR_OK)
+		return -ENOSPC;
+	/* A TUN has no neighbours to ask: no duplicate detection there */
+	netif_ip6_addr_set_state(&h->netif, idx,
+				 h->dev == TW_HOST_TUN ? IP6_ADDR_PREFERRED : IP6_ADDR_TENTATIVE);
+	twh_addr_check(h);
+	return 0;
+}
+
+int tw_host_get_addr4(const struct tw_host *h, struct in_addr *addr, unsigned *plen,
+		      struct in_addr *gw)
+{
+	uint32_t m = ntohl(ip4_addr_get_u32(netif_ip4_netmask(&h->netif)));
+
+	if (ip4_addr_isany_val(*netif_ip4_addr(&h->netif)))
+		return -EAGAIN;
+	if (addr)
+		addr->s_addr = ip4_addr_get_u32(netif_ip4_addr(&h->netif));
+	if (plen)
+		*plen = (unsigned)__builtin_popcount(m);
+	if (gw)
+		gw->s_addr = ip4_addr_get_u32(netif_ip4_gw(&h->netif));
+	return 0;
+}
+
+size_t tw_host_get_addr6(const struct tw_host *h, struct in6_addr *out, size_t n)
+{
+	size_t k = 0;
+
+	for (int i = 0; i < LWIP_IPV6_NUM_ADDRESSES && k < n; i++)
+		if (ip6_addr_ispreferred(netif_ip6_addr_state(&h->netif, i)))
+			memcpy(&out[k++], netif_ip6_addr(&h->netif, i)->addr, 16);
+	return k;
+}
+
+void tw_host_get_mac(const struct tw_host *h, uint8_t mac[6])
+{
+	memcpy(mac, h->mac, 6);
+}
+
+void tw_host_get_stats(const struct tw_host *h, struct tw_host_stats *st)
+{
+	*st = h->stats;
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/* tapwire-host's library: what its files share. */
+#ifndef TWH_INTERNAL_H
+#define TWH_INTERNAL_H
+
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <lwip/etharp.h>
+#include <lwip/ethip6.h>
+#include <lwip/init.h>
+#include <lwip/ip.h>
+#include <lwip/ip6_addr.h>
+#include <lwip/netif.h>
+#include <lwip/pbuf.h>
+#include <lwip/tcp.h>
+#include <lwip/timeouts.h>
+#include <lwip/udp.h>
+
+#include <tapwire/host.h>
+
+#define TWH_MAX_MTU 9000 /* lwIP's MSS is fixed at 1460: larger MTUs gain nothing */
+#define TWH_BATCH   64	 /* frames read per tw_host_process() */
+#define TWH_DNS_MAX 3
+
+struct twh_dhcp;
+struct twh_dns;
+
+struct tw_host {
+	int fd;
+	enum tw_host_dev dev;
+	unsigned mtu, max_conns, n_conns;
+	uint8_t mac[6];
+	bool gone, resume_pending;
+	struct netif netif;
+	struct tw_host_stats stats;
+	uint32_t addr_sum;
+	void (*on_addr)(void *arg, struct tw_host *h);
+	void *on_addr_arg;
+	struct tw_host_conn *conns; /* every open connection */
+	struct tw_host_listener *listeners;
+	struct tw_host_udp *udps;
+	struct twh_dhcp *dhcp;
+	struct twh_dns *dns;
+	struct sockaddr_storage dns_servers[TWH_DNS_MAX];
+	size_t n_dns;
+	bool dns_from_user;
+	uint8_t rxbuf[TWH_MAX_MTU + 18];
+	uint8_t txbuf[TWH_MAX_MTU + 18];
+	uint8_t udpbuf[65536]; /* a datagram in several pbufs, made one */
+};
+
+extern struct tw_host *twh_the_host;
+
+void twh_input(struct tw_host *h, const uint8_t *frame, size_t len);
+void twh_addr_check(struct tw_host *h);
+void twh_tcp_close_all(struct tw_host *h);
+void twh_tcp_resume_pending(struct tw_host *h);
+void twh_udp_close_all(struct tw_host *h);
+
+/* dhcp.c: true when @ip (an IPv4 packet) was a DHCP reply, taken. */
+bool twh_dhcp_input(struct tw_host *h, const uint8_t *ip, size_t len);
+void twh_dhcp_stop(struct tw_host *h);
+void twh_dns_stop(struct tw_host *h);
+/* Servers DHCP offered (replaced by tw_host_dns_set()'s). */
+void twh_dns_from_dhcp(struct tw_host *h, const uint8_t *addrs, size_t n);
+
+/* Internet checksum of @len bytes, folded, starting from @sum. */
+uint16_t twh_csum(const void *data, size_t len, uint32_t sum);
+
+void twh_sockaddr_from_ip(struct sockaddr_storage *ss, const ip_addr_t *ip, uint16_t port);
+int twh_ip_from_sockaddr(ip_addr_t *ip, uint16_t *port, const struct sockaddr *sa);
+
+#endif

@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Clients and servers the tapwire-host tests drive.
+
+  hostnet.py stream HOST PORT MBYTES SEED   sends MBYTES of seeded bytes to an
+      echo service while reading the echo back; prints the SHA-256 of what was
+      sent and of what came back, and the rate
+  hostnet.py udp HOST PORT TEXT             sends one datagram, prints the reply
+  hostnet.py udp-echo-server ADDR PORT      echoes datagrams, "ready" when bound
+  hostnet.py tcp-sink HOST PORT             reads a TCP stream to its end,
+                                            prints the byte count and SHA-256
+"""
+import hashlib
+import random
+import select
+import socket
+import sys
+import time
+
+
+def family_of(host):
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def stream(host, port, mbytes, seed):
+    total = mbytes * 1024 * 1024
+    rng = random.Random(seed)
+    block = rng.randbytes(1 << 16)
+    sent_h, back_h = hashlib.sha256(), hashlib.sha256()
+    s = socket.create_connection((host, port), timeout=30)
+    s.setblocking(False)
+    sent = back = 0
+    t0 = time.monotonic()
+    last = t0
+    while back < total:
+        want_w = sent < total
+        r, w, _ = select.select([s], [s] if want_w else [], [], 30)
+        if not r and not w:
+            sys.exit(f"stream: stalled at {sent} sent, {back} back")
+        if w:
+            off = sent % len(block)
+            chunk = block[off:off + min(len(block) - off, total - sent)]
+            try:
+                n = s.send(chunk)
+            except BlockingIOError:
+                n = 0
+            sent_h.update(chunk[:n])
+            sent += n
+            if sent == total:
+                s.shutdown(socket.SHUT_WR)
+        if r:
+            data = s.recv(1 << 16)
+            if not data:
+                break
+            back_h.update(data)
+            back += len(data)
+        now = time.monotonic()
+        if now - last > 60:
+            sys.exit("stream: over 60 s without finishing a check")
+    dt = time.monotonic() - t0
+    print(f"sent {sent} {sent_h.hexdigest()}")
+    print(f"back {back} {back_h.hexdigest()}")
+    print(f"rate {back * 8 / dt / 1e6:.0f} Mbit/s each way")
+
+
+def udp(host, port, text):
+    s = socket.socket(family_of(host), socket.SOCK_DGRAM)
+    s.settimeout(2)
+    for _ in range(5):
+        s.sendto(text.encode(), (host, port))
+        try:
+            data, _ = s.recvfrom(65536)
+            print(data.decode(errors="replace"))
+            return
+        except socket.timeout:
+            continue
+    sys.exit("udp: no reply")
+
+
+def udp_echo_server(addr, port):
+    s = socket.socket(family_of(addr), socket.SOCK_DGRAM)
+    s.bind((addr, port))
+    print("ready", flush=True)
+    while True:
+        data, peer = s.recvfrom(65536)
+        s.sendto(b"echo:" + data, peer)
+
+
+def tcp_sink(host, port):
+    s = socket.create_connection((host, port), timeout=30)
+    h, n = hashlib.sha256(), 0
+    while True:
+        data = s.recv(1 << 16)
+        if not data:
+            break
+        h.update(data)
+        n += len(data)
+    print(n, h.hexdigest())
+
+
+def main():
+    cmd = sys.argv[1] if len(sys.argv) > 1 else ""
+    if cmd == "stream" and len(sys.argv) == 6:
+        stream(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
+    elif cmd == "udp" and len(sys.argv) == 5:
+        udp(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+    elif cmd == "udp-echo-server" and len(sys.argv) == 4:
+        udp_echo_server(sys.argv[2], int(sys.argv[3]))
+    elif cmd == "tcp-sink" and len(sys.argv) == 4:
+        tcp_sink(sys.argv[2], int(sys.argv[3]))
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()
