@@ -22,7 +22,14 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include <lwip/priv/tcp_priv.h>
+
 #include "host_internal.h"
+
+/* Half-open connections lwIP keeps at once (its build has no listen
+ * backlog): a SYN beyond this many is dropped, so a SYN flood costs bounded
+ * memory. Like Linux's default tcp_max_syn_backlog on a small machine. */
+#define TWH_SYN_BACKLOG 256
 
 struct tw_host *twh_the_host;
 
@@ -31,27 +38,32 @@ static void wipe_stack(void)
 	twh_the_host = NULL;
 }
 
-/* Frames we never give lwIP: a source address that is one of ours (lwIP
- * would answer into its loopback queue, which needs the tcpip thread it does
- * not have), or a multicast source. Returns true to drop. */
+/* Packets we never give lwIP: a source address lwIP would answer through
+ * its loopback queue (one of ours, 127/8, ::1), which needs the tcpip thread
+ * this build does not run; and sources no host can have (0/8, multicast,
+ * broadcast). The IPv6 unspecified source stays: duplicate address detection
+ * sends from it. Returns true to drop. */
 static bool martian(struct tw_host *h, const uint8_t *ip, size_t len)
 {
+	static const uint8_t loop6[16] = {[15] = 1};
+
 	if (len < 1)
 		return true;
 	if ((ip[0] >> 4) == 4) {
-		uint32_t src;
+		uint32_t src, hs;
 
 		if (len < 20)
 			return true;
 		memcpy(&src, ip + 12, 4);
-		if ((ntohl(src) >> 28) == 0xe || src == INADDR_BROADCAST)
+		hs = ntohl(src);
+		if ((hs >> 28) >= 0xe || (hs >> 24) == 127 || (hs >> 24) == 0)
 			return true;
-		return src && src == ip4_addr_get_u32(netif_ip4_addr(&h->netif));
+		return src == ip4_addr_get_u32(netif_ip4_addr(&h->netif));
 	}
 	if ((ip[0] >> 4) == 6) {
 		if (len < 40)
 			return true;
-		if (ip[8] == 0xff)
+		if (ip[8] == 0xff || !memcmp(ip + 8, loop6, 16))
 			return true;
 		for (int i = 0; i < LWIP_IPV6_NUM_ADDRESSES; i++)
 			if (ip6_addr_isvalid(netif_ip6_addr_state(&h->netif, i)) &&
@@ -60,6 +72,35 @@ static bool martian(struct tw_host *h, const uint8_t *ip, size_t len)
 		return false;
 	}
 	return true;
+}
+
+/* A TCP SYN (without ACK) in @ip: a new connection's first segment. */
+static bool is_syn(const uint8_t *ip, size_t len)
+{
+	const uint8_t *tcp;
+
+	if ((ip[0] >> 4) == 4) {
+		size_t ihl = (size_t)(ip[0] & 15) * 4;
+
+		if (ip[9] != 6 || len < ihl + 20 || (ip[6] & 0x3f) || ip[7])
+			return false;
+		tcp = ip + ihl;
+	} else {
+		if (ip[6] != 6 || len < 60)
+			return false;
+		tcp = ip + 40;
+	}
+	return (tcp[13] & 0x12) == 0x02;
+}
+
+static bool syn_backlog_full(void)
+{
+	unsigned n = 0;
+
+	for (struct tcp_pcb *p = tcp_active_pcbs; p; p = p->next)
+		if (p->state == SYN_RCVD && ++n >= TWH_SYN_BACKLOG)
+			return true;
+	return false;
 }
 
 /* Hands one received frame (or IP packet, on a TUN) to the stack. */
@@ -82,12 +123,19 @@ void twh_input(struct tw_host *h, const uint8_t *frame, size_t len)
 		if (type == 0x0800 || type == 0x86dd) {
 			if (martian(h, ip, iplen))
 				return;
+			if (is_syn(ip, iplen) && syn_backlog_full()) {
+				h->stats.syn_dropped++;
+				return;
+			}
 			if (type == 0x0800 && twh_dhcp_input(h, ip, iplen))
 				return;
 		} else if (type != 0x0806) {
 			return; /* neither IP nor ARP */
 		}
 	} else if (martian(h, ip, iplen)) {
+		return;
+	} else if (is_syn(ip, iplen) && syn_backlog_full()) {
+		h->stats.syn_dropped++;
 		return;
 	}
 	p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);

@@ -10,14 +10,15 @@ pkgs=(
 	build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
 	libmnl-dev libsodium-dev libb2-dev libssl-dev libcap-ng-dev libcap-ng-utils
 	libcmocka-dev libjson-c-dev valgrind abigail-tools python3-cryptography-vectors
+	liblwip-dev
 	# the real things the tests drive
 	iproute2 procps psmisc kmod iptables nftables tcpdump jq python3 iputils-ping
 	wireguard-go wireguard-tools iperf3
-	qemu-system-x86 ipxe-qemu dnsmasq-base
+	qemu-system-x86 ipxe-qemu dnsmasq-base curl
 	bridge-utils uml-utilities
 )
 if [ "${TW_DEPS_BENCH:-0}" = 1 ]; then
-	pkgs+=(fastd openvpn tinc linux-perf)
+	pkgs+=(fastd openvpn tinc linux-perf slirp4netns passt)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -7,6 +7,8 @@
       sent and of what came back, and the rate
   hostnet.py udp HOST PORT TEXT             sends one datagram, prints the reply
   hostnet.py udp-echo-server ADDR PORT      echoes datagrams, "ready" when bound
+  hostnet.py send HOST PORT BYTES           sends BYTES zeros, closes its side,
+                                            reads to the end; prints both counts
   hostnet.py tcp-sink HOST PORT             reads a TCP stream to its end,
                                             prints the byte count and SHA-256
 """
@@ -86,6 +88,22 @@ def udp_echo_server(addr, port):
         s.sendto(b"echo:" + data, peer)
 
 
+def send(host, port, nbytes):
+    s = socket.create_connection((host, port), timeout=30)
+    block = bytes(1 << 16)
+    left = nbytes
+    while left:
+        left -= s.send(block[:min(left, len(block))])
+    s.shutdown(socket.SHUT_WR)
+    got = 0
+    while True:
+        data = s.recv(1 << 16)
+        if not data:
+            break
+        got += len(data)
+    print(f"sent {nbytes}, got {got}")
+
+
 def tcp_sink(host, port):
     s = socket.create_connection((host, port), timeout=30)
     h, n = hashlib.sha256(), 0
@@ -106,6 +124,8 @@ def main():
         udp(sys.argv[2], int(sys.argv[3]), sys.argv[4])
     elif cmd == "udp-echo-server" and len(sys.argv) == 4:
         udp_echo_server(sys.argv[2], int(sys.argv[3]))
+    elif cmd == "send" and len(sys.argv) == 5:
+        send(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     elif cmd == "tcp-sink" and len(sys.argv) == 4:
         tcp_sink(sys.argv[2], int(sys.argv[3]))
     else:
