@@ -449,9 +449,19 @@ void tw_host_conn_set(struct tw_host_conn *c, const struct tw_host_tcp_ops *ops,
 
 size_t tw_host_conn_room(const struct tw_host_conn *c)
 {
-	if (!c->pcb || tcp_sndqueuelen(c->pcb) >= TCP_SND_QUEUELEN - 2)
+	size_t free_segs, room;
+
+	if (!c->pcb)
 		return 0;
-	return tcp_sndbuf(c->pcb);
+	/* lwIP also caps queued segments (TCP_SND_QUEUELEN): a write of n bytes
+	 * takes at most n / MSS + 2 of them, so the room given always fits */
+	free_segs = tcp_sndqueuelen(c->pcb) < TCP_SND_QUEUELEN
+			? (size_t)(TCP_SND_QUEUELEN - tcp_sndqueuelen(c->pcb))
+			: 0;
+	if (free_segs < 3)
+		return 0;
+	room = tcp_sndbuf(c->pcb);
+	return room < (free_segs - 2) * TCP_MSS ? room : (free_segs - 2) * TCP_MSS;
 }
 
 size_t tw_host_conn_unacked(const struct tw_host_conn *c)

@@ -57,8 +57,10 @@ wait "$HOST" 2>/dev/null
 OPENER='import fcntl, os, struct, sys
 fd = os.open("/dev/net/tun", os.O_RDWR)
 fcntl.ioctl(fd, 0x400454CA, struct.pack("16sH14x", b"tun-h0", 0x0001 | 0x1000))
-os.dup2(fd, 3)
-os.close(fd)
+if fd != 3:
+    os.dup2(fd, 3)
+    os.close(fd)
+os.set_inheritable(3, True)
 os.execvp(sys.argv[1], sys.argv[1:])'
 bg HOST2 nsx "$NS" python3 -c "$OPENER" setpriv --reuid $U --regid "$(id -g $U)" --clear-groups \
 	"$HOSTBIN" -f --fd 3 "${HOST_ARGS[@]}" >"$TW_TMP/host2.log" 2>&1
