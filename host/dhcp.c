@@ -221,6 +221,11 @@ static void dhcp_timer(void *arg)
 	}
 }
 
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 static uint32_t mask_plen(uint32_t mask)
 {
 	return (uint32_t)__builtin_popcount(mask);
@@ -302,9 +307,9 @@ bool twh_dhcp_input(struct tw_host *h, const uint8_t *ip, size_t len)
 		else if (code == OPT_ROUTER && l >= 4)
 			memcpy(&router, o, 4);
 		else if (code == OPT_LEASE && l == 4)
-			lease = (uint32_t)(o[0] << 24 | o[1] << 16 | o[2] << 8 | o[3]);
+			lease = be32(o);
 		else if (code == OPT_T1 && l == 4)
-			t1 = (uint32_t)(o[0] << 24 | o[1] << 16 | o[2] << 8 | o[3]);
+			t1 = be32(o);
 		else if (code == OPT_DNS && l >= 4) {
 			n_dns = l / 4 < TWH_DNS_MAX ? l / 4 : TWH_DNS_MAX;
 			memcpy(dns, o, n_dns * 4);

@@ -14,8 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/epoll.h>
+#include <grp.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -37,6 +40,7 @@ static const char usage_text[] =
     "                    [--http DIR] [--http-status] [--http-port PORT]\n"
     "                    [--forward tcp|udp:PORT=HOST:PORT]...\n"
     "                    [--reverse tcp|udp:[BIND:]PORT=ADDR:PORT]... [--max-conns N]\n"
+    "                    [--user NAME]\n"
     "See tapwire-host(8).\n";
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -185,7 +189,7 @@ struct opts {
 	bool have_addr, have_gw, have_addr6;
 	struct sockaddr_storage dns[3];
 	size_t n_dns;
-	const char *lookup;
+	const char *lookup, *user;
 	struct svc_config svc;
 	struct svc_forward fwd[MAX_FWD];
 };
@@ -290,6 +294,7 @@ static void parse(int argc, char **argv)
 		OPT_FORWARD,
 		OPT_REVERSE,
 		OPT_MAX_CONNS,
+		OPT_USER,
 	};
 	static const struct option longopts[] = {
 	    {"foreground", no_argument, NULL, 'f'},
@@ -313,6 +318,7 @@ static void parse(int argc, char **argv)
 	    {"forward", required_argument, NULL, OPT_FORWARD},
 	    {"reverse", required_argument, NULL, OPT_REVERSE},
 	    {"max-conns", required_argument, NULL, OPT_MAX_CONNS},
+	    {"user", required_argument, NULL, OPT_USER},
 	    {0},
 	};
 	static char ifname[IFNAMSIZ];
@@ -424,6 +430,9 @@ static void parse(int argc, char **argv)
 		case OPT_MAX_CONNS:
 			O.max_conns = (unsigned)number("--max-conns", optarg, 1, 65536);
 			break;
+		case OPT_USER:
+			O.user = optarg;
+			break;
 		default:
 			fputs(usage_text, stderr);
 			exit(2);
@@ -496,6 +505,16 @@ int main(int argc, char **argv)
 		die("epoll: %s", strerror(errno));
 	if (svc_start(host, &O.svc))
 		exit(1);
+	/* the device is open and every socket bound: privileges are no longer needed */
+	if (O.user) {
+		struct passwd *pw = getpwnam(O.user);
+
+		if (!pw)
+			die("--user %s: no such user", O.user);
+		if (setgroups(0, NULL) || setgid(pw->pw_gid) || setuid(pw->pw_uid))
+			die("--user %s: %s", O.user, strerror(errno));
+	}
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
@@ -559,6 +578,25 @@ int main(int argc, char **argv)
 			}
 		}
 		svc_tick();
+		{
+			/* a full transmit queue loses frames (TCP resends): say so, once a second
+			 */
+			static uint64_t told;
+			static time_t last;
+			struct tw_host_stats st;
+
+			tw_host_get_stats(host, &st);
+			if (st.tx_dropped > told && time(NULL) != last) {
+				fprintf(
+				    stderr,
+				    "tapwire-host: %s: transmit queue full: %llu frames dropped "
+				    "(%llu in all)\n",
+				    O.svc.ifname, (unsigned long long)(st.tx_dropped - told),
+				    (unsigned long long)st.tx_dropped);
+				told = st.tx_dropped;
+				last = time(NULL);
+			}
+		}
 		if (quit)
 			break;
 	}

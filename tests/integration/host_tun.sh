@@ -44,10 +44,13 @@ exercise() { # what
 		awk '/^sent/ {s=$2" "$3} /^back/ {b=$2" "$3} END {exit !(s != "" && s == b && s ~ /^104857600 /)}' "$TW_TMP/stream.out"
 }
 
-# (1) the device opened by name, as root
-bg HOST nsx "$NS" "$HOSTBIN" -f --dev tun-h0 --tun "${HOST_ARGS[@]}" >"$TW_TMP/host1.log" 2>&1
+# (1) the device opened by name as root, then --user nobody
+bg HOST nsx "$NS" "$HOSTBIN" -f --dev tun-h0 --tun --user $U "${HOST_ARGS[@]}" >"$TW_TMP/host1.log" 2>&1
 check "dev: up" wait_for 10 grep -q "tun-h0: up (tun" "$TW_TMP/host1.log"
 HPID=$(pgrep -P "$HOST" -f tapwire-host) # bg's subshell runs it
+check_eq "dev: --user $U: runs as $U, no capabilities, no_new_privs" \
+	"$(awk '/^Uid:/ {print $2} /^CapEff:/ {print $2} /^NoNewPrivs:/ {print $2}' /proc/"$HPID"/status | tr '\n' ' ')" \
+	"$(id -u $U) 0000000000000000 1 "
 exercise dev
 kill "$HPID"
 check "dev: SIGTERM ends it, with a message" wait_for 10 grep -q "signal 15, stopping" "$TW_TMP/host1.log"

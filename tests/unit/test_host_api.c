@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libtapwire-host without a device: the host on one end of a datagram
+ * socketpair, this test on the other, playing the network. Arguments the
+ * library must refuse; a DHCP exchange (offer, request, ack, the address
+ * taken; a nak); hostile DHCP replies ignored; ARP and ICMP answered.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "host_internal.h"
+
+static struct tw_host *h;
+static int net; /* the test's end */
+static const uint8_t MAC[6] = {2, 0, 0x5e, 0x10, 0x71, 1};
+static const uint8_t SRV_MAC[6] = {2, 0, 0x5e, 0x10, 0x71, 0xfe};
+
+static int setup(void **state)
+{
+	struct tw_host_config cfg = {.dev = TW_HOST_TAP};
+	int sv[2], err;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv), 0);
+	memcpy(cfg.mac, MAC, 6);
+	cfg.fd = sv[0];
+	net = sv[1];
+	h = tw_host_open(&cfg, &err);
+	assert_non_null(h);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	int fd = tw_host_fd(h);
+
+	tw_host_close(h);
+	close(fd);
+	close(net);
+	return 0;
+}
+
+/* The next frame the host sent, or 0 bytes. */
+static size_t take(uint8_t *buf, size_t len)
+{
+	ssize_t n = recv(net, buf, len, 0);
+
+	return n < 0 ? 0 : (size_t)n;
+}
+
+static void drain(void)
+{
+	uint8_t b[2048];
+
+	while (take(b, sizeof(b)))
+		;
+}
+
+static void resolved(void *arg, int err, const struct sockaddr *sa)
+{
+}
+
+static void test_refusals(void **state)
+{
+	struct tw_host_config cfg = {.dev = TW_HOST_TAP, .fd = 0};
+	struct in_addr a, gw;
+	struct in6_addr a6 = {{{0xfd, 0, 0, 4, [15] = 9}}};
+	int err;
+
+	assert_null(tw_host_open(&cfg, &err));
+	assert_int_equal(err, -EBUSY); /* one host per process */
+	a.s_addr = htonl(0xc6336400);  /* 198.51.100.0/24: the network's own */
+	assert_int_equal(tw_host_addr4(h, &a, 24, NULL), -EINVAL);
+	a.s_addr = htonl(0xc63364ff); /* its broadcast */
+	assert_int_equal(tw_host_addr4(h, &a, 24, NULL), -EINVAL);
+	a.s_addr = htonl(0xe0000001); /* multicast */
+	assert_int_equal(tw_host_addr4(h, &a, 24, NULL), -EINVAL);
+	a.s_addr = htonl(0xc6336409);
+	gw.s_addr = htonl(0xcb007101); /* 203.0.113.1: off the network */
+	assert_int_equal(tw_host_addr4(h, &a, 24, &gw), -ENETUNREACH);
+	assert_int_equal(tw_host_addr6(h, &a6, 48), -EINVAL);
+	assert_int_equal(tw_host_get_addr4(h, &a, NULL, NULL), -EAGAIN);
+	assert_int_equal(tw_host_resolve(h, "example", AF_INET, NULL, NULL), -EINVAL);
+	assert_int_equal(tw_host_resolve(h, "a..b", AF_INET6, resolved, NULL), -EDESTADDRREQ);
+}
+
+static uint32_t xid_of(const uint8_t *f)
+{
+	uint32_t x;
+
+	memcpy(&x, f + 14 + 20 + 8 + 4, 4);
+	return x;
+}
+
+static uint8_t dhcp_type_of(const uint8_t *f, size_t len)
+{
+	const uint8_t *o = f + 14 + 20 + 8 + 240, *end = f + len;
+
+	while (o + 2 <= end && *o != 255) {
+		if (*o == 0) {
+			o++;
+			continue;
+		}
+		if (o[0] == 53 && o[1] == 1)
+			return o[2];
+		o += 2 + o[1];
+	}
+	return 0;
+}
+
+/* A server's reply to the host: Ethernet broadcast, IPv4 198.51.100.1 -> 255.255.255.255. */
+static void reply(uint32_t xid, uint8_t type, uint32_t yiaddr, const uint8_t *extra,
+		  size_t extra_len)
+{
+	uint8_t f[600] = {0}, *ip = f + 14, *udp = ip + 20, *b = udp + 8, *o = b + 240;
+	size_t len, ulen;
+	uint16_t sum;
+
+	memset(f, 0xff, 6);
+	memcpy(f + 6, SRV_MAC, 6);
+	f[12] = 8;
+	b[0] = 2;
+	b[1] = 1;
+	b[2] = 6;
+	memcpy(b + 4, &xid, 4);
+	yiaddr = htonl(yiaddr);
+	memcpy(b + 16, &yiaddr, 4);
+	memcpy(b + 28, MAC, 6);
+	b[236] = 0x63, b[237] = 0x82, b[238] = 0x53, b[239] = 0x63;
+	*o++ = 53, *o++ = 1, *o++ = type;
+	*o++ = 54, *o++ = 4, *o++ = 198, *o++ = 51, *o++ = 100, *o++ = 1;
+	memcpy(o, extra, extra_len);
+	o += extra_len;
+	*o++ = 255;
+	len = (size_t)(o - f);
+	ulen = len - 14 - 20;
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)((len - 14) >> 8), ip[3] = (uint8_t)(len - 14);
+	ip[8] = 64;
+	ip[9] = 17;
+	ip[12] = 198, ip[13] = 51, ip[14] = 100, ip[15] = 1;
+	memset(ip + 16, 0xff, 4);
+	sum = twh_csum(ip, 20, 0);
+	ip[10] = (uint8_t)(sum >> 8), ip[11] = (uint8_t)sum;
+	udp[1] = 67, udp[3] = 68;
+	udp[4] = (uint8_t)(ulen >> 8), udp[5] = (uint8_t)ulen;
+	twh_input(h, f, len);
+}
+
+static void test_dhcp(void **state)
+{
+	static const uint8_t opts[] = {1,  4, 255, 255, 255,  0,    3, 4, 198, 51, 100, 1,
+				       51, 4, 0,   0,	0x0e, 0x10, 6, 4, 198, 51, 100, 1};
+	static const uint8_t truncated[] = {1, 40, 255};
+	uint8_t f[2048];
+	struct in_addr a, gw;
+	unsigned plen;
+	uint32_t xid;
+	size_t n;
+
+	drain();
+	assert_int_equal(tw_host_dhcp_start(h), 0);
+	assert_int_equal(tw_host_dhcp_start(h), -EALREADY);
+	n = take(f, sizeof(f));
+	assert_true(n >= 14 + 20 + 8 + 300);
+	assert_memory_equal(f, "\xff\xff\xff\xff\xff\xff", 6);
+	assert_int_equal(dhcp_type_of(f, n), 1); /* DISCOVER */
+	assert_int_equal(twh_csum(f + 14, 20, 0), 0);
+	xid = xid_of(f);
+
+	reply(xid ^ 1, 2, 0xc6336478, opts, sizeof(opts)); /* another xid: ignored */
+	assert_int_equal(take(f, sizeof(f)), 0);
+	reply(xid, 2, 0xc6336478, truncated, sizeof(truncated)); /* bad option: ignored */
+	assert_int_equal(take(f, sizeof(f)), 0);
+	reply(xid, 2, 0x7f000001, opts, sizeof(opts)); /* 127.0.0.1 offered: ignored */
+	assert_int_equal(take(f, sizeof(f)), 0);
+
+	reply(xid, 2, 0xc6336478, opts, sizeof(opts)); /* OFFER 198.51.100.120 */
+	n = take(f, sizeof(f));
+	assert_int_equal(dhcp_type_of(f, n), 3); /* REQUEST */
+	assert_int_equal(tw_host_get_addr4(h, &a, NULL, NULL), -EAGAIN);
+	reply(xid, 5, 0xc6336478, opts, sizeof(opts)); /* ACK */
+	assert_int_equal(tw_host_get_addr4(h, &a, &plen, &gw), 0);
+	assert_int_equal(ntohl(a.s_addr), 0xc6336478);
+	assert_int_equal(plen, 24);
+	assert_int_equal(ntohl(gw.s_addr), 0xc6336401);
+	assert_int_equal(h->n_dns, 1);
+}
+
+/* ARP for the leased address and a ping to it are answered */
+static void test_arp_icmp(void **state)
+{
+	uint8_t f[128] = {0}, r[2048];
+	size_t n;
+	uint16_t sum;
+
+	drain();
+	memset(f, 0xff, 6);
+	memcpy(f + 6, SRV_MAC, 6);
+	f[12] = 8, f[13] = 6;
+	f[14] = 0, f[15] = 1, f[16] = 8, f[17] = 0, f[18] = 6, f[19] = 4, f[20] = 0, f[21] = 1;
+	memcpy(f + 22, SRV_MAC, 6);
+	f[28] = 198, f[29] = 51, f[30] = 100, f[31] = 1;
+	f[38] = 198, f[39] = 51, f[40] = 100, f[41] = 120;
+	twh_input(h, f, 42);
+	n = take(r, sizeof(r));
+	assert_int_equal(n >= 42, 1);
+	assert_int_equal(r[21], 2); /* ARP reply */
+	assert_memory_equal(r + 22, MAC, 6);
+
+	memset(f, 0, sizeof(f));
+	memcpy(f, MAC, 6);
+	memcpy(f + 6, SRV_MAC, 6);
+	f[12] = 8;
+	f[14] = 0x45, f[17] = 28 + 8, f[22] = 64, f[23] = 1;
+	f[26] = 198, f[27] = 51, f[28] = 100, f[29] = 1;
+	f[30] = 198, f[31] = 51, f[32] = 100, f[33] = 120;
+	sum = twh_csum(f + 14, 20, 0);
+	f[24] = (uint8_t)(sum >> 8), f[25] = (uint8_t)sum;
+	f[34] = 8; /* echo request */
+	memcpy(f + 42, "tapwire!", 8);
+	sum = twh_csum(f + 34, 16, 0);
+	f[36] = (uint8_t)(sum >> 8), f[37] = (uint8_t)sum;
+	twh_input(h, f, 14 + 36);
+	n = take(r, sizeof(r));
+	assert_true(n >= 14 + 36);
+	assert_int_equal(r[34], 0); /* echo reply */
+	assert_memory_equal(r + 42, "tapwire!", 8);
+
+	/* the same ping from our own address is never answered (loopback) */
+	f[26] = 198, f[27] = 51, f[28] = 100, f[29] = 120;
+	twh_input(h, f, 14 + 36);
+	assert_int_equal(take(r, sizeof(r)), 0);
+}
+
+static void test_release(void **state)
+{
+	uint8_t f[2048];
+	struct in_addr a;
+	size_t n;
+
+	drain();
+	reply(0x12345678, 6, 0, NULL, 0); /* a NAK for another client's xid: ignored */
+	assert_int_equal(tw_host_get_addr4(h, &a, NULL, NULL), 0);
+	twh_dhcp_stop(h); /* bound: a RELEASE goes out */
+	n = take(f, sizeof(f));
+	assert_int_equal(dhcp_type_of(f, n), 7);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_refusals),
+	    cmocka_unit_test(test_dhcp),
+	    cmocka_unit_test(test_arp_icmp),
+	    cmocka_unit_test(test_release),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
