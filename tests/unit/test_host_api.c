@@ -135,7 +135,8 @@ static void reply(uint32_t xid, uint8_t type, uint32_t yiaddr, const uint8_t *ex
 	b[236] = 0x63, b[237] = 0x82, b[238] = 0x53, b[239] = 0x63;
 	*o++ = 53, *o++ = 1, *o++ = type;
 	*o++ = 54, *o++ = 4, *o++ = 198, *o++ = 51, *o++ = 100, *o++ = 1;
-	memcpy(o, extra, extra_len);
+	if (extra_len)
+		memcpy(o, extra, extra_len);
 	o += extra_len;
 	*o++ = 255;
 	len = (size_t)(o - f);
