@@ -27,8 +27,11 @@
 #include "host_internal.h"
 
 /* Half-open connections lwIP keeps at once (its build has no listen
- * backlog): a SYN beyond this many is dropped, so a SYN flood costs bounded
- * memory. Like Linux's default tcp_max_syn_backlog on a small machine. */
+ * backlog, and no SYN cookies): beyond this many, a new SYN makes room by
+ * dropping the oldest half-open connection, silently. A SYN flood then costs
+ * bounded memory, and a real client, whose handshake takes one round trip,
+ * still gets in while spoofed half-open connections wait 20 s for an ACK
+ * that never comes. */
 #define TWH_SYN_BACKLOG 256
 
 struct tw_host *twh_the_host;
@@ -93,14 +96,22 @@ static bool is_syn(const uint8_t *ip, size_t len)
 	return (tcp[13] & 0x12) == 0x02;
 }
 
-static bool syn_backlog_full(void)
+/* Keeps the half-open backlog under TWH_SYN_BACKLOG before a new SYN. */
+static void syn_make_room(struct tw_host *h)
 {
+	struct tcp_pcb *oldest = NULL;
 	unsigned n = 0;
 
+	/* new pcbs go to the front: the last one in SYN_RCVD is the oldest */
 	for (struct tcp_pcb *p = tcp_active_pcbs; p; p = p->next)
-		if (p->state == SYN_RCVD && ++n >= TWH_SYN_BACKLOG)
-			return true;
-	return false;
+		if (p->state == SYN_RCVD) {
+			n++;
+			oldest = p;
+		}
+	if (n >= TWH_SYN_BACKLOG && oldest) {
+		tcp_abandon(oldest, 0);
+		h->stats.syn_dropped++;
+	}
 }
 
 /* Hands one received frame (or IP packet, on a TUN) to the stack. */
@@ -123,10 +134,8 @@ void twh_input(struct tw_host *h, const uint8_t *frame, size_t len)
 		if (type == 0x0800 || type == 0x86dd) {
 			if (martian(h, ip, iplen))
 				return;
-			if (is_syn(ip, iplen) && syn_backlog_full()) {
-				h->stats.syn_dropped++;
-				return;
-			}
+			if (is_syn(ip, iplen))
+				syn_make_room(h);
 			if (type == 0x0800 && twh_dhcp_input(h, ip, iplen))
 				return;
 		} else if (type != 0x0806) {
@@ -134,9 +143,8 @@ void twh_input(struct tw_host *h, const uint8_t *frame, size_t len)
 		}
 	} else if (martian(h, ip, iplen)) {
 		return;
-	} else if (is_syn(ip, iplen) && syn_backlog_full()) {
-		h->stats.syn_dropped++;
-		return;
+	} else if (is_syn(ip, iplen)) {
+		syn_make_room(h);
 	}
 	p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
 	if (!p)

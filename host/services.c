@@ -254,8 +254,10 @@ static char *status_page(size_t *len)
 		" bytes, tx dropped %" PRIu64 ", rx oversized %" PRIu64 "\n",
 		st.rx_frames, st.rx_bytes, st.tx_frames, st.tx_bytes, st.tx_dropped,
 		st.rx_truncated);
-	fprintf(f, "tcp connections %" PRIu64 " open, %" PRIu64 " refused (limit)\n", st.conns_open,
-		st.conns_refused);
+	fprintf(f,
+		"tcp connections %" PRIu64 " open, %" PRIu64 " refused (limit), %" PRIu64
+		" half-open dropped (backlog)\n",
+		st.conns_open, st.conns_refused, st.syn_dropped);
 	fprintf(f, "relays %u, udp flows %u\n", n_relays, n_flows);
 	fprintf(f, "services:%s%s", C->echo ? " echo" : "", C->discard ? " discard" : "");
 	if (C->http_dir || C->status)

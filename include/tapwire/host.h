@@ -82,7 +82,7 @@ struct tw_host_stats {
 	uint64_t tx_dropped;   /* the device refused a frame (its queue full) */
 	uint64_t rx_truncated; /* frames longer than the MTU allows, dropped */
 	uint64_t conns_open, conns_refused;
-	uint64_t syn_dropped; /* SYNs beyond the half-open backlog (256) */
+	uint64_t syn_dropped; /* half-open connections dropped for newer SYNs (backlog 256) */
 };
 void tw_host_get_stats(const struct tw_host *h, struct tw_host_stats *st);
 

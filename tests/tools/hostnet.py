@@ -9,6 +9,11 @@
   hostnet.py udp-echo-server ADDR PORT      echoes datagrams, "ready" when bound
   hostnet.py send HOST PORT BYTES           sends BYTES zeros, closes its side,
                                             reads to the end; prints both counts
+  hostnet.py flood IFACE DSTMAC DSTIP SECONDS SEED
+                                            raw frames on IFACE to DSTMAC for
+                                            SECONDS: SYNs and UDP from random
+                                            sources of DSTIP's /24, pings, and
+                                            malformed frames; prints the count
   hostnet.py tcp-sink HOST PORT             reads a TCP stream to its end,
                                             prints the byte count and SHA-256
 """
@@ -104,6 +109,71 @@ def send(host, port, nbytes):
     print(f"sent {nbytes}, got {got}")
 
 
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data), 2))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return (~s) & 0xFFFF
+
+
+def flood(iface, dstmac, dstip, seconds, seed):
+    import struct
+    rng = random.Random(seed)
+    print(f"flood seed {seed}", flush=True)
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((iface, 0))
+    dmac = bytes.fromhex(dstmac.replace(":", ""))
+    dst = socket.inet_aton(dstip)
+    net = dst[:3]
+    end = time.monotonic() + seconds
+    n = 0
+    while time.monotonic() < end:
+        src = net + bytes([rng.randrange(2, 250)])
+        if src == dst:
+            continue
+        smac = bytes([2, rng.randrange(256), rng.randrange(256), rng.randrange(256),
+                      rng.randrange(256), rng.randrange(256)])
+        kind = rng.random()
+        if kind < 0.15:  # malformed: anything after an IPv4 or IPv6 type
+            frame = dmac + smac + rng.choice([b"\x08\x00", b"\x86\xdd", b"\x08\x06"]) + \
+                rng.randbytes(rng.randrange(0, 200))
+        else:
+            if kind < 0.6:  # SYN to a port, open or not
+                proto = 6
+                l4 = struct.pack("!HHIIBBHHH", rng.randrange(1024, 65535),
+                                 rng.choice([80, 7, 9, 22, rng.randrange(1, 65535)]),
+                                 rng.getrandbits(32), 0, 0x50, 0x02, 65535, 0, 0)
+            elif kind < 0.9:  # UDP to echo, discard or a closed port
+                proto = 17
+                payload = rng.randbytes(rng.randrange(0, 1200))
+                l4 = struct.pack("!HHHH", rng.randrange(1024, 65535),
+                                 rng.choice([7, 9, rng.randrange(1, 65535)]),
+                                 8 + len(payload), 0) + payload
+            else:  # ping
+                proto = 1
+                l4 = struct.pack("!BBHHH", 8, 0, 0, rng.randrange(65536), 1) + rng.randbytes(56)
+            ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4),
+                                       rng.randrange(65536), 0, 64, proto, 0, src, dst))
+            ip[10:12] = csum(bytes(ip)).to_bytes(2, "big")
+            l4 = bytearray(l4)
+            pseudo = src + dst + bytes([0, proto]) + len(l4).to_bytes(2, "big")
+            if proto == 6:
+                l4[16:18] = csum(pseudo + bytes(l4)).to_bytes(2, "big")
+            elif proto == 17:
+                l4[6:8] = (csum(pseudo + bytes(l4)) or 0xFFFF).to_bytes(2, "big")
+            else:
+                l4[2:4] = csum(bytes(l4)).to_bytes(2, "big")
+            frame = dmac + smac + b"\x08\x00" + bytes(ip) + bytes(l4)
+        try:
+            s.send(frame)
+            n += 1
+        except OSError:
+            pass
+    print(f"sent {n} frames", flush=True)
+
+
 def tcp_sink(host, port):
     s = socket.create_connection((host, port), timeout=30)
     h, n = hashlib.sha256(), 0
@@ -126,6 +196,8 @@ def main():
         udp_echo_server(sys.argv[2], int(sys.argv[3]))
     elif cmd == "send" and len(sys.argv) == 5:
         send(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+    elif cmd == "flood" and len(sys.argv) == 7:
+        flood(sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5]), int(sys.argv[6]))
     elif cmd == "tcp-sink" and len(sys.argv) == 4:
         tcp_sink(sys.argv[2], int(sys.argv[3]))
     else:
