@@ -532,12 +532,13 @@ int main(int argc, char **argv)
 		(int)getpid());
 
 	for (;;) {
-		int n =
-		    epoll_wait(O.svc.epfd, evs, 64,
-			       tw_host_timeout(host) < 0
-				   ? 1000
-				   : (tw_host_timeout(host) > 1000 ? 1000 : tw_host_timeout(host)));
+		/* at least once a second: svc_tick() closes idle UDP flows */
+		int wait_ms = tw_host_timeout(host), n;
 		bool quit = false;
+
+		if (wait_ms < 0 || wait_ms > 1000)
+			wait_ms = 1000;
+		n = epoll_wait(O.svc.epfd, evs, 64, wait_ms);
 
 		if (n < 0 && errno != EINTR)
 			die("epoll_wait: %s", strerror(errno));
