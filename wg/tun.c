@@ -156,10 +156,13 @@ static int read_vnet(struct wg_device *dev, unsigned first, uint8_t **pkts, uint
 		len = (size_t)r;
 	}
 	for (int attempt = 0;; attempt++) {
-		for (unsigned i = first; i < dev->n_slots; i++)
-			segs[i - first] = wg_tx_slot_pkt(dev, i);
+		/* a plain packet takes one slot: the others are not looked up */
+		unsigned room = hdr->gso_type == VIRTIO_NET_HDR_GSO_NONE ? 1 : dev->n_slots - first;
+
+		for (unsigned i = 0; i < room; i++)
+			segs[i] = wg_tx_slot_pkt(dev, first + i);
 		n = tw_vnet_split(hdr, dev->tun_rbuf + TW_VNET_HDR_LEN, len - TW_VNET_HDR_LEN, segs,
-				  dev->tun_slot, seg_lens, dev->n_slots - first);
+				  dev->tun_slot, seg_lens, room);
 		if (n != -ENOBUFS)
 			break;
 		if (first) {
