@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include <lwip/etharp.h>
+#include <netif/ethernet.h>
 #include <lwip/ethip6.h>
 #include <lwip/init.h>
 #include <lwip/ip.h>
@@ -26,6 +27,15 @@
 
 struct twh_dhcp;
 struct twh_dns;
+
+/* A neighbour heard from (host.c): its address (IPv4 as ::ffff:a.b.c.d) and MAC. */
+struct twh_neigh {
+	uint8_t addr[16];
+	uint8_t mac[6];
+	bool used;
+	uint64_t seen; /* CLOCK_MONOTONIC ms of its last frame */
+};
+#define TWH_NEIGH_SLOTS 512 /* a power of two */
 
 struct tw_host {
 	int fd;
@@ -46,6 +56,7 @@ struct tw_host {
 	struct sockaddr_storage dns_servers[TWH_DNS_MAX];
 	size_t n_dns;
 	bool dns_from_user;
+	struct twh_neigh neigh[TWH_NEIGH_SLOTS];
 	uint8_t rxbuf[TWH_MAX_MTU + 18];
 	uint8_t txbuf[TWH_MAX_MTU + 18];
 	uint8_t udpbuf[65536]; /* a datagram in several pbufs, made one */

@@ -3,7 +3,8 @@
  * libtapwire-host without a device: the host on one end of a datagram
  * socketpair, this test on the other, playing the network. Arguments the
  * library must refuse; a DHCP exchange (offer, request, ack, the address
- * taken; a nak); hostile DHCP replies ignored; ARP and ICMP answered.
+ * taken; a nak); hostile DHCP replies ignored; ARP and ICMP answered; a
+ * reply goes to the MAC its request came from.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -240,6 +241,58 @@ static void test_arp_icmp(void **state)
 	assert_int_equal(take(r, sizeof(r)), 0);
 }
 
+/* An echo request from 198.51.100.@src (MAC @smac) to the leased address, sent to @dmac. */
+static size_t ping_frame(uint8_t *f, const uint8_t dmac[6], const uint8_t smac[6], uint8_t src)
+{
+	uint16_t sum;
+
+	memset(f, 0, 14 + 36);
+	memcpy(f, dmac, 6);
+	memcpy(f + 6, smac, 6);
+	f[12] = 8;
+	f[14] = 0x45, f[17] = 28 + 8, f[22] = 64, f[23] = 1;
+	f[26] = 198, f[27] = 51, f[28] = 100, f[29] = src;
+	f[30] = 198, f[31] = 51, f[32] = 100, f[33] = 120;
+	sum = twh_csum(f + 14, 20, 0);
+	f[24] = (uint8_t)(sum >> 8), f[25] = (uint8_t)sum;
+	f[34] = 8;
+	memcpy(f + 42, "neighbour", 8);
+	sum = twh_csum(f + 34, 16, 0);
+	f[36] = (uint8_t)(sum >> 8), f[37] = (uint8_t)sum;
+	return 14 + 36;
+}
+
+/*
+ * A ping from an on-link host never heard before is answered at once, to
+ * the MAC it came from, with no ARP request first; the same from a frame not
+ * sent to our MAC alone teaches nothing, and lwIP asks by ARP.
+ */
+static void test_neighbour(void **state)
+{
+	static const uint8_t A_MAC[6] = {2, 0, 0x5e, 0x10, 0x71, 7};
+	static const uint8_t B_MAC[6] = {2, 0, 0x5e, 0x10, 0x71, 8};
+	static const uint8_t BCAST[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	uint8_t f[128], r[2048];
+	size_t n;
+
+	drain();
+	twh_input(h, f, ping_frame(f, MAC, A_MAC, 7));
+	n = take(r, sizeof(r));
+	assert_true(n >= 14 + 36);
+	assert_memory_equal(r, A_MAC, 6);
+	assert_int_equal(r[12] << 8 | r[13], 0x0800);
+	assert_int_equal(r[34], 0); /* the echo reply itself */
+	assert_int_equal(take(r, sizeof(r)), 0);
+
+	twh_input(h, f, ping_frame(f, BCAST, B_MAC, 8));
+	n = take(r, sizeof(r));
+	assert_true(n >= 42);
+	assert_int_equal(r[12] << 8 | r[13], 0x0806); /* an ARP request for .8 */
+	assert_int_equal(r[21], 1);
+	assert_int_equal(r[41], 8);
+	drain();
+}
+
 static void test_release(void **state)
 {
 	uint8_t f[2048];
@@ -257,9 +310,8 @@ static void test_release(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_refusals),
-	    cmocka_unit_test(test_dhcp),
-	    cmocka_unit_test(test_arp_icmp),
+	    cmocka_unit_test(test_refusals), cmocka_unit_test(test_dhcp),
+	    cmocka_unit_test(test_arp_icmp), cmocka_unit_test(test_neighbour),
 	    cmocka_unit_test(test_release),
 	};
 
