@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# Compares the built libtapwire with the ABI of the last release
-# (abi/libtapwire.abi) and fails on a change nobody announced:
+# Compares a built shared library (libtapwire or libtapwire-host) with the
+# ABI of its last release (abi/<name>.abi) and fails on a change nobody
+# announced:
 #  - any change abidiff reports besides added functions (a struct that grew
 #    or changed, a removed or changed function) unless the SOVERSION was
 #    bumped and the dump regenerated with it (scripts/abi_dump.sh);
 #  - an added function in a version node the last release already had
-#    (new symbols go into a new node, lib/libtapwire.map).
-# Usage: scripts/abi_check.sh LIBTAPWIRE_SO   Exit 0 ok, 1 a break, 77 no abidiff.
+#    (new symbols go into a new node: lib/libtapwire.map,
+#    host/libtapwire-host.map).
+# Usage: scripts/abi_check.sh LIB.so   Exit 0 ok, 1 a break, 77 no abidiff.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 so=${1:?usage: abi_check.sh path/to/libtapwire.so}
-ref=abi/libtapwire.abi
+name=$(basename "$so")
+name=${name%%.so*}
+ref=abi/$name.abi
 command -v abidiff >/dev/null || { echo "abidiff not found (Debian: abigail-tools): skipped"; exit 77; }
 [ -f "$ref" ] || { echo "Error: no $ref (scripts/abi_dump.sh makes it)" >&2; exit 1; }
 so=$(readlink -f "$so")
@@ -31,7 +35,7 @@ if [ $rc -ne 0 ]; then
 	if [ $((rc & 3)) -ne 0 ]; then
 		echo "FAIL: abidiff could not compare (exit $rc)"
 	else
-		echo "FAIL: libtapwire's ABI changed against $ref without a SOVERSION bump (exit $rc; abi/README.md)"
+		echo "FAIL: $name's ABI changed against $ref without a SOVERSION bump (exit $rc; abi/README.md)"
 	fi
 	exit 1
 fi
@@ -50,4 +54,4 @@ while read -r sym node; do
 	fi
 done < <(nm -D --defined-only --with-symbol-versions "$so" | awk '$3 ~ /^tw_/ {split($3, a, "@@"); print a[1], a[2]}')
 [ $bad = 0 ] || exit 1
-echo "libtapwire ABI: $have matches $ref ($(wc -l <<<"$old_syms") symbols)"
+echo "$name ABI: $have matches $ref ($(wc -l <<<"$old_syms") symbols)"
