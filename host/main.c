@@ -29,6 +29,7 @@
 #include <tapwire/host.h>
 #include <tapwire/tun.h>
 
+#include "sandbox.h"
 #include "services.h"
 
 #define MAX_FWD 32
@@ -40,7 +41,7 @@ static const char usage_text[] =
     "                    [--http DIR] [--http-status] [--http-port PORT]\n"
     "                    [--forward tcp|udp:PORT=HOST:PORT]...\n"
     "                    [--reverse tcp|udp:[BIND:]PORT=ADDR:PORT]... [--max-conns N]\n"
-    "                    [--user NAME]\n"
+    "                    [--user NAME] [--no-seccomp]\n"
     "See tapwire-host(8).\n";
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -180,7 +181,7 @@ static int parse_mac(const char *s, uint8_t mac[6])
 }
 
 struct opts {
-	bool foreground, tun, dhcp, tun_given;
+	bool foreground, tun, dhcp, tun_given, no_seccomp;
 	const char *dev;
 	int fd;
 	uint8_t mac[6];
@@ -295,6 +296,7 @@ static void parse(int argc, char **argv)
 		OPT_REVERSE,
 		OPT_MAX_CONNS,
 		OPT_USER,
+		OPT_NO_SECCOMP,
 	};
 	static const struct option longopts[] = {
 	    {"foreground", no_argument, NULL, 'f'},
@@ -319,6 +321,7 @@ static void parse(int argc, char **argv)
 	    {"reverse", required_argument, NULL, OPT_REVERSE},
 	    {"max-conns", required_argument, NULL, OPT_MAX_CONNS},
 	    {"user", required_argument, NULL, OPT_USER},
+	    {"no-seccomp", no_argument, NULL, OPT_NO_SECCOMP},
 	    {0},
 	};
 	static char ifname[IFNAMSIZ];
@@ -433,6 +436,9 @@ static void parse(int argc, char **argv)
 		case OPT_USER:
 			O.user = optarg;
 			break;
+		case OPT_NO_SECCOMP:
+			O.no_seccomp = true;
+			break;
 		default:
 			fputs(usage_text, stderr);
 			exit(2);
@@ -528,6 +534,11 @@ int main(int argc, char **argv)
 	epoll_ctl(O.svc.epfd, EPOLL_CTL_ADD, fd, &ev);
 	if (!O.foreground && daemon(0, 1) < 0)
 		die("daemon: %s", strerror(errno));
+	err = twh_sandbox(!O.no_seccomp);
+	if (err == -EOPNOTSUPP)
+		fprintf(stderr, "tapwire-host: no seccomp filter in a sanitizer build\n");
+	else if (err)
+		die("seccomp: %s", strerror(-err));
 	fprintf(stderr, "tapwire-host: %s: up (%s, pid %d)\n", O.svc.ifname, O.tun ? "tun" : "tap",
 		(int)getpid());
 

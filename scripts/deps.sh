@@ -10,7 +10,7 @@ pkgs=(
 	build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
 	libmnl-dev libsodium-dev libb2-dev libssl-dev libcap-ng-dev libcap-ng-utils
 	libcmocka-dev libjson-c-dev valgrind abigail-tools python3-cryptography-vectors
-	liblwip-dev
+	liblwip-dev libseccomp-dev
 	# the real things the tests drive
 	iproute2 procps psmisc kmod iptables nftables tcpdump jq python3 iputils-ping
 	wireguard-go wireguard-tools iperf3

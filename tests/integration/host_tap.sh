@@ -74,6 +74,12 @@ check "SLAAC: $V6 from dnsmasq's router advertisement" wait_for 30 grep -q "inet
 HPID=$(pgrep -P "$HOST" -f tapwire-host)
 check_eq "tapwire-host runs as $U, no capabilities" \
 	"$(awk '/^Uid:/ {print $2} /^CapEff:/ {print $2}' /proc/"$HPID"/status | tr '\n' ' ')" "$(id -u $U) 0000000000000000 "
+if grep -q "no seccomp filter in a sanitizer build" "$HLOG"; then
+	log "a sanitizer build: no seccomp filter to check"
+else
+	check_eq "tapwire-host runs under its seccomp filter (Seccomp: 2)" \
+		"$(awk '/^Seccomp:/ {print $2}' /proc/"$HPID"/status)" 2
+fi
 
 check "ping $IP" nsx "$NS" ping -c 3 -i 0.2 -W 2 "$IP"
 check "ping -6 $V6" wait_for 10 nsx "$NS" ping -6 -c 1 -W 1 "$V6"

@@ -66,10 +66,11 @@ if fd != 3:
 os.set_inheritable(3, True)
 os.execvp(sys.argv[1], sys.argv[1:])'
 bg HOST2 nsx "$NS" python3 -c "$OPENER" setpriv --reuid $U --regid "$(id -g $U)" --clear-groups \
-	"$HOSTBIN" -f --fd 3 "${HOST_ARGS[@]}" >"$TW_TMP/host2.log" 2>&1
+	"$HOSTBIN" -f --fd 3 --no-seccomp "${HOST_ARGS[@]}" >"$TW_TMP/host2.log" 2>&1
 check "fd: up on the inherited fd, the TUN recognised" wait_for 10 grep -q "tun-h0: up (tun" "$TW_TMP/host2.log"
 HPID=$(pgrep -P "$HOST2" -f tapwire-host)
-check_eq "fd: runs as $U" "$(awk '/^Uid:/ {print $2}' /proc/"$HPID"/status)" "$(id -u $U)"
+check_eq "fd: runs as $U, --no-seccomp: no filter" \
+	"$(awk '/^Uid:/ {print $2} /^Seccomp:/ {print $2}' /proc/"$HPID"/status | tr '\n' ' ')" "$(id -u $U) 0 "
 exercise fd
 
 # an fd that is no TUN/TAP, and a TAP option on a TUN, are refused clearly
