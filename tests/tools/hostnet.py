@@ -9,7 +9,7 @@
   hostnet.py udp-echo-server ADDR PORT      echoes datagrams, "ready" when bound
   hostnet.py send HOST PORT BYTES           sends BYTES zeros, closes its side,
                                             reads to the end; prints both counts
-  hostnet.py flood IFACE DSTMAC DSTIP SECONDS SEED
+  hostnet.py flood IFACE DSTMAC DSTIP SECONDS SEED [DSTIP6]
                                             raw frames on IFACE to DSTMAC for
                                             SECONDS: SYNs and UDP from random
                                             sources of DSTIP's /24, pings, and
@@ -118,19 +118,26 @@ def csum(data):
     return (~s) & 0xFFFF
 
 
-def flood(iface, dstmac, dstip, seconds, seed):
+def flood(iface, dstmac, dstip, seconds, seed, dstip6=None):
+    """Frames to dstip (and, given dstip6, as many to it from its /64)."""
     import struct
     rng = random.Random(seed)
     print(f"flood seed {seed}", flush=True)
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     s.bind((iface, 0))
     dmac = bytes.fromhex(dstmac.replace(":", ""))
-    dst = socket.inet_aton(dstip)
-    net = dst[:3]
+    dst4 = socket.inet_aton(dstip)
+    dst6 = socket.inet_pton(socket.AF_INET6, dstip6) if dstip6 else None
     end = time.monotonic() + seconds
     n = 0
     while time.monotonic() < end:
-        src = net + bytes([rng.randrange(2, 250)])
+        v6 = dst6 is not None and rng.random() < 0.5
+        if v6:
+            dst = dst6
+            src = dst6[:8] + rng.randbytes(8)
+        else:
+            dst = dst4
+            src = dst4[:3] + bytes([rng.randrange(2, 250)])
         if src == dst:
             continue
         smac = bytes([2, rng.randrange(256), rng.randrange(256), rng.randrange(256),
@@ -151,21 +158,28 @@ def flood(iface, dstmac, dstip, seconds, seed):
                 l4 = struct.pack("!HHHH", rng.randrange(1024, 65535),
                                  rng.choice([7, 9, rng.randrange(1, 65535)]),
                                  8 + len(payload), 0) + payload
-            else:  # ping
-                proto = 1
-                l4 = struct.pack("!BBHHH", 8, 0, 0, rng.randrange(65536), 1) + rng.randbytes(56)
-            ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4),
-                                       rng.randrange(65536), 0, 64, proto, 0, src, dst))
-            ip[10:12] = csum(bytes(ip)).to_bytes(2, "big")
+            else:  # ping (ICMP or ICMPv6 echo request)
+                proto = 58 if v6 else 1
+                l4 = struct.pack("!BBHHH", 128 if v6 else 8, 0, 0, rng.randrange(65536), 1) + \
+                    rng.randbytes(56)
             l4 = bytearray(l4)
-            pseudo = src + dst + bytes([0, proto]) + len(l4).to_bytes(2, "big")
+            if v6:
+                pseudo = src + dst + len(l4).to_bytes(4, "big") + bytes([0, 0, 0, proto])
+                ip = struct.pack("!IHBB16s16s", 0x60000000, len(l4), proto, 64, src, dst)
+            else:
+                pseudo = src + dst + bytes([0, proto]) + len(l4).to_bytes(2, "big")
+                ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4),
+                                           rng.randrange(65536), 0, 64, proto, 0, src, dst))
+                ip[10:12] = csum(bytes(ip)).to_bytes(2, "big")
             if proto == 6:
                 l4[16:18] = csum(pseudo + bytes(l4)).to_bytes(2, "big")
             elif proto == 17:
                 l4[6:8] = (csum(pseudo + bytes(l4)) or 0xFFFF).to_bytes(2, "big")
+            elif proto == 58:
+                l4[2:4] = csum(pseudo + bytes(l4)).to_bytes(2, "big")
             else:
                 l4[2:4] = csum(bytes(l4)).to_bytes(2, "big")
-            frame = dmac + smac + b"\x08\x00" + bytes(ip) + bytes(l4)
+            frame = dmac + smac + (b"\x86\xdd" if v6 else b"\x08\x00") + bytes(ip) + bytes(l4)
         try:
             s.send(frame)
             n += 1
@@ -196,8 +210,9 @@ def main():
         udp_echo_server(sys.argv[2], int(sys.argv[3]))
     elif cmd == "send" and len(sys.argv) == 5:
         send(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
-    elif cmd == "flood" and len(sys.argv) == 7:
-        flood(sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5]), int(sys.argv[6]))
+    elif cmd == "flood" and len(sys.argv) in (7, 8):
+        flood(sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5]), int(sys.argv[6]),
+              sys.argv[7] if len(sys.argv) == 8 else None)
     elif cmd == "tcp-sink" and len(sys.argv) == 4:
         tcp_sink(sys.argv[2], int(sys.argv[3]))
     else:
