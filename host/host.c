@@ -130,6 +130,14 @@ static void syn_make_room(struct tw_host *h)
 #define TWH_NEIGH_PROBE	     8
 #define TWH_NEIGH_MAX_AGE_MS 60000u
 
+/* @a: the IPv4 address @v4 (network order, 4 bytes) as ::ffff:a.b.c.d */
+static void key4(uint8_t a[16], const void *v4)
+{
+	memset(a, 0, 10);
+	a[10] = a[11] = 0xff;
+	memcpy(a + 12, v4, 4);
+}
+
 /* Whether @a (16 bytes, IPv4 mapped) is on our link as our addresses say. */
 static bool on_link(const struct tw_host *h, const uint8_t a[16])
 {
@@ -190,14 +198,14 @@ static const struct twh_neigh *neigh_find(const struct tw_host *h, const uint8_t
 static void neigh_learn(struct tw_host *h, const uint8_t *frame, uint16_t type, const uint8_t *ip)
 {
 	struct twh_neigh *slot = NULL;
-	uint8_t a[16] = {[10] = 0xff, [11] = 0xff};
 	uint64_t now = now_ms();
+	uint8_t a[16];
 	unsigned i;
 
 	if (memcmp(frame, h->mac, 6) || (frame[6] & 1) || (ip[0] >> 4) != (type == 0x0800 ? 4 : 6))
 		return; /* not sent to us alone, from a group address, or not what it says */
 	if ((ip[0] >> 4) == 4)
-		memcpy(a + 12, ip + 12, 4);
+		key4(a, ip + 12);
 	else
 		memcpy(a, ip + 8, 16);
 	if (!on_link(h, a))
@@ -220,35 +228,39 @@ static void neigh_learn(struct tw_host *h, const uint8_t *frame, uint16_t type, 
 	slot->seen = now;
 }
 
+/* Sends @p to the MAC @a was heard from (*e: ethernet_output's result); false if not heard. */
+static bool neigh_output(struct netif *netif, struct pbuf *p, const uint8_t a[16], u16_t type,
+			 err_t *e)
+{
+	const struct twh_neigh *n = neigh_find(netif->state, a);
+
+	if (!n)
+		return false;
+	*e = ethernet_output(netif, p, (const struct eth_addr *)netif->hwaddr,
+			     (const struct eth_addr *)n->mac, type);
+	return true;
+}
+
 static err_t tap_output4(struct netif *netif, struct pbuf *p, const ip4_addr_t *to)
 {
-	struct tw_host *h = netif->state;
-	uint8_t a[16] = {[10] = 0xff, [11] = 0xff};
-	const struct twh_neigh *n;
+	uint8_t a[16];
+	err_t e;
 
 	if (!ip4_addr_ismulticast(to)) {
-		memcpy(a + 12, &to->addr, 4);
-		n = neigh_find(h, a);
-		if (n)
-			return ethernet_output(netif, p, (const struct eth_addr *)netif->hwaddr,
-					       (const struct eth_addr *)n->mac, ETHTYPE_IP);
+		key4(a, &to->addr);
+		if (neigh_output(netif, p, a, ETHTYPE_IP, &e))
+			return e;
 	}
 	return etharp_output(netif, p, to);
 }
 
 static err_t tap_output6(struct netif *netif, struct pbuf *p, const ip6_addr_t *to)
 {
-	struct tw_host *h = netif->state;
-	const struct twh_neigh *n;
-	uint8_t a[16];
+	err_t e;
 
-	if (!ip6_addr_ismulticast(to)) {
-		memcpy(a, to->addr, 16);
-		n = neigh_find(h, a);
-		if (n)
-			return ethernet_output(netif, p, (const struct eth_addr *)netif->hwaddr,
-					       (const struct eth_addr *)n->mac, ETHTYPE_IPV6);
-	}
+	if (!ip6_addr_ismulticast(to) &&
+	    neigh_output(netif, p, (const uint8_t *)to->addr, ETHTYPE_IPV6, &e))
+		return e;
 	return ethip6_output(netif, p, to);
 }
 
