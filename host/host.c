@@ -291,6 +291,8 @@ void twh_input(struct tw_host *h, const uint8_t *frame, size_t len)
 				return;
 		} else if (type != 0x0806) {
 			return; /* neither IP nor ARP */
+		} else if (iplen < 28) {
+			return; /* an ARP packet cut short: lwIP reads all 28 bytes unchecked */
 		}
 	} else if (martian(h, ip, iplen)) {
 		return;
