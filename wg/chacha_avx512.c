@@ -149,7 +149,9 @@ TW_AVX512 static void blocks16(const uint32_t s[16], uint32_t ctr, __m512i ks[16
 		d = _mm512_shuffle_epi32(d, id);                                                   \
 	} while (0)
 
-TW_AVX512 static void blocks_rows(const uint32_t s[16], uint32_t ctr, __m512i ks[8], int sets)
+/* always inlined with @sets a constant: the rows then stay in registers, not on the stack */
+TW_AVX512 static inline __attribute__((always_inline)) void
+blocks_rows(const uint32_t s[16], uint32_t ctr, __m512i ks[8], int sets)
 {
 	const __m512i a0 = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)s));
 	const __m512i b0 = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(s + 4)));
@@ -193,8 +195,12 @@ TW_AVX512 static unsigned keystream(const uint32_t s[16], uint32_t ctr, __m512i 
 		blocks16(s, ctr, ks);
 		return 16;
 	}
-	blocks_rows(s, ctr, ks, want > 4 ? 2 : 1);
-	return want > 4 ? 8 : 4;
+	if (want > 4) {
+		blocks_rows(s, ctr, ks, 2);
+		return 8;
+	}
+	blocks_rows(s, ctr, ks, 1);
+	return 4;
 }
 
 /* The key's state words and the keystream go before returning (1 KiB of it on the stack). */
