@@ -304,6 +304,44 @@ static void test_split_no_gso(void **state)
 	assert_int_equal(tw_vnet_split(&vh, pkt, len, segs, len - 1, lens, 1), -ENOBUFS);
 }
 
+/*
+ * The checksum loop (vectors of 64 bytes, then words, then a byte) against
+ * the byte-pair sum: every length from 0 to 300 and random ones to 9000, at
+ * every alignment of the start, over random bytes. Seeded (TW_TEST_SEED
+ * overrides); the seed is printed on failure.
+ */
+static void test_csum_random(void **state)
+{
+	static uint8_t buf[9100], copy[9100];
+	const char *env = getenv("TW_TEST_SEED");
+	unsigned seed = env ? (unsigned)strtoul(env, NULL, 0) : 20261206u;
+	struct virtio_net_hdr vh = {.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM};
+
+	srand(seed);
+	for (int n = 0; n < 3000; n++) {
+		size_t len = n <= 300 ? (size_t)n : (size_t)(rand() % 9000), align = (size_t)n % 8;
+		size_t start = len > 64 ? (size_t)(rand() % 32) * 2 : 0;
+		uint8_t *pkt = buf + align;
+		uint16_t want;
+
+		if (len < start + 2)
+			continue;
+		for (size_t i = 0; i < len; i++)
+			pkt[i] = (uint8_t)rand();
+		if (n % 5 == 0)
+			memset(pkt, 0xff, len); /* sums that carry the most */
+		vh.csum_start = (uint16_t)start;
+		vh.csum_offset = (uint16_t)((size_t)(rand() % (int)((len - start) / 2)) * 2);
+		memcpy(copy, pkt, len);
+		want = (uint16_t)~fold_be(sum_be(0, copy + start, len - start));
+		assert_int_equal(tw_vnet_csum_complete(&vh, pkt, len), 0);
+		if (get16(pkt + start + vh.csum_offset) != want)
+			fail_msg(
+			    "checksum of %zu bytes at +%zu (start %zu): %#x, want %#x; seed %u",
+			    len, align, start, get16(pkt + start + vh.csum_offset), want, seed);
+	}
+}
+
 static void test_split_refusals(void **state)
 {
 	static uint8_t pkt[70000];
@@ -849,11 +887,12 @@ static void test_gro_more_cases(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_split_tcp),	    cmocka_unit_test(test_split_udp),
-	    cmocka_unit_test(test_split_no_gso),    cmocka_unit_test(test_split_refusals),
-	    cmocka_unit_test(test_gro_mixed_flows), cmocka_unit_test(test_gro_not_coalesced),
-	    cmocka_unit_test(test_gro_limits),	    cmocka_unit_test(test_gro_random),
-	    cmocka_unit_test(test_gro_more_stream), cmocka_unit_test(test_gro_more_cases),
+	    cmocka_unit_test(test_split_tcp),	      cmocka_unit_test(test_split_udp),
+	    cmocka_unit_test(test_split_no_gso),      cmocka_unit_test(test_csum_random),
+	    cmocka_unit_test(test_split_refusals),    cmocka_unit_test(test_gro_mixed_flows),
+	    cmocka_unit_test(test_gro_not_coalesced), cmocka_unit_test(test_gro_limits),
+	    cmocka_unit_test(test_gro_random),	      cmocka_unit_test(test_gro_more_stream),
+	    cmocka_unit_test(test_gro_more_cases),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
