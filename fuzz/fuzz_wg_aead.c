@@ -5,7 +5,11 @@
  * plaintext (any length the input allows); each path must produce the same
  * ciphertext and tag byte for byte, decrypt it back, in place too, and refuse
  * it with one bit of the ciphertext, the tag or the associated data flipped
- * (the bit chosen by the input).
+ * (the bit chosen by the input). Then four messages made from the input
+ * (keys and nonces varied, plaintexts its first 1/4, 2/4, 3/4 and all of it)
+ * go through each path's _many calls and the data path's own choice at
+ * once, as the daemon's batches do: each must match libsodium, and with one
+ * message's bit flipped only that one may be refused.
  *
  * Input: key[32] nonce[12] adlen[1] flip[2] then associated data and plaintext.
  */
@@ -27,6 +31,51 @@ static void must(int cond)
 {
 	if (!cond)
 		abort();
+}
+
+static uint8_t mref[4][MAXLEN + 16], mbuf[4][MAXLEN + 16];
+
+/* The four messages through @path's _many calls (or, @path < 0, the data path's choice). */
+static void check_many(int path, const uint8_t *key, const uint8_t *nonce, const uint8_t *ad,
+		       size_t adlen, const uint8_t *pt, size_t len, size_t flip)
+{
+	struct wg_aead_msg m[4];
+	uint8_t keys[4][32];
+	unsigned bad = (unsigned)(flip % 4);
+	size_t bit;
+
+	for (unsigned i = 0; i < 4; i++) {
+		size_t n = len * (i + 1) / 4;
+
+		memcpy(keys[i], key, 32);
+		keys[i][0] ^= (uint8_t)i;
+		m[i] = (struct wg_aead_msg){
+		    .dst = mbuf[i], .src = pt, .len = n, .ad = ad, .adlen = adlen, .key = keys[i]};
+		memcpy(m[i].nonce, nonce, 12);
+		m[i].nonce[11] ^= (uint8_t)i;
+		crypto_aead_chacha20poly1305_ietf_encrypt(mref[i], NULL, pt, n, ad, adlen, NULL,
+							  m[i].nonce, keys[i]);
+	}
+	if (path < 0)
+		wg_aead_encrypt_many(m, 4);
+	else
+		must(wg_aead_path_encrypt_many((enum wg_aead_path)path, m, 4) == 0);
+	for (unsigned i = 0; i < 4; i++) {
+		must(m[i].result == 0);
+		must(memcmp(mbuf[i], mref[i], m[i].len + 16) == 0);
+		m[i].src = m[i].dst;
+		m[i].len += 16;
+	}
+	bit = flip % (m[bad].len * 8);
+	mbuf[bad][bit / 8] ^= (uint8_t)(1u << (bit % 8));
+	if (path < 0)
+		wg_aead_decrypt_many(m, 4);
+	else
+		must(wg_aead_path_decrypt_many((enum wg_aead_path)path, m, 4) == 0);
+	for (unsigned i = 0; i < 4; i++) {
+		must(m[i].result == (i == bad ? -EBADMSG : 0));
+		must(i == bad || memcmp(mbuf[i], pt, m[i].len - 16) == 0);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -72,6 +121,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			must(wg_aead_path_decrypt(path, back, ref, len + 16, bad_ad, adlen, nonce,
 						  key) == -EBADMSG);
 		}
+		check_many(p, key, nonce, ad, adlen, pt, len, flip);
 	}
+	check_many(-1, key, nonce, ad, adlen, pt, len, flip);
 	return 0;
 }

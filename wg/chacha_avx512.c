@@ -165,14 +165,16 @@ blocks_rows(const uint32_t s[16], uint32_t ctr, __m512i ks[8], int sets)
 	__m512i a[2] = {a0, a0}, b[2] = {b0, b0}, c[2] = {c0, c0}, d[2] = {d0, d1};
 
 	for (int r = 0; r < 10; r++) {
-		for (int k = 0; k < sets; k++) {
+		_Pragma("GCC unroll 4") for (int k = 0; k < sets; k++)
+		{
 			ROW_QR(a[k], b[k], c[k], d[k]);
 			ROW_TURN(b[k], c[k], d[k], 0x39, 0x93); /* diagonals to columns */
 			ROW_QR(a[k], b[k], c[k], d[k]);
 			ROW_TURN(b[k], c[k], d[k], 0x93, 0x39); /* and back */
 		}
 	}
-	for (int k = 0; k < sets; k++) {
+	_Pragma("GCC unroll 4") for (int k = 0; k < sets; k++)
+	{
 		__m512i x = _mm512_add_epi32(a[k], a0), y = _mm512_add_epi32(b[k], b0);
 		__m512i z = _mm512_add_epi32(c[k], c0), w = _mm512_add_epi32(d[k], k ? d1 : d0);
 		/* lane L of x, y, z, w: the four rows of block 4k+L */
@@ -186,6 +188,91 @@ blocks_rows(const uint32_t s[16], uint32_t ctr, __m512i ks[8], int sets)
 		ks[4 * k + 2] = _mm512_shuffle_i32x4(t1, t3, 0x88);
 		ks[4 * k + 3] = _mm512_shuffle_i32x4(t1, t3, 0xdd);
 	}
+}
+
+/*
+ * Blocks 0-3 of up to four messages, each under its own key and nonce (state
+ * words s[k]): one set of four blocks per message, in the row layout above,
+ * the sets' rounds interleaved. One set alone waits on its own chain of
+ * dependent instructions; four fill the vector units. ks[4k + j]: block j of
+ * message k.
+ */
+TW_AVX512 static inline __attribute__((always_inline)) void
+blocks_rows_multi(const uint32_t (*s)[16], __m512i *ks, int sets)
+{
+	const __m512i ctr = _mm512_setr_epi32(0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0);
+	const __m512i a0 = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)s[0]));
+	__m512i a[4], b[4], c[4], d[4], b0[4], c0[4], d0[4];
+
+	_Pragma("GCC unroll 4") for (int k = 0; k < sets; k++)
+	{
+		b0[k] = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(s[k] + 4)));
+		c0[k] = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(s[k] + 8)));
+		d0[k] = _mm512_add_epi32(
+		    _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(s[k] + 12))), ctr);
+		a[k] = a0, b[k] = b0[k], c[k] = c0[k], d[k] = d0[k];
+	}
+	for (int r = 0; r < 10; r++) {
+		_Pragma("GCC unroll 4") for (int k = 0; k < sets; k++)
+		    ROW_QR(a[k], b[k], c[k], d[k]);
+		_Pragma("GCC unroll 4") for (int k = 0; k < sets; k++)
+		    ROW_TURN(b[k], c[k], d[k], 0x39, 0x93);
+		_Pragma("GCC unroll 4") for (int k = 0; k < sets; k++)
+		    ROW_QR(a[k], b[k], c[k], d[k]);
+		_Pragma("GCC unroll 4") for (int k = 0; k < sets; k++)
+		    ROW_TURN(b[k], c[k], d[k], 0x93, 0x39);
+	}
+	_Pragma("GCC unroll 4") for (int k = 0; k < sets; k++)
+	{
+		__m512i x = _mm512_add_epi32(a[k], a0), y = _mm512_add_epi32(b[k], b0[k]);
+		__m512i z = _mm512_add_epi32(c[k], c0[k]), w = _mm512_add_epi32(d[k], d0[k]);
+		__m512i t0 = _mm512_shuffle_i32x4(x, y, 0x44),
+			t1 = _mm512_shuffle_i32x4(x, y, 0xee);
+		__m512i t2 = _mm512_shuffle_i32x4(z, w, 0x44),
+			t3 = _mm512_shuffle_i32x4(z, w, 0xee);
+
+		ks[4 * k] = _mm512_shuffle_i32x4(t0, t2, 0x88);
+		ks[4 * k + 1] = _mm512_shuffle_i32x4(t0, t2, 0xdd);
+		ks[4 * k + 2] = _mm512_shuffle_i32x4(t1, t3, 0x88);
+		ks[4 * k + 3] = _mm512_shuffle_i32x4(t1, t3, 0xdd);
+	}
+}
+
+TW_AVX512 void wg_chacha20_avx512_short4(unsigned n, const uint8_t *const key[],
+					 const uint8_t *const nonce[], uint8_t ks[][256])
+{
+	uint32_t s[4][16];
+	__m512i v[16];
+
+	for (unsigned k = 0; k < n; k++) {
+		s[k][0] = 0x61707865, s[k][1] = 0x3320646e, s[k][2] = 0x79622d32,
+		s[k][3] = 0x6b206574;
+		for (int i = 0; i < 8; i++)
+			s[k][4 + i] = le32(key[k] + 4 * i);
+		s[k][12] = 0;
+		for (int i = 0; i < 3; i++)
+			s[k][13 + i] = le32(nonce[k] + 4 * i);
+	}
+	switch (n) {
+	case 1:
+		blocks_rows_multi(s, v, 1);
+		break;
+	case 2:
+		blocks_rows_multi(s, v, 2);
+		break;
+	case 3:
+		blocks_rows_multi(s, v, 3);
+		break;
+	default:
+		blocks_rows_multi(s, v, 4);
+		break;
+	}
+	for (unsigned k = 0; k < n; k++)
+		for (int j = 0; j < 4; j++)
+			_mm512_storeu_si512(ks[k] + 64 * j, v[4 * k + j]);
+	sodium_memzero(s, sizeof(s));
+	sodium_memzero(v, sizeof(v));
+	_mm256_zeroupper();
 }
 
 /* Keystream blocks ctr.. to ks[]: 16, 8 or 4 of them, the fewest that cover @want. */
@@ -261,5 +348,11 @@ bool wg_chacha20_avx512(uint8_t *out, const uint8_t *in, size_t len, const uint8
 {
 	(void)out, (void)in, (void)len, (void)key, (void)nonce, (void)first, (void)arg;
 	return false;
+}
+
+void wg_chacha20_avx512_short4(unsigned n, const uint8_t *const key[], const uint8_t *const nonce[],
+			       uint8_t ks[][256])
+{
+	(void)n, (void)key, (void)nonce, (void)ks;
 }
 #endif

@@ -123,6 +123,7 @@ bool wg_aead_path_usable(enum wg_aead_path path)
 	case WG_AEAD_OWN_CHACHA:
 		return wg_chacha20_avx512_usable() && evp_poly != NULL;
 	case WG_AEAD_OWN_SCALAR:
+	case WG_AEAD_OWN_MANY:
 		return wg_chacha20_avx512_usable();
 	case WG_AEAD_OWN_IFMA:
 		return wg_chacha20_avx512_usable() && wg_poly1305_ifma_usable();
@@ -139,6 +140,7 @@ const char *wg_aead_path_name(enum wg_aead_path path)
 	    [WG_AEAD_OWN_CHACHA] = "own AVX-512 ChaCha20, libcrypto's Poly1305",
 	    [WG_AEAD_OWN_SCALAR] = "own AVX-512 ChaCha20, own scalar Poly1305",
 	    [WG_AEAD_OWN_IFMA] = "own AVX-512 ChaCha20, own IFMA Poly1305",
+	    [WG_AEAD_OWN_MANY] = "own AVX-512 ChaCha20 four at once, own scalar Poly1305",
 	};
 
 	return path < WG_AEAD_PATHS ? names[path] : "?";
@@ -151,6 +153,8 @@ enum wg_aead_path wg_aead_path_for(size_t len)
 	if (own_chacha) {
 		if (own_poly && len >= WG_POLY1305_IFMA_MIN_LEN && wg_poly1305_ifma_usable())
 			return WG_AEAD_OWN_IFMA;
+		if (own_poly && len <= WG_CHACHA_SHORT_MAX)
+			return WG_AEAD_OWN_MANY;
 		if (own_poly && (len < WG_EVP_POLY1305_MIN_LEN || !evp_poly))
 			return WG_AEAD_OWN_SCALAR;
 		return WG_AEAD_OWN_CHACHA;
@@ -259,7 +263,7 @@ int wg_x25519(uint8_t out[WG_KEY_LEN], const uint8_t priv[WG_KEY_LEN],
 	return 0;
 }
 
-static void nonce_of(uint8_t nonce[12], uint64_t counter)
+void wg_aead_nonce(uint8_t nonce[12], uint64_t counter)
 {
 	memset(nonce, 0, 4);
 	for (int i = 0; i < 8; i++)
@@ -493,6 +497,132 @@ static int own_decrypt(enum wg_aead_path path, uint8_t *dst, const uint8_t *src,
 	return 0;
 }
 
+/* dst = src ^ ks over @len bytes (dst == src allowed) */
+static void xor_ks(uint8_t *dst, const uint8_t *src, const uint8_t *ks, size_t len)
+{
+	uint64_t x, k;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&x, src + i, 8);
+		memcpy(&k, ks + i, 8);
+		x ^= k;
+		memcpy(dst + i, &x, 8);
+	}
+	for (; i < len; i++)
+		dst[i] = src[i] ^ ks[i];
+}
+
+/*
+ * WG_AEAD_OWN_MANY: @n (1-4) messages of up to WG_CHACHA_SHORT_MAX bytes of
+ * plaintext, one keystream pass for all; a decryption writes nothing of a
+ * message whose tag does not verify.
+ */
+static void short_many(struct wg_aead_msg *const *m, unsigned n, bool enc)
+{
+	uint8_t ks[4][256], tag[WG_AEAD_TAG_LEN];
+	const uint8_t *key[4] = {NULL}, *nonce[4] = {NULL};
+
+	for (unsigned i = 0; i < n; i++) {
+		key[i] = m[i]->key;
+		nonce[i] = m[i]->nonce;
+	}
+	wg_chacha20_avx512_short4(n, key, nonce, ks);
+	for (unsigned i = 0; i < n; i++) {
+		struct wg_aead_msg *x = m[i];
+
+		if (enc) {
+			xor_ks(x->dst, x->src, ks[i] + 64, x->len);
+			wg_poly1305_aead_tag(x->dst + x->len, ks[i], x->ad, x->adlen, x->dst,
+					     x->len, false);
+			x->result = 0;
+			continue;
+		}
+		wg_poly1305_aead_tag(tag, ks[i], x->ad, x->adlen, x->src, x->len - WG_AEAD_TAG_LEN,
+				     false);
+		if (!eq_words(tag, x->src + x->len - WG_AEAD_TAG_LEN, sizeof(tag))) {
+			x->result = -EBADMSG;
+			continue;
+		}
+		xor_ks(x->dst, x->src, ks[i] + 64, x->len - WG_AEAD_TAG_LEN);
+		x->result = 0;
+	}
+	sodium_memzero(tag, sizeof(tag));
+	sodium_memzero(ks, 256 * n);
+}
+
+static int encrypt_via(enum wg_aead_path path, uint8_t *dst, const uint8_t *src, size_t len,
+		       const void *ad, size_t adlen, const uint8_t nonce[12],
+		       const uint8_t key[WG_KEY_LEN]);
+static int decrypt_via(enum wg_aead_path path, uint8_t *dst, const uint8_t *src, size_t len,
+		       const void *ad, size_t adlen, const uint8_t nonce[12],
+		       const uint8_t key[WG_KEY_LEN]);
+
+/*
+ * @n messages, each through @path (or, with @chosen, the data path's choice
+ * for its length), those for WG_AEAD_OWN_MANY gathered four at a time.
+ */
+static void run_many(enum wg_aead_path path, bool chosen, struct wg_aead_msg *m, unsigned n,
+		     bool enc)
+{
+	struct wg_aead_msg *group[4];
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct wg_aead_msg *x = &m[i];
+		size_t plen = enc ? x->len : x->len - WG_AEAD_TAG_LEN;
+		enum wg_aead_path p;
+
+		if (!enc && x->len < WG_AEAD_TAG_LEN) {
+			x->result = -EBADMSG;
+			continue;
+		}
+		p = chosen ? wg_aead_path_for(plen) : path;
+		if (p == WG_AEAD_OWN_MANY && plen <= WG_CHACHA_SHORT_MAX) {
+			group[k++] = x;
+			if (k == 4) {
+				short_many(group, k, enc);
+				k = 0;
+			}
+			continue;
+		}
+		if (p == WG_AEAD_OWN_MANY)
+			p = WG_AEAD_OWN_SCALAR;
+		x->result =
+		    enc ? encrypt_via(p, x->dst, x->src, x->len, x->ad, x->adlen, x->nonce, x->key)
+			: decrypt_via(p, x->dst, x->src, x->len, x->ad, x->adlen, x->nonce, x->key);
+	}
+	if (k)
+		short_many(group, k, enc);
+	clear_upper();
+}
+
+void wg_aead_encrypt_many(struct wg_aead_msg *m, unsigned int n)
+{
+	run_many(WG_AEAD_LIBSODIUM, true, m, n, true);
+}
+
+void wg_aead_decrypt_many(struct wg_aead_msg *m, unsigned int n)
+{
+	run_many(WG_AEAD_LIBSODIUM, true, m, n, false);
+}
+
+int wg_aead_path_encrypt_many(enum wg_aead_path path, struct wg_aead_msg *m, unsigned int n)
+{
+	if (!wg_aead_path_usable(path))
+		return -EOPNOTSUPP;
+	run_many(path, false, m, n, true);
+	return 0;
+}
+
+int wg_aead_path_decrypt_many(enum wg_aead_path path, struct wg_aead_msg *m, unsigned int n)
+{
+	if (!wg_aead_path_usable(path))
+		return -EOPNOTSUPP;
+	run_many(path, false, m, n, false);
+	return 0;
+}
+
 /* @path, known usable (the data path's choice, or checked by the caller) */
 static int encrypt_via(enum wg_aead_path path, uint8_t *dst, const uint8_t *src, size_t len,
 		       const void *ad, size_t adlen, const uint8_t nonce[12],
@@ -505,6 +635,22 @@ static int encrypt_via(enum wg_aead_path path, uint8_t *dst, const uint8_t *src,
 		return 0;
 	case WG_AEAD_OPENSSL:
 		return evp_encrypt(dst, src, len, ad, adlen, nonce, key);
+	case WG_AEAD_OWN_MANY:
+		if (len <= WG_CHACHA_SHORT_MAX) {
+			struct wg_aead_msg m = {.dst = dst,
+						.src = src,
+						.len = len,
+						.ad = ad,
+						.adlen = adlen,
+						.key = key},
+					   *one = &m;
+
+			memcpy(m.nonce, nonce, 12);
+			short_many(&one, 1, true);
+			clear_upper();
+			return m.result;
+		}
+		return own_encrypt(WG_AEAD_OWN_SCALAR, dst, src, len, ad, adlen, nonce, key);
 	default:
 		return own_encrypt(path, dst, src, len, ad, adlen, nonce, key);
 	}
@@ -525,6 +671,22 @@ static int decrypt_via(enum wg_aead_path path, uint8_t *dst, const uint8_t *src,
 			   : 0;
 	case WG_AEAD_OPENSSL:
 		return evp_decrypt(dst, src, plen, ad, adlen, nonce, key);
+	case WG_AEAD_OWN_MANY:
+		if (plen <= WG_CHACHA_SHORT_MAX) {
+			struct wg_aead_msg m = {.dst = dst,
+						.src = src,
+						.len = len,
+						.ad = ad,
+						.adlen = adlen,
+						.key = key},
+					   *one = &m;
+
+			memcpy(m.nonce, nonce, 12);
+			short_many(&one, 1, false);
+			clear_upper();
+			return m.result;
+		}
+		return own_decrypt(WG_AEAD_OWN_SCALAR, dst, src, plen, ad, adlen, nonce, key);
 	default:
 		return own_decrypt(path, dst, src, plen, ad, adlen, nonce, key);
 	}
@@ -555,7 +717,7 @@ int wg_aead_encrypt(uint8_t *dst, const uint8_t *src, size_t len, const void *ad
 {
 	uint8_t nonce[12];
 
-	nonce_of(nonce, counter);
+	wg_aead_nonce(nonce, counter);
 	return encrypt_via(wg_aead_path_for(len), dst, src, len, ad, adlen, nonce, key);
 }
 
@@ -566,7 +728,7 @@ int wg_aead_decrypt(uint8_t *dst, const uint8_t *src, size_t len, const void *ad
 
 	if (len < WG_AEAD_TAG_LEN)
 		return -EBADMSG;
-	nonce_of(nonce, counter);
+	wg_aead_nonce(nonce, counter);
 	return decrypt_via(wg_aead_path_for(len - WG_AEAD_TAG_LEN), dst, src, len, ad, adlen, nonce,
 			   key);
 }

@@ -29,6 +29,10 @@ enum wg_aead_path {
 	WG_AEAD_OWN_CHACHA, /* our AVX-512 ChaCha20 with libcrypto's Poly1305 (EVP_MAC) */
 	WG_AEAD_OWN_SCALAR, /* our AVX-512 ChaCha20 with our scalar Poly1305 */
 	WG_AEAD_OWN_IFMA,   /* our AVX-512 ChaCha20 with our AVX-512 IFMA Poly1305 */
+	/* Messages of up to WG_CHACHA_SHORT_MAX bytes, up to four at once (the
+	 * _many calls) in one interleaved pass of our AVX-512 ChaCha20, with our
+	 * scalar Poly1305; longer ones as WG_AEAD_OWN_SCALAR. */
+	WG_AEAD_OWN_MANY,
 	WG_AEAD_PATHS,
 };
 
@@ -41,7 +45,11 @@ enum wg_aead_path {
  * Another CPU may put the crossings elsewhere; every path is correct
  * everywhere, so a wrong guess costs speed only.
  *
- *  - With AVX-512 F/BW/VL: our ChaCha20 for every length. OpenSSL 3.0 makes
+ *  - With AVX-512 F/BW/VL: our ChaCha20 for every length; up to
+ *    WG_CHACHA_SHORT_MAX bytes (a 64-byte datagram's packet and the like),
+ *    WG_AEAD_OWN_MANY, which runs the messages of a batch four at a time:
+ *    one message's twenty rounds are a chain of dependent instructions that
+ *    leaves the vector units mostly idle, four chains fill them. OpenSSL 3.0 makes
  *    a message's Poly1305 key with a ChaCha20 call of its own and its
  *    partial last block with another; ours does both in the message's own
  *    pass. Poly1305 is ours too: the scalar form below
@@ -83,6 +91,30 @@ int wg_aead_path_encrypt(enum wg_aead_path path, uint8_t *dst, const uint8_t *sr
 int wg_aead_path_decrypt(enum wg_aead_path path, uint8_t *dst, const uint8_t *src, size_t len,
 			 const void *ad, size_t adlen, const uint8_t nonce[12],
 			 const uint8_t key[WG_KEY_LEN]);
+
+/*
+ * Several messages at once, each under its own key and nonce: what
+ * wg_aead_encrypt()/wg_aead_decrypt() do to each (same conventions; @len of
+ * a decryption includes the tag), with each message's result (0, -ENOMEM,
+ * -EBADMSG) in its @result. The data path's batches go through these so that
+ * short messages can share a pass (WG_AEAD_OWN_MANY).
+ */
+struct wg_aead_msg {
+	uint8_t *dst;
+	const uint8_t *src;
+	size_t len;
+	const void *ad;
+	size_t adlen;
+	uint8_t nonce[12]; /* the full 96-bit nonce (the protocol's: wg_aead_nonce()) */
+	const uint8_t *key;
+	int result;
+};
+void wg_aead_nonce(uint8_t nonce[12], uint64_t counter);
+void wg_aead_encrypt_many(struct wg_aead_msg *m, unsigned int n);
+void wg_aead_decrypt_many(struct wg_aead_msg *m, unsigned int n);
+/* The same through @path for every message (tests); -EOPNOTSUPP if unusable. */
+int wg_aead_path_encrypt_many(enum wg_aead_path path, struct wg_aead_msg *m, unsigned int n);
+int wg_aead_path_decrypt_many(enum wg_aead_path path, struct wg_aead_msg *m, unsigned int n);
 
 /* out = BLAKE2s-256(in). */
 void wg_blake2s(uint8_t out[WG_HASH_LEN], const void *in, size_t len);

@@ -23,6 +23,8 @@
  */
 #include "cryptpool.h"
 
+#include "crypto.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -33,7 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Jobs taken at a time: big enough to keep the shared index cool. */
+/* Jobs taken at a time: big enough to keep the shared index cool, and the
+ * four messages wg_aead_*_many() can run in one pass. */
 #define CHUNK 4
 /* Below this many jobs the caller does it all: waking a thread costs more. */
 #define MIN_PARALLEL 8
@@ -140,12 +143,45 @@ bool wg_cryptpool_parallel(const struct wg_cryptpool *p)
 	return p->nworkers && !p->solo;
 }
 
-static void job_run(struct wg_crypt_job *j)
+/*
+ * Jobs four at a time (a chunk): their AEADs go to wg_aead_*_many() together,
+ * where short messages share one keystream pass.
+ */
+static void jobs_run_chunk(struct wg_crypt_job *jobs, size_t n)
 {
-	if (j->op == WG_CRYPT_ENCRYPT)
-		j->result = wg_keypair_encrypt(j->kp, j->counter, j->buf, j->cap, j->len, j->mtu);
-	else
-		j->result = wg_keypair_decrypt(j->kp, j->buf, j->len, &j->counter);
+	struct wg_aead_msg enc[CHUNK], dec[CHUNK];
+	struct wg_crypt_job *je[CHUNK], *jd[CHUNK];
+	unsigned ne = 0, nd = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct wg_crypt_job *j = &jobs[i];
+
+		if (j->op == WG_CRYPT_ENCRYPT) {
+			j->result = wg_keypair_encrypt_begin(j->kp, j->counter, j->buf, j->cap,
+							     j->len, j->mtu, &enc[ne]);
+			if (j->result >= 0)
+				je[ne++] = j;
+		} else {
+			j->result =
+			    wg_keypair_decrypt_begin(j->kp, j->buf, j->len, &j->counter, &dec[nd]);
+			if (j->result >= 0)
+				jd[nd++] = j;
+		}
+	}
+	wg_aead_encrypt_many(enc, ne);
+	wg_aead_decrypt_many(dec, nd);
+	for (unsigned k = 0; k < ne; k++)
+		if (enc[k].result)
+			je[k]->result = -ENOMEM;
+	for (unsigned k = 0; k < nd; k++)
+		if (dec[k].result)
+			jd[k]->result = -EBADMSG;
+}
+
+void wg_crypt_jobs_run(struct wg_crypt_job *jobs, size_t n)
+{
+	for (size_t i = 0; i < n; i += CHUNK)
+		jobs_run_chunk(jobs + i, n - i < CHUNK ? n - i : CHUNK);
 }
 
 /* Claims and runs chunks of batch @gen; returns whether it finished the batch. */
@@ -162,8 +198,7 @@ static bool work(struct wg_cryptpool *p, uint32_t gen, struct wg_crypt_job *jobs
 		if (!atomic_compare_exchange_weak(&p->claim, &v, v + CHUNK))
 			continue;
 		end = i + CHUNK < n ? i + CHUNK : n;
-		for (size_t k = i; k < end; k++)
-			job_run(&jobs[k]);
+		jobs_run_chunk(jobs + i, end - i);
 		last = atomic_fetch_add(&p->finished, end - i) + (end - i) == n;
 		v = atomic_load(&p->claim);
 	}
@@ -255,8 +290,7 @@ void wg_cryptpool_run(struct wg_cryptpool *p, struct wg_crypt_job *jobs, size_t 
 	for (size_t i = 0; i < n && bytes < MIN_PARALLEL_BYTES && !p->solo; i++)
 		bytes += jobs[i].len;
 	if (!p->nworkers || p->solo || n < MIN_PARALLEL || bytes < MIN_PARALLEL_BYTES) {
-		for (size_t i = 0; i < n; i++)
-			job_run(&jobs[i]);
+		wg_crypt_jobs_run(jobs, n);
 		return;
 	}
 	pthread_mutex_lock(&p->lock);

@@ -47,6 +47,9 @@ int wg_cryptpool_new(unsigned int workers, struct wg_cryptpool **ret_pool);
 /* Stops and joins the workers. Accepts NULL. */
 void wg_cryptpool_free(struct wg_cryptpool *pool);
 
+/* Runs every job of the batch in the calling thread (four at a time: see cryptpool.c). */
+void wg_crypt_jobs_run(struct wg_crypt_job *jobs, size_t n);
+
 /* Runs every job of the batch; returns when all are done (results filled in). */
 void wg_cryptpool_run(struct wg_cryptpool *pool, struct wg_crypt_job *jobs, size_t n);
 

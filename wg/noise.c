@@ -510,26 +510,41 @@ bool wg_keypair_should_rekey_on_receive(const struct wg_keypair *kp, uint64_t no
 									WG_REKEY_TIMEOUT;
 }
 
-int wg_keypair_encrypt(const struct wg_keypair *kp, uint64_t counter, uint8_t *buf, size_t cap,
-		       size_t len, unsigned int mtu)
+int wg_keypair_encrypt_begin(const struct wg_keypair *kp, uint64_t counter, uint8_t *buf,
+			     size_t cap, size_t len, unsigned int mtu, struct wg_aead_msg *m)
 {
-	struct wg_message_data *m = (struct wg_message_data *)buf;
+	struct wg_message_data *d = (struct wg_message_data *)buf;
 	size_t padded = wg_message_padded_len(len, mtu);
 	uint64_t le_counter = htole64(counter);
 
 	if (cap < WG_MSG_DATA_OVERHEAD || padded > cap - WG_MSG_DATA_OVERHEAD || padded > INT32_MAX)
 		return -ENOBUFS;
 	memset(buf + WG_MSG_DATA_HDR_LEN + len, 0, padded - len);
-	m->header.type = htole32(WG_MSG_DATA);
-	m->receiver_index = kp->remote_index;
-	memcpy(&m->counter, &le_counter, sizeof(le_counter));
-	if (wg_aead_encrypt(buf + WG_MSG_DATA_HDR_LEN, buf + WG_MSG_DATA_HDR_LEN, padded, NULL, 0,
-			    counter, kp->sending.key))
-		return -ENOMEM;
+	d->header.type = htole32(WG_MSG_DATA);
+	d->receiver_index = kp->remote_index;
+	memcpy(&d->counter, &le_counter, sizeof(le_counter));
+	*m = (struct wg_aead_msg){.dst = buf + WG_MSG_DATA_HDR_LEN,
+				  .src = buf + WG_MSG_DATA_HDR_LEN,
+				  .len = padded,
+				  .key = kp->sending.key};
+	wg_aead_nonce(m->nonce, counter);
 	return (int)(padded + WG_MSG_DATA_OVERHEAD);
 }
 
-int wg_keypair_decrypt(const struct wg_keypair *kp, uint8_t *buf, size_t len, uint64_t *ret_counter)
+int wg_keypair_encrypt(const struct wg_keypair *kp, uint64_t counter, uint8_t *buf, size_t cap,
+		       size_t len, unsigned int mtu)
+{
+	struct wg_aead_msg m;
+	int r = wg_keypair_encrypt_begin(kp, counter, buf, cap, len, mtu, &m);
+
+	if (r < 0)
+		return r;
+	wg_aead_encrypt_many(&m, 1);
+	return m.result ? -ENOMEM : r;
+}
+
+int wg_keypair_decrypt_begin(const struct wg_keypair *kp, uint8_t *buf, size_t len,
+			     uint64_t *ret_counter, struct wg_aead_msg *m)
 {
 	uint64_t counter;
 
@@ -537,11 +552,28 @@ int wg_keypair_decrypt(const struct wg_keypair *kp, uint8_t *buf, size_t len, ui
 		return -EBADMSG;
 	memcpy(&counter, buf + offsetof(struct wg_message_data, counter), sizeof(counter));
 	counter = le64toh(counter);
-	if (wg_aead_decrypt(buf + WG_MSG_DATA_HDR_LEN, buf + WG_MSG_DATA_HDR_LEN,
-			    len - WG_MSG_DATA_HDR_LEN, NULL, 0, counter, kp->receiving.key))
-		return -EBADMSG;
+	*m = (struct wg_aead_msg){.dst = buf + WG_MSG_DATA_HDR_LEN,
+				  .src = buf + WG_MSG_DATA_HDR_LEN,
+				  .len = len - WG_MSG_DATA_HDR_LEN,
+				  .key = kp->receiving.key};
+	wg_aead_nonce(m->nonce, counter);
 	*ret_counter = counter;
 	return (int)(len - WG_MSG_DATA_OVERHEAD);
+}
+
+int wg_keypair_decrypt(const struct wg_keypair *kp, uint8_t *buf, size_t len, uint64_t *ret_counter)
+{
+	struct wg_aead_msg m;
+	uint64_t counter;
+	int r = wg_keypair_decrypt_begin(kp, buf, len, &counter, &m);
+
+	if (r < 0)
+		return r;
+	wg_aead_decrypt_many(&m, 1);
+	if (m.result)
+		return -EBADMSG;
+	*ret_counter = counter;
+	return r;
 }
 
 void wg_keypairs_init(struct wg_keypairs *kps)

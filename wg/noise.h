@@ -211,6 +211,20 @@ int wg_keypair_encrypt(const struct wg_keypair *kp, uint64_t counter, uint8_t *b
 int wg_keypair_decrypt(const struct wg_keypair *kp, uint8_t *buf, size_t len,
 		       uint64_t *ret_counter);
 
+/*
+ * The two above in two steps, for batches (wg/cryptpool.c): _begin checks,
+ * writes the header and padding (encryption) or reads the counter
+ * (decryption), and describes the AEAD in @m; wg_aead_encrypt_many() or
+ * wg_aead_decrypt_many() then runs it, and the message is done if
+ * m->result is 0. _begin returns what the one-step call would return on
+ * success, or its error.
+ */
+struct wg_aead_msg;
+int wg_keypair_encrypt_begin(const struct wg_keypair *kp, uint64_t counter, uint8_t *buf,
+			     size_t cap, size_t len, unsigned int mtu, struct wg_aead_msg *m);
+int wg_keypair_decrypt_begin(const struct wg_keypair *kp, uint8_t *buf, size_t len,
+			     uint64_t *ret_counter, struct wg_aead_msg *m);
+
 /* The receiver index of a data message or cookie reply (offset 4; a response has it at 8), as on
  * the wire. */
 static inline uint32_t wg_message_receiver_index(const void *buf)

@@ -103,9 +103,7 @@ static unsigned encrypt_and_send(struct wg_peer *p, struct wg_keypair *kp, uint8
 	if (dev->pool)
 		wg_cryptpool_run(dev->pool, jobs, count);
 	else
-		for (unsigned i = 0; i < count; i++)
-			jobs[i].result = wg_keypair_encrypt(kp, jobs[i].counter, jobs[i].buf, slot,
-							    jobs[i].len, dev->mtu);
+		wg_crypt_jobs_run(jobs, count);
 	for (done = 0; done < count && jobs[done].result >= 0; done++) {
 		iov[done].iov_base = jobs[done].buf;
 		iov[done].iov_len = (size_t)jobs[done].result;

@@ -166,8 +166,85 @@ static const struct {
 } paths[] = {
     {"libsodium", WG_AEAD_LIBSODIUM},	{"openssl", WG_AEAD_OPENSSL},
     {"own-chacha", WG_AEAD_OWN_CHACHA}, {"own-scalar", WG_AEAD_OWN_SCALAR},
-    {"own-ifma", WG_AEAD_OWN_IFMA},
+    {"own-ifma", WG_AEAD_OWN_IFMA},	{"own-many", WG_AEAD_OWN_MANY},
 };
+
+static uint64_t next_rand(void);
+static void fill(uint8_t *p, size_t n);
+
+/*
+ * The vector as one of a batch of four through the path's _many calls: at
+ * position @count % 4, the others random messages (random keys, nonces,
+ * associated data, lengths around the short-message bound) checked against
+ * libsodium; with a wrong tag (@good false, or the vector's tag tampered
+ * with) only the vector is refused.
+ */
+static void check_many(const uint8_t key[32], const uint8_t nonce[12], const uint8_t *ad,
+		       size_t adlen, const uint8_t *pt, size_t len, const uint8_t *ct,
+		       const uint8_t *tag, bool good, int count)
+{
+	static uint8_t bufs[4][MAXLEN + 16], pts[4][400], refs[4][416], keys[4][32], ads[4][24];
+	struct wg_aead_msg m[4];
+	unsigned at = (unsigned)count % 4;
+
+	for (unsigned i = 0; i < 4; i++) {
+		size_t n = next_rand() % 260, an = next_rand() % 25;
+
+		if (i == at)
+			continue;
+		fill(keys[i], 32);
+		fill(ads[i], an);
+		fill(pts[i], n);
+		m[i] = (struct wg_aead_msg){.dst = bufs[i],
+					    .src = pts[i],
+					    .len = n,
+					    .ad = ads[i],
+					    .adlen = an,
+					    .key = keys[i]};
+		fill(m[i].nonce, 12);
+		crypto_aead_chacha20poly1305_ietf_encrypt(refs[i], NULL, pts[i], n, ads[i], an,
+							  NULL, m[i].nonce, keys[i]);
+	}
+	m[at] = (struct wg_aead_msg){
+	    .dst = bufs[at], .src = pt, .len = len, .ad = ad, .adlen = adlen, .key = key};
+	memcpy(m[at].nonce, nonce, 12);
+	if (good) {
+		assert_int_equal(wg_aead_path_encrypt_many(path, m, 4), 0);
+		for (unsigned i = 0; i < 4; i++) {
+			assert_int_equal(m[i].result, 0);
+			if (i == at ? memcmp(bufs[i], ct, len) || memcmp(bufs[i] + len, tag, 16)
+				    : memcmp(bufs[i], refs[i], m[i].len + 16))
+				fail_msg("vector %d in a batch at %u: message %u differs", count,
+					 at, i);
+		}
+	}
+	/* decryption, in place, of the four ciphertexts (the vector's tampered with when @good) */
+	for (unsigned i = 0; i < 4; i++) {
+		size_t n = i == at ? len : m[i].len;
+
+		if (i == at) {
+			memcpy(bufs[i], ct, len);
+			memcpy(bufs[i] + len, tag, 16);
+			if (good)
+				bufs[i][len + count % 16] ^= 0x40;
+		} else {
+			memcpy(bufs[i], refs[i], n + 16);
+		}
+		m[i].src = m[i].dst = bufs[i];
+		m[i].len = n + 16;
+	}
+	assert_int_equal(wg_aead_path_decrypt_many(path, m, 4), 0);
+	for (unsigned i = 0; i < 4; i++) {
+		if (i == at) {
+			if (m[i].result != -EBADMSG)
+				fail_msg("vector %d in a batch at %u: a wrong tag was accepted",
+					 count, at);
+			continue;
+		}
+		assert_int_equal(m[i].result, 0);
+		assert_memory_equal(bufs[i], pts[i], m[i].len - 16);
+	}
+}
 
 /* Encrypts and decrypts one vector through the path under test; @good: the tag is right. */
 static void check_aead(const uint8_t key[32], const uint8_t nonce[12], const uint8_t *ad,
@@ -194,6 +271,7 @@ static void check_aead(const uint8_t key[32], const uint8_t nonce[12], const uin
 		    wg_aead_path_decrypt(path, back, back, len + 16, ad, adlen, nonce, key), 0);
 		assert_memory_equal(back, pt, len);
 	}
+	check_many(key, nonce, ad, adlen, pt, len, ct, tag, good, count);
 	if (wg_aead_path_decrypt(path, back, in, len + 16, ad, adlen, nonce, key) !=
 	    (good ? 0 : -EBADMSG))
 		fail_msg("vector %d: a %s tag was %s", count, good ? "right" : "wrong",
