@@ -324,11 +324,12 @@ static size_t datagram_at(const struct wg_rx_batch *b, unsigned i, size_t off)
 }
 
 /*
- * Data messages in a row are decrypted together on the crypto pool's threads
- * (a "window"), then handed to receive_data() one by one in arrival order:
- * the replay window, timers and TUN writes see the same sequence as without
- * the pool. Any other message ends the window first, so a handshake can only
- * change keypairs between windows, never under a decryption.
+ * Data messages in a row are decrypted together (a "window": on the crypto
+ * pool's threads where there is a pool, four at a time in any case, see
+ * wg_crypt_jobs_run()), then handed to receive_data() one by one in arrival
+ * order: the replay window, timers and TUN writes see the same sequence as
+ * one at a time. Any other message ends the window first, so a handshake can
+ * only change keypairs between windows, never under a decryption.
  */
 struct rx_window {
 	unsigned n;
@@ -341,7 +342,7 @@ static bool window_add(struct wg_device *dev, struct rx_window *w, uint8_t *buf,
 {
 	struct wg_index_entry *e;
 
-	if (!dev->pool || !dev->rx_jobs || wg_message_type(buf, len) != WG_MSG_DATA)
+	if (!dev->rx_jobs || wg_message_type(buf, len) != WG_MSG_DATA)
 		return false;
 	e = wg_index_lookup(dev->index, wg_message_receiver_index(buf));
 	if (!e || !e->keypair || !wg_keypair_receive_valid(e->keypair, now))
@@ -356,7 +357,10 @@ static void window_flush(struct wg_device *dev, struct rx_window *w, uint64_t no
 {
 	if (!w->n)
 		return;
-	wg_cryptpool_run(dev->pool, dev->rx_jobs, w->n);
+	if (dev->pool)
+		wg_cryptpool_run(dev->pool, dev->rx_jobs, w->n);
+	else
+		wg_crypt_jobs_run(dev->rx_jobs, w->n);
 	for (unsigned k = 0; k < w->n; k++)
 		receive_data(dev, dev->rx_jobs[k].buf, dev->rx_jobs[k].len, w->ep[k], now,
 			     &dev->rx_jobs[k]);
