@@ -559,11 +559,10 @@ static int decrypt_via(enum wg_aead_path path, uint8_t *dst, const uint8_t *src,
 		       const uint8_t key[WG_KEY_LEN]);
 
 /*
- * @n messages, each through @path (or, with @chosen, the data path's choice
- * for its length), those for WG_AEAD_OWN_MANY gathered four at a time.
+ * @n messages, each through @path (WG_AEAD_PATHS: the data path's choice for
+ * its length), those for WG_AEAD_OWN_MANY gathered four at a time.
  */
-static void run_many(enum wg_aead_path path, bool chosen, struct wg_aead_msg *m, unsigned n,
-		     bool enc)
+static void run_many(enum wg_aead_path path, struct wg_aead_msg *m, unsigned n, bool enc)
 {
 	struct wg_aead_msg *group[4];
 	unsigned k = 0;
@@ -577,7 +576,7 @@ static void run_many(enum wg_aead_path path, bool chosen, struct wg_aead_msg *m,
 			x->result = -EBADMSG;
 			continue;
 		}
-		p = chosen ? wg_aead_path_for(plen) : path;
+		p = path == WG_AEAD_PATHS ? wg_aead_path_for(plen) : path;
 		if (p == WG_AEAD_OWN_MANY && plen <= WG_CHACHA_SHORT_MAX) {
 			group[k++] = x;
 			if (k == 4) {
@@ -599,19 +598,19 @@ static void run_many(enum wg_aead_path path, bool chosen, struct wg_aead_msg *m,
 
 void wg_aead_encrypt_many(struct wg_aead_msg *m, unsigned int n)
 {
-	run_many(WG_AEAD_LIBSODIUM, true, m, n, true);
+	run_many(WG_AEAD_PATHS, m, n, true);
 }
 
 void wg_aead_decrypt_many(struct wg_aead_msg *m, unsigned int n)
 {
-	run_many(WG_AEAD_LIBSODIUM, true, m, n, false);
+	run_many(WG_AEAD_PATHS, m, n, false);
 }
 
 int wg_aead_path_encrypt_many(enum wg_aead_path path, struct wg_aead_msg *m, unsigned int n)
 {
 	if (!wg_aead_path_usable(path))
 		return -EOPNOTSUPP;
-	run_many(path, false, m, n, true);
+	run_many(path, m, n, true);
 	return 0;
 }
 
@@ -619,7 +618,7 @@ int wg_aead_path_decrypt_many(enum wg_aead_path path, struct wg_aead_msg *m, uns
 {
 	if (!wg_aead_path_usable(path))
 		return -EOPNOTSUPP;
-	run_many(path, false, m, n, false);
+	run_many(path, m, n, false);
 	return 0;
 }
 
