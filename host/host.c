@@ -19,7 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
+#include <net/if.h>
+#include <linux/if_tun.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -307,6 +310,24 @@ void twh_input(struct tw_host *h, const uint8_t *frame, size_t len)
 		pbuf_free(p);
 }
 
+/*
+ * An I/O error on the device: is it gone? A TUN/TAP fd whose device was
+ * deleted answers EBADFD to everything, TUNGETIFF included; a device that is
+ * merely down answers writes with EIO while TUNGETIFF still names it, and
+ * may be brought up later (a TAP made by --dev waits for that). An fd that
+ * is not a TUN/TAP (a socket pair in a test) is gone on any such error.
+ */
+static bool dev_gone(struct tw_host *h, int err)
+{
+	struct ifreq ifr;
+
+	if (err != EBADFD && err != EIO && err != ENXIO)
+		return false;
+	if (ioctl(h->fd, TUNGETIFF, &ifr) == 0)
+		return false;
+	return errno != EINTR;
+}
+
 /* One frame out to the device. A full queue (EAGAIN, ENOBUFS) drops it, as a
  * NIC's full ring would: TCP resends, and tx_dropped counts it. */
 static err_t link_write(struct tw_host *h, struct pbuf *p)
@@ -322,8 +343,10 @@ static err_t link_write(struct tw_host *h, struct pbuf *p)
 	}
 	n = write(h->fd, data, p->tot_len);
 	if (n < 0) {
+		int e = errno;
+
 		h->stats.tx_dropped++;
-		if (errno == EBADFD || errno == EIO || errno == ENXIO)
+		if (dev_gone(h, e))
 			h->gone = true;
 		return ERR_IF;
 	}
@@ -479,7 +502,7 @@ int tw_host_process(struct tw_host *h)
 			if (errno == EAGAIN || errno == EINTR)
 				break;
 			if (errno == EBADFD || errno == EIO || errno == ENXIO) {
-				h->gone = true;
+				h->gone = dev_gone(h, errno);
 				break;
 			}
 			return -errno;

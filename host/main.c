@@ -20,6 +20,8 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <linux/if_tun.h>
@@ -466,15 +468,90 @@ static void parse(int argc, char **argv)
 					  O.fwd[i].port);
 }
 
+/*
+ * Without -f the daemon forks before it opens anything, so that the device,
+ * its sockets and its signalfd all belong to the process that runs the loop
+ * (a signalfd registered in epoll by the parent would never wake the child).
+ * The parent waits for the child's word and exits 0 once it is up, or with
+ * the child's status if it failed first: errors still reach the caller's
+ * terminal, and `x=$(tapwire-host ...)` returns.
+ */
+static int daemonize(void)
+{
+	int p[2], st;
+	pid_t pid;
+	char c;
+	ssize_t n;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		die("pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid > 0) {
+		close(p[1]);
+		do
+			n = read(p[0], &c, 1);
+		while (n < 0 && errno == EINTR);
+		if (n == 1 && c == 0)
+			_exit(0);
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 1);
+	}
+	close(p[0]);
+	if (setsid() < 0)
+		die("setsid: %s", strerror(errno));
+	return p[1];
+}
+
+/*
+ * Up: the parent may go. Standard input, and standard output and error
+ * unless they are files (`>log 2>&1` keeps the log), are /dev/null from now
+ * on: a pipe or a terminal held by the daemon would keep a caller waiting.
+ */
+static void detach(int ready_fd, int null)
+{
+	struct stat st;
+	char c = 0;
+
+	if (null >= 0) {
+		dup2(null, STDIN_FILENO);
+		for (int fd = STDOUT_FILENO; fd <= STDERR_FILENO; fd++)
+			if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+				dup2(null, fd);
+		close(null);
+	}
+	if (write(ready_fd, &c, 1) < 0) {
+		/* the parent is gone: nobody to tell */
+	}
+	close(ready_fd);
+}
+
+static void drop_privileges(const struct passwd *pw)
+{
+	if (pw && (setgroups(0, NULL) || setgid(pw->pw_gid) || setuid(pw->pw_uid)))
+		die("--user %s: %s", O.user, strerror(errno));
+	if (!pw && geteuid() == 0)
+		fprintf(stderr, "tapwire-host: warning: running as root; give --user NAME to "
+				"drop privileges once the device is open\n");
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
 	struct tw_host_config cfg = {0};
 	struct epoll_event ev, evs[64];
+	struct passwd *pw = NULL;
 	sigset_t mask;
-	int fd, sfd, err, rc = 0;
+	int fd, sfd, err, rc = 0, ready_fd = -1, null = -1;
 
 	parse(argc, argv);
 	signal(SIGPIPE, SIG_IGN);
+	if (O.user && !(pw = getpwnam(O.user)))
+		usage_die("--user %s: no such user", O.user);
+	if (!O.foreground)
+		ready_fd = daemonize();
 	fd = open_device();
 	if (O.dhcp && O.tun)
 		die("--dhcp needs a TAP; %s is a TUN", O.svc.ifname);
@@ -512,28 +589,24 @@ int main(int argc, char **argv)
 	if (svc_start(host, &O.svc))
 		exit(1);
 	/* the device is open and every socket bound: privileges are no longer needed */
-	if (O.user) {
-		struct passwd *pw = getpwnam(O.user);
-
-		if (!pw)
-			die("--user %s: no such user", O.user);
-		if (setgroups(0, NULL) || setgid(pw->pw_gid) || setuid(pw->pw_uid))
-			die("--user %s: %s", O.user, strerror(errno));
-	}
-	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	drop_privileges(pw);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0)
+		die("signalfd: %s", strerror(errno));
 	ev.events = EPOLLIN;
 	ev.data.ptr = &sfd;
 	epoll_ctl(O.svc.epfd, EPOLL_CTL_ADD, sfd, &ev);
 	ev.data.ptr = &host;
 	epoll_ctl(O.svc.epfd, EPOLL_CTL_ADD, fd, &ev);
-	if (!O.foreground && daemon(0, 1) < 0)
-		die("daemon: %s", strerror(errno));
+	if (chdir("/") < 0) /* nothing is opened by a relative path from here on */
+		die("chdir /: %s", strerror(errno));
+	if (ready_fd >= 0 && (null = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
+		die("/dev/null: %s", strerror(errno));
 	err = twh_sandbox(!O.no_seccomp);
 	if (err == -EOPNOTSUPP)
 		fprintf(stderr, "tapwire-host: no seccomp filter in a sanitizer build\n");
@@ -541,6 +614,8 @@ int main(int argc, char **argv)
 		die("seccomp: %s", strerror(-err));
 	fprintf(stderr, "tapwire-host: %s: up (%s, pid %d)\n", O.svc.ifname, O.tun ? "tun" : "tap",
 		(int)getpid());
+	if (ready_fd >= 0)
+		detach(ready_fd, null);
 
 	for (;;) {
 		/* at least once a second: svc_tick() closes idle UDP flows */
@@ -591,8 +666,8 @@ int main(int argc, char **argv)
 		}
 		svc_tick();
 		{
-			/* a full transmit queue loses frames (TCP resends): say so, once a second
-			 */
+			/* a full transmit queue, or a device that is down, loses frames (TCP
+			 * resends): say so, once a second */
 			static uint64_t told;
 			static time_t last;
 			struct tw_host_stats st;
@@ -601,8 +676,8 @@ int main(int argc, char **argv)
 			if (st.tx_dropped > told && time(NULL) != last) {
 				fprintf(
 				    stderr,
-				    "tapwire-host: %s: transmit queue full: %llu frames dropped "
-				    "(%llu in all)\n",
+				    "tapwire-host: %s: device down or transmit queue full: %llu "
+				    "frames dropped (%llu in all)\n",
 				    O.svc.ifname, (unsigned long long)(st.tx_dropped - told),
 				    (unsigned long long)st.tx_dropped);
 				told = st.tx_dropped;

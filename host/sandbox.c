@@ -14,7 +14,9 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <linux/if_tun.h>
 #include <seccomp.h>
 
 #include "sandbox.h"
@@ -24,7 +26,7 @@
 static const char *const allowed[] = {
 	/* device, sockets, files */
 	"read", "write", "readv", "writev", "pread64", "close", "lseek", "fcntl",
-	"openat", "openat2", "fstat", "newfstatat", "statx", "getdents64",
+	"openat", "openat2", "dup2", "dup3", "fstat", "newfstatat", "statx", "getdents64",
 	"epoll_wait", "epoll_pwait", "epoll_ctl",
 	"connect", "accept", "accept4", "bind", "listen", "shutdown",
 	"setsockopt", "getsockopt", "getsockname", "getpeername",
@@ -66,6 +68,13 @@ int twh_sandbox(bool on)
 		    .arg = 0, .op = SCMP_CMP_EQ, .datum_a = i ? AF_INET6 : AF_INET, .datum_b = 0};
 
 		err = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, &family);
+	}
+	/* ioctl: only TUNGETIFF, which tells a device that is down from one that is gone */
+	if (!err) {
+		const struct scmp_arg_cmp req = {
+		    .arg = 1, .op = SCMP_CMP_EQ, .datum_a = TUNGETIFF, .datum_b = 0};
+
+		err = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1, &req);
 	}
 	if (!err)
 		err = seccomp_load(ctx);

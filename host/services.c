@@ -133,6 +133,13 @@ struct http {
 	off_t foff, fend;
 };
 
+static void http_free_body(struct http *x)
+{
+	free(x->body);
+	x->body = NULL;
+	x->blen = x->boff = 0;
+}
+
 static void http_free(struct http *x)
 {
 	if (x->fd >= 0)
@@ -328,20 +335,49 @@ static const char *mime_of(const char *path)
 	return "application/octet-stream";
 }
 
+/* --http DIR, opened once at start-up (before the daemon changes directory):
+ * every request resolves beneath it, never by path from the root */
+static int http_dirfd = -1;
+
+/* A name under DIR with a component that begins with a dot: not served. */
+static bool hidden(const char *rel)
+{
+	for (const char *p = rel; *p; p++)
+		if (*p == '.' && (p == rel || p[-1] == '/'))
+			return true;
+	return false;
+}
+
+/*
+ * Opens @rel beneath DIR: no "..", no absolute symlinks out, no magic links
+ * (openat2's RESOLVE_BENEATH). Non-blocking and without a controlling
+ * terminal, so that a FIFO or a device under DIR cannot stop the loop; the
+ * caller serves regular files and directories only.
+ */
 static int open_beneath(const char *rel)
 {
-	static int dirfd_ = -1;
-	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC,
+	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY,
 			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
-
-	if (dirfd_ < 0) {
-		dirfd_ = open(C->http_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dirfd_ < 0)
-			return -errno;
-	}
-	int fd = (int)syscall(SYS_openat2, dirfd_, *rel ? rel : ".", &how, sizeof(how));
+	int fd = (int)syscall(SYS_openat2, http_dirfd, *rel ? rel : ".", &how, sizeof(how));
 
 	return fd < 0 ? -errno : fd;
+}
+
+/* @s for a log line: at most @max bytes, anything but printable ASCII as \xNN */
+static const char *log_safe(const char *s, char *buf, size_t len, size_t max)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; s[i] && i < max && o + 5 < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			buf[o++] = (char)c;
+		else
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+	}
+	buf[o] = 0;
+	return buf;
 }
 
 static char *dir_listing(int dfd, const char *path, size_t *len)
@@ -382,7 +418,7 @@ static char *dir_listing(int dfd, const char *path, size_t *len)
 
 static void http_answer(struct tw_host_conn *c, struct http *x)
 {
-	char method[8], target[2048], path[2048], version[16], peer[64];
+	char method[8], target[2048], path[2048], version[16], peer[64], safe[1024];
 	struct sockaddr_storage ss;
 	bool head = false;
 	int code = 200;
@@ -420,8 +456,37 @@ static void http_answer(struct tw_host_conn *c, struct http *x)
 	{
 		const char *rel = path + 1;
 		struct stat st;
-		int fd = open_beneath(rel);
+		int fd = hidden(rel) ? -ENOENT : open_beneath(rel);
 
+		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && *rel &&
+		    rel[strlen(rel) - 1] != '/') {
+			/* /sub is /sub/: its listing's relative links must resolve beneath it */
+			char *b = NULL;
+			int n;
+
+			close(fd);
+			n = asprintf(&b, "<a href=\"%s/\">%s/</a>\n", path, path);
+			if (n < 0 || strpbrk(path, "<>&\"'\r\n")) {
+				free(b);
+				http_error(x, code = 404, "Not Found", head);
+				goto out;
+			}
+			http_page(x, code = 301, "Moved Permanently", "text/html; charset=utf-8", b,
+				  (size_t)n, head);
+			/* the header again, with where to go */
+			x->hlen = (size_t)snprintf(
+			    x->hdr, sizeof(x->hdr),
+			    "HTTP/1.1 301 Moved Permanently\r\nServer: tapwire-host\r\n"
+			    "Location: %s/\r\nContent-Type: text/html; charset=utf-8\r\n"
+			    "Content-Length: %d\r\nConnection: close\r\n\r\n",
+			    path, n);
+			if (x->hlen >= sizeof(x->hdr)) {
+				http_free_body(x);
+				http_error(x, code = 414, "URI Too Long", head);
+			}
+			size = (uint64_t)n;
+			goto out;
+		}
 		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
 			char idx[2100];
 			int ifd;
@@ -471,8 +536,8 @@ static void http_answer(struct tw_host_conn *c, struct http *x)
 		}
 	}
 out:
-	logf_("http: %s %.200s %d %" PRIu64 " bytes to %s", code == 400 ? "-" : method,
-	      code == 400 ? "-" : target, code, size, peer);
+	logf_("http: %s %s %d %" PRIu64 " bytes to %s", code == 400 ? "-" : method,
+	      code == 400 ? "-" : log_safe(target, safe, sizeof(safe), 200), code, size, peer);
 	http_pump(c, x);
 }
 
@@ -1037,13 +1102,12 @@ int svc_start(struct tw_host *h, struct svc_config *cfg)
 	}
 	if (cfg->http_dir || cfg->status) {
 		if (cfg->http_dir) {
-			int dfd = open(cfg->http_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-			if (dfd < 0) {
+			http_dirfd = open(cfg->http_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (http_dirfd < 0) {
+				err = -errno;
 				logf_("--http %s: %s", cfg->http_dir, strerror(errno));
-				return -errno;
+				return err;
 			}
-			close(dfd);
 		}
 		l = tw_host_tcp_listen(h, cfg->http_port, &http_listen_ops, NULL, &err);
 		if (!l)

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# tapwire-host as a user starts it: in the background (no -f), from a
+# directory, with a relative --http. Checks: `out=$(tapwire-host ...)`
+# returns once it is up; the HTTP directory is the one it was started in and
+# nothing above it (no /etc/hostname, no parent, no dotfiles, a FIFO refused
+# without stopping the loop, /sub redirected to /sub/); it survives its TAP
+# going down and up; a TAP it created itself waits, down, until someone
+# brings it up; SIGTERM stops it within a second. Then the same with -f and a
+# relative path.
+: "${TW_TEST_TIMEOUT:=120}"
+. "$TW_TESTS/lib.sh"
+needs curl
+HOSTBIN="$TW_BUILD/host/tapwire-host"
+IP=198.51.100.10
+IP2=198.51.100.11
+
+mkdir -p "$TW_TMP/top/site/sub"
+echo "above the site" >"$TW_TMP/top/secret.txt"
+echo "hello from the site" >"$TW_TMP/top/site/hello.txt"
+echo "in sub" >"$TW_TMP/top/site/sub/file.txt"
+echo "hidden" >"$TW_TMP/top/site/.env"
+mkfifo "$TW_TMP/top/site/fifo"
+
+ns_new NS
+nsx "$NS" ip link add br0 type bridge
+nsx "$NS" ip addr add 198.51.100.1/24 dev br0
+nsx "$NS" ip link set br0 up
+nsx "$NS" "$TAPWIRE" tuntap add tap-d0 mode tap || die "tuntap add"
+nsx "$NS" ip link set tap-d0 master br0 up
+
+# 1. daemonised, relative --http: the command substitution (its standard
+# output, a pipe) returns; standard error, a file, is kept as its log
+HLOG1=$TW_TMP/host1.log
+t0=$(date +%s%N)
+out=$(cd "$TW_TMP/top/site" && timeout 20 ip netns exec "$NS" "$HOSTBIN" --dev tap-d0 \
+	--addr $IP/24 --http . --http-status 2>"$HLOG1")
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+check_eq "daemonised: \$(tapwire-host ...) returns 0 once up (${ms} ms)" "$rc" 0
+HPID=$(sed -n 's/.*tap-d0: up (tap, pid \([0-9]*\)).*/\1/p' "$HLOG1")
+[ -n "$HPID" ] && kill -0 "$HPID" 2>/dev/null || die "no daemon after start; output: $out $(cat "$HLOG1")"
+log "daemon pid $HPID"
+at_exit "kill -KILL $HPID"
+wait_for 10 nsx "$NS" ping -c 1 -W 1 $IP || die "the daemon does not answer ping"
+
+# ended: no such process, or a zombie its new parent has yet to reap
+ended() { ! kill -0 "$1" 2>/dev/null || grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
+not_in() { ! grep -qF -- "$1" <<<"$2"; }
+code() { nsx "$NS" curl -s --path-as-is -m 5 -o /dev/null -w '%{http_code}' "http://$IP$1"; }
+check_eq "relative --http .: a file of the start directory" \
+	"$(nsx "$NS" curl -sS -m 5 "http://$IP/hello.txt")" "hello from the site"
+listing=$(nsx "$NS" curl -sS -m 5 "http://$IP/")
+check "relative --http .: / lists the start directory" grep -q 'href="hello.txt"' <<<"$listing"
+check "relative --http .: / is not the root file system" not_in 'href="etc/"' "$listing"
+check_eq "/etc/hostname is not served" "$(code /etc/hostname)" 404
+check "the parent's file is refused" not_in "above the site" "$(nsx "$NS" curl -s --path-as-is -m 5 "http://$IP/../secret.txt")"
+check_eq "the parent's file, percent-encoded: refused" "$(code /%2e%2e/secret.txt)" 404
+check_eq "a dotfile is not served" "$(code /.env)" 404
+check_eq "a FIFO is refused" "$(code /fifo)" 403
+check_eq "the loop still serves after the FIFO" "$(nsx "$NS" curl -sS -m 5 "http://$IP/sub/file.txt")" "in sub"
+check_eq "/sub redirects to /sub/" \
+	"$(nsx "$NS" curl -s -m 5 -o /dev/null -w '%{http_code} %{redirect_url}' "http://$IP/sub")" \
+	"301 http://$IP/sub/"
+check "the status page" sh -c "ip netns exec $NS curl -sS -m 5 http://$IP/.tapwire-status | grep -q '^inet $IP/24'"
+
+# 2. its TAP goes down while it sends (a slow download), and comes back
+head -c $((32 * 1024 * 1024)) /dev/zero >"$TW_TMP/top/site/big.bin"
+bg SLOW nsx "$NS" curl -s -m 60 --limit-rate 2M -o "$TW_TMP/slow.out" "http://$IP/big.bin"
+wait_for 10 test -s "$TW_TMP/slow.out" || die "the slow download did not start"
+nsx "$NS" ip link set tap-d0 down
+check "TAP down: the daemon's frames are dropped (said in its log)" \
+	wait_for 10 grep -q "tap-d0: device down or transmit queue full" "$HLOG1"
+check "TAP down: the daemon lives on" sh -c "kill -0 $HPID"
+kill "$SLOW" 2>/dev/null
+nsx "$NS" ip link set tap-d0 up
+check "TAP up again: it answers ping" wait_for 10 nsx "$NS" ping -c 1 -W 1 $IP
+check_eq "TAP up again: it serves" "$(nsx "$NS" curl -sS -m 5 "http://$IP/hello.txt")" "hello from the site"
+
+# 3. SIGTERM stops the daemonised process within a second
+kill -TERM "$HPID"
+check "SIGTERM: the daemon ends within a second" wait_for 1 ended "$HPID"
+
+# 4. a TAP it creates itself stays down until someone brings it up; the
+# daemon writes to it meanwhile (IPv6 duplicate address detection and router
+# solicitations), which fail: it must wait, not end. Its log goes to a file,
+# which a daemon keeps.
+HLOG=$TW_TMP/host2.log
+(cd "$TW_TMP/top/site" && ip netns exec "$NS" "$HOSTBIN" --dev tap-d1 --addr $IP2/24 \
+	--addr6 fd00:5::11/64 --http . >"$HLOG" 2>&1) || die "second daemon: $(cat "$HLOG")"
+HPID2=$(sed -n 's/.*tap-d1: up (tap, pid \([0-9]*\)).*/\1/p' "$HLOG")
+[ -n "$HPID2" ] || die "second daemon: no pid in $(cat "$HLOG")"
+at_exit "kill -KILL $HPID2"
+check "a TAP it created: frames to the down device are dropped (said in the log)" \
+	wait_for 10 grep -q "tap-d1: device down or transmit queue full" "$HLOG"
+check "a TAP it created, still down: the daemon waits" sh -c "kill -0 $HPID2"
+nsx "$NS" ip link set tap-d1 master br0 up
+check "brought up later: it answers ping" wait_for 10 nsx "$NS" ping -c 1 -W 1 $IP2
+check_eq "brought up later: it serves" "$(nsx "$NS" curl -sS -m 5 "http://$IP2/hello.txt")" "hello from the site"
+kill -INT "$HPID2"
+check "SIGINT: the daemon ends within a second" wait_for 1 ended "$HPID2"
+
+# 5. -f with a relative path: the same directory
+(cd "$TW_TMP/top" && exec ip netns exec "$NS" "$HOSTBIN" -f --dev tap-d0 --addr $IP/24 \
+	--http site >"$TW_TMP/host3.log" 2>&1) &
+_tw_pids+=("$!")
+FG=$!
+check_eq "-f, --http site (relative): a file" \
+	"$(wait_for 10 nsx "$NS" curl -sf -m 2 -o /dev/null "http://$IP/hello.txt"; nsx "$NS" curl -sS -m 5 "http://$IP/hello.txt")" \
+	"hello from the site"
+check "-f: the parent is not reachable" not_in "above the site" "$(nsx "$NS" curl -s --path-as-is -m 5 "http://$IP/../secret.txt")"
+kill -TERM "$FG"
+check "-f: SIGTERM ends it within a second" wait_for 1 ended "$FG"
+finish
