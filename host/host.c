@@ -30,14 +30,6 @@
 
 #include "host_internal.h"
 
-/* Half-open connections lwIP keeps at once (its build has no listen
- * backlog, and no SYN cookies): beyond this many, a new SYN makes room by
- * dropping the oldest half-open connection, silently. A SYN flood then costs
- * bounded memory, and a real client, whose handshake takes one round trip,
- * still gets in while spoofed half-open connections wait 20 s for an ACK
- * that never comes. */
-#define TWH_SYN_BACKLOG 256
-
 struct tw_host *twh_the_host;
 
 static void wipe_stack(void)
@@ -98,24 +90,6 @@ static bool is_syn(const uint8_t *ip, size_t len)
 		tcp = ip + 40;
 	}
 	return (tcp[13] & 0x12) == 0x02;
-}
-
-/* Keeps the half-open backlog under TWH_SYN_BACKLOG before a new SYN. */
-static void syn_make_room(struct tw_host *h)
-{
-	struct tcp_pcb *oldest = NULL;
-	unsigned n = 0;
-
-	/* new pcbs go to the front: the last one in SYN_RCVD is the oldest */
-	for (struct tcp_pcb *p = tcp_active_pcbs; p; p = p->next)
-		if (p->state == SYN_RCVD) {
-			n++;
-			oldest = p;
-		}
-	if (n >= TWH_SYN_BACKLOG && oldest) {
-		tcp_abandon(oldest, 0);
-		h->stats.syn_dropped++;
-	}
 }
 
 /*
@@ -288,8 +262,9 @@ void twh_input(struct tw_host *h, const uint8_t *frame, size_t len)
 			if (martian(h, ip, iplen))
 				return;
 			neigh_learn(h, frame, type, ip);
-			if (is_syn(ip, iplen))
-				syn_make_room(h);
+			if (is_syn(ip, iplen) ? !twh_tcp_admit(h)
+					      : twh_tcp_ooseq_full(h, ip, iplen))
+				return;
 			if (type == 0x0800 && twh_dhcp_input(h, ip, iplen))
 				return;
 		} else if (type != 0x0806) {
@@ -299,8 +274,8 @@ void twh_input(struct tw_host *h, const uint8_t *frame, size_t len)
 		}
 	} else if (martian(h, ip, iplen)) {
 		return;
-	} else if (is_syn(ip, iplen)) {
-		syn_make_room(h);
+	} else if (is_syn(ip, iplen) ? !twh_tcp_admit(h) : twh_tcp_ooseq_full(h, ip, iplen)) {
+		return;
 	}
 	p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
 	if (!p)
@@ -518,6 +493,10 @@ int tw_host_process(struct tw_host *h)
 		twh_input(h, h->rxbuf, (size_t)n);
 	}
 	sys_check_timeouts();
+	if (time(NULL) != h->last_sweep) {
+		h->last_sweep = time(NULL);
+		twh_tcp_sweep(h);
+	}
 	twh_tcp_resume_pending(h);
 	twh_addr_check(h);
 	return h->gone ? -ENODEV : 0;
@@ -626,4 +605,18 @@ void tw_host_get_mac(const struct tw_host *h, uint8_t mac[6])
 void tw_host_get_stats(const struct tw_host *h, struct tw_host_stats *st)
 {
 	*st = h->stats;
+}
+
+void tw_host_get_limits(const struct tw_host *h, struct tw_host_limits *l, size_t size)
+{
+	struct tw_host_limits all = {
+	    .tcp_pcbs = h->stats_pcbs,
+	    .tcp_pcb_cap = twh_pcb_cap(h),
+	    .pcbs_reclaimed = h->pcbs_reclaimed,
+	    .ooseq_dropped = h->ooseq_dropped,
+	    .snd_queued = h->snd_queued,
+	    .snd_budget = TWH_SND_BUDGET_BYTES,
+	};
+
+	memcpy(l, &all, size < sizeof(all) ? size : sizeof(all));
 }

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <lwip/etharp.h>
 #include <netif/ethernet.h>
@@ -24,6 +25,8 @@
 #define TWH_MAX_MTU 9000 /* lwIP's MSS is fixed at 1460: larger MTUs gain nothing */
 #define TWH_BATCH   64	 /* frames read per tw_host_process() */
 #define TWH_DNS_MAX 3
+/* Half-open connections lwIP keeps at once (guard.c) */
+#define TWH_SYN_BACKLOG 256
 
 struct twh_dhcp;
 struct twh_dns;
@@ -57,6 +60,11 @@ struct tw_host {
 	size_t n_dns;
 	bool dns_from_user;
 	struct twh_neigh neigh[TWH_NEIGH_SLOTS];
+	/* guard.c: lwIP's TCP state, counted and bounded */
+	unsigned stats_pcbs;
+	uint64_t pcbs_reclaimed, ooseq_dropped;
+	size_t snd_queued;
+	time_t last_sweep;
 	uint8_t rxbuf[TWH_MAX_MTU + 18];
 	uint8_t txbuf[TWH_MAX_MTU + 18];
 	uint8_t udpbuf[65536]; /* a datagram in several pbufs, made one */
@@ -65,6 +73,18 @@ struct tw_host {
 extern struct tw_host *twh_the_host;
 
 void twh_input(struct tw_host *h, const uint8_t *frame, size_t len);
+
+/* guard.c */
+unsigned twh_pcb_cap(const struct tw_host *h);
+bool twh_tcp_admit(struct tw_host *h);
+void twh_tcp_sweep(struct tw_host *h);
+bool twh_tcp_ooseq_full(struct tw_host *h, const uint8_t *ip, size_t len);
+void twh_tcp_mark_closed(struct tcp_pcb *pcb);
+void twh_tcp_tune(struct tcp_pcb *pcb);
+bool twh_tcp_close_would_stall(const struct tcp_pcb *pcb);
+size_t twh_tcp_budget(struct tw_host *h, const struct tcp_pcb *pcb, size_t room);
+void twh_tcp_queued(struct tw_host *h, size_t len);
+#define TWH_SND_BUDGET_BYTES (24u << 20)
 void twh_addr_check(struct tw_host *h);
 void twh_tcp_close_all(struct tw_host *h);
 void twh_tcp_resume_pending(struct tw_host *h);

@@ -19,6 +19,7 @@
 #include <grp.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -30,6 +31,7 @@
 #include <tapwire/addr.h>
 #include <tapwire/host.h>
 #include <tapwire/tun.h>
+#include <tapwire/version.h>
 
 #include "sandbox.h"
 #include "services.h"
@@ -38,13 +40,15 @@
 
 static const char usage_text[] =
     "usage: tapwire-host [-f] (--dev NAME | --fd N) [--tun] [--mac MAC] [--mtu N]\n"
-    "                    (--dhcp | --addr ADDR/PLEN [--gw ADDR]) [--addr6 ADDR/64]\n"
+    "                    [--dhcp | --addr ADDR/PLEN [--gw ADDR]] [--addr6 ADDR/64]\n"
     "                    [--dns ADDR] [--lookup NAME] [--echo] [--discard]\n"
     "                    [--http DIR] [--http-status] [--http-port PORT]\n"
     "                    [--forward tcp|udp:PORT=HOST:PORT]...\n"
     "                    [--reverse tcp|udp:[BIND:]PORT=ADDR:PORT]... [--max-conns N]\n"
+    "                    [--max-conns-per-source N] [--idle-timeout SECONDS]\n"
     "                    [--user NAME] [--no-seccomp]\n"
-    "See tapwire-host(8).\n";
+    "       tapwire-host --version | --help\n"
+    "At least one of --dhcp, --addr and --addr6. See tapwire-host(8).\n";
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...)
@@ -69,7 +73,7 @@ static void usage_die(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
-	fputs(usage_text, stderr);
+	fputs("Try 'tapwire-host --help'.\n", stderr);
 	exit(2);
 }
 
@@ -120,8 +124,10 @@ static void parse_hostport(const char *what, const char *s, bool numeric,
 		hints.ai_flags = AI_NUMERICHOST;
 	hints.ai_flags |= AI_NUMERICSERV;
 	rc = getaddrinfo(host, port, &hints, &res);
-	if (rc)
-		usage_die("%s: \"%s\": %s", what, host, gai_strerror(rc));
+	if (rc && numeric)
+		usage_die("%s: \"%s\" is not an address", what, host);
+	if (rc) /* the words were right: the name did not resolve */
+		die("%s: \"%s\": %s", what, host, gai_strerror(rc));
 	memcpy(ss, res->ai_addr, res->ai_addrlen);
 	*len = res->ai_addrlen;
 	freeaddrinfo(res);
@@ -187,7 +193,8 @@ struct opts {
 	const char *dev;
 	int fd;
 	uint8_t mac[6];
-	unsigned mtu, max_conns;
+	unsigned mtu, max_conns, max_per_source, idle_timeout;
+	bool idle_given;
 	struct tw_prefix addr, gw, addr6;
 	bool have_addr, have_gw, have_addr6;
 	struct sockaddr_storage dns[3];
@@ -299,6 +306,9 @@ static void parse(int argc, char **argv)
 		OPT_MAX_CONNS,
 		OPT_USER,
 		OPT_NO_SECCOMP,
+		OPT_PER_SOURCE,
+		OPT_IDLE,
+		OPT_VERSION,
 	};
 	static const struct option longopts[] = {
 	    {"foreground", no_argument, NULL, 'f'},
@@ -324,6 +334,9 @@ static void parse(int argc, char **argv)
 	    {"max-conns", required_argument, NULL, OPT_MAX_CONNS},
 	    {"user", required_argument, NULL, OPT_USER},
 	    {"no-seccomp", no_argument, NULL, OPT_NO_SECCOMP},
+	    {"max-conns-per-source", required_argument, NULL, OPT_PER_SOURCE},
+	    {"idle-timeout", required_argument, NULL, OPT_IDLE},
+	    {"version", no_argument, NULL, OPT_VERSION},
 	    {0},
 	};
 	static char ifname[IFNAMSIZ];
@@ -441,13 +454,30 @@ static void parse(int argc, char **argv)
 		case OPT_NO_SECCOMP:
 			O.no_seccomp = true;
 			break;
+		case OPT_PER_SOURCE:
+			O.max_per_source =
+			    (unsigned)number("--max-conns-per-source", optarg, 1, 65536);
+			break;
+		case OPT_IDLE:
+			O.idle_timeout = (unsigned)number("--idle-timeout", optarg, 0, 86400 * 7);
+			O.idle_given = true;
+			break;
+		case OPT_VERSION:
+			printf("tapwire-host %s\n", TAPWIRE_VERSION);
+			exit(0);
 		default:
-			fputs(usage_text, stderr);
+			fputs("Try 'tapwire-host --help'.\n", stderr);
 			exit(2);
 		}
 	}
 	if (optind < argc)
 		usage_die("unexpected argument \"%s\"", argv[optind]);
+	if (!O.max_conns)
+		O.max_conns = 1024;
+	if (!O.max_per_source)
+		O.max_per_source = O.max_conns / 4 ? O.max_conns / 4 : 1;
+	if (!O.idle_given)
+		O.idle_timeout = 300;
 	if (!O.dev == (O.fd < 0))
 		usage_die("give one of --dev NAME and --fd N");
 	if (O.dhcp && O.have_addr)
@@ -528,6 +558,34 @@ static void detach(int ready_fd, int null)
 	close(ready_fd);
 }
 
+/*
+ * Every relay holds a descriptor, as does every UDP flow: the soft
+ * RLIMIT_NOFILE is raised to the hard one, and --max-conns lowered (said)
+ * when even that cannot hold them all with room to spare.
+ */
+static void fd_budget(void)
+{
+	struct rlimit rl;
+	rlim_t need = (rlim_t)O.max_conns + 256 /* UDP flows */ + 64 /* the rest */;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < need && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max < need ? rl.rlim_max : need;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur < need) {
+		unsigned fit =
+		    rl.rlim_cur > 256 + 64 + 16 ? (unsigned)(rl.rlim_cur - 256 - 64) : 16;
+
+		fprintf(stderr,
+			"tapwire-host: warning: %llu descriptors at most (RLIMIT_NOFILE): "
+			"--max-conns %u lowered to %u\n",
+			(unsigned long long)rl.rlim_cur, O.max_conns, fit);
+		O.max_conns = fit;
+	}
+}
+
 static void drop_privileges(const struct passwd *pw)
 {
 	if (pw && (setgroups(0, NULL) || setgid(pw->pw_gid) || setuid(pw->pw_uid)))
@@ -557,11 +615,12 @@ int main(int argc, char **argv)
 		die("--dhcp needs a TAP; %s is a TUN", O.svc.ifname);
 	if (O.tun && memcmp(O.mac, "\0\0\0\0\0\0", 6))
 		die("--mac: %s is a TUN, which has no MAC", O.svc.ifname);
+	fd_budget();
 	cfg.fd = fd;
 	cfg.dev = O.tun ? TW_HOST_TUN : TW_HOST_TAP;
 	memcpy(cfg.mac, O.mac, 6);
 	cfg.mtu = O.mtu;
-	cfg.max_conns = O.max_conns;
+	cfg.max_conns = O.max_conns + 1; /* the services make room at O.max_conns */
 	host = tw_host_open(&cfg, &err);
 	if (!host)
 		die("%s: %s", O.svc.ifname, strerror(-err));
@@ -583,6 +642,9 @@ int main(int argc, char **argv)
 	if (O.dhcp && (err = tw_host_dhcp_start(host)))
 		die("DHCP: %s", strerror(-err));
 
+	O.svc.max_conns = O.max_conns;
+	O.svc.max_per_source = O.max_per_source;
+	O.svc.idle_timeout = O.idle_timeout;
 	O.svc.epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (O.svc.epfd < 0)
 		die("epoll: %s", strerror(errno));

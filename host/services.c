@@ -34,8 +34,119 @@
 #define UDP_IDLE_S    60
 #define HTTP_REQ_MAX  4096
 
+#define HTTP_HEADER_S 10 /* a request header must arrive within this */
+
 static struct tw_host *H;
 static struct svc_config *C;
+
+/*
+ * Every TCP connection a service holds is tracked: when it last moved (data
+ * in, data acknowledged, data relayed), its peer's address, and how to end
+ * it. svc_tick() resets the ones idle longer than --idle-timeout and HTTP
+ * requests whose header did not come within HTTP_HEADER_S; accepting counts
+ * the peer's connections against --max-conns-per-source.
+ */
+struct track {
+	struct track *prev, *next;
+	struct tw_host_conn *c;
+	time_t last, deadline;
+	uint8_t src[16]; /* IPv4 as ::ffff:a.b.c.d */
+	void (*expire)(struct track *t);
+	bool linked;
+};
+
+static struct track *tracked;
+static unsigned n_tracked;
+static uint64_t n_evicted, n_expired;
+static void track_del(struct track *t);
+static const char *addr_str(const struct sockaddr *sa, char *buf, size_t len);
+
+static void src_key(const struct sockaddr_storage *ss, uint8_t a[16])
+{
+	memset(a, 0, 16);
+	if (ss->ss_family == AF_INET) {
+		a[10] = a[11] = 0xff;
+		memcpy(a + 12, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+	} else if (ss->ss_family == AF_INET6) {
+		memcpy(a, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+	}
+}
+
+/* Starts tracking @c; false (and nothing tracked) when its source has too many. */
+static bool track_add(struct track *t, struct tw_host_conn *c, void (*expire)(struct track *),
+		      bool per_source)
+{
+	struct sockaddr_storage ss = {0};
+	unsigned same = 0;
+
+	tw_host_conn_peer(c, &ss);
+	src_key(&ss, t->src);
+	for (struct track *o = tracked; o; o = o->next)
+		if (per_source && !memcmp(o->src, t->src, 16) && ++same >= C->max_per_source)
+			return false;
+	if (n_tracked >= C->max_conns) {
+		/* full: the connection idle longest makes room, so that an idle
+		 * crowd cannot lock newcomers out */
+		struct track *lru = tracked;
+
+		for (struct track *o = tracked; o; o = o->next)
+			if (o->last <= lru->last)
+				lru = o;
+		if (lru) {
+			track_del(lru);
+			lru->expire(lru);
+			n_evicted++;
+		}
+	}
+	t->c = c;
+	t->last = time(NULL);
+	t->deadline = 0;
+	t->expire = expire;
+	t->linked = true;
+	n_tracked++;
+	t->prev = NULL;
+	t->next = tracked;
+	if (tracked)
+		tracked->prev = t;
+	tracked = t;
+	return true;
+}
+
+static void track_touch(struct track *t)
+{
+	t->last = time(NULL);
+}
+
+static void track_del(struct track *t)
+{
+	if (!t->linked)
+		return;
+	if (t->prev)
+		t->prev->next = t->next;
+	else if (tracked == t)
+		tracked = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	t->prev = t->next = NULL;
+	t->linked = false;
+	n_tracked--;
+}
+
+static void refuse_source(struct tw_host_conn *c)
+{
+	char peer[64];
+	struct sockaddr_storage ss = {0};
+	static time_t told;
+
+	tw_host_conn_peer(c, &ss);
+	if (time(NULL) != told) {
+		told = time(NULL);
+		fprintf(stderr, "tapwire-host: %s: too many connections (%u) from %s: reset\n",
+			C->ifname, C->max_per_source,
+			addr_str((struct sockaddr *)&ss, peer, sizeof(peer)));
+	}
+	tw_host_conn_abort(c);
+}
 static uint8_t iobuf[65536];
 static time_t started;
 static unsigned n_relays, n_flows;
@@ -77,17 +188,42 @@ static const char *addr_str(const struct sockaddr *sa, char *buf, size_t len)
 
 /* ---- echo and discard ---- */
 
+/* echo and discard hold nothing but their tracking */
+static void simple_end(struct track *t, bool abort)
+{
+	struct tw_host_conn *c = t->c;
+
+	track_del(t);
+	free(t);
+	if (abort)
+		tw_host_conn_abort(c);
+	else
+		tw_host_conn_close(c); /* what is queued still goes out, then FIN */
+}
+
+static void simple_expire(struct track *t)
+{
+	simple_end(t, true);
+}
+
+static void simple_closed(void *arg, struct tw_host_conn *c, int err)
+{
+	track_del(arg);
+	free(arg);
+}
+
 static size_t echo_recv(void *arg, struct tw_host_conn *c, const void *d, size_t len)
 {
 	ssize_t n;
 
+	track_touch(arg);
 	if (!len) {
-		tw_host_conn_close(c); /* what is queued still goes out, then FIN */
+		simple_end(arg, false);
 		return 0;
 	}
 	n = tw_host_conn_write(c, d, len);
 	if (n < 0) {
-		tw_host_conn_abort(c);
+		simple_end(arg, true);
 		return 0;
 	}
 	return (size_t)n; /* less: paused until the peer acknowledges */
@@ -95,18 +231,41 @@ static size_t echo_recv(void *arg, struct tw_host_conn *c, const void *d, size_t
 
 static void echo_sent(void *arg, struct tw_host_conn *c, size_t room)
 {
+	track_touch(arg);
 	tw_host_conn_resume(c);
 }
 
 static size_t discard_recv(void *arg, struct tw_host_conn *c, const void *d, size_t len)
 {
+	track_touch(arg);
 	if (!len)
-		tw_host_conn_close(c);
+		simple_end(arg, false);
 	return len;
 }
 
-static const struct tw_host_tcp_ops echo_ops = {.recv = echo_recv, .sent = echo_sent};
-static const struct tw_host_tcp_ops discard_ops = {.recv = discard_recv};
+static const struct tw_host_tcp_ops echo_conn_ops = {
+    .recv = echo_recv, .sent = echo_sent, .closed = simple_closed};
+static const struct tw_host_tcp_ops discard_conn_ops = {.recv = discard_recv,
+							.closed = simple_closed};
+
+static void simple_accept(void *arg, struct tw_host_conn *c)
+{
+	struct track *t = calloc(1, sizeof(*t));
+
+	if (!t) {
+		tw_host_conn_abort(c);
+		return;
+	}
+	if (!track_add(t, c, simple_expire, true)) {
+		free(t);
+		refuse_source(c);
+		return;
+	}
+	tw_host_conn_set(c, arg, t);
+}
+
+static const struct tw_host_tcp_ops echo_ops = {.accept = simple_accept};
+static const struct tw_host_tcp_ops discard_ops = {.accept = simple_accept};
 
 static void udp_echo(void *arg, struct tw_host_udp *u, const struct sockaddr *from,
 		     const void *data, size_t len)
@@ -122,6 +281,7 @@ static void udp_discard(void *arg, struct tw_host_udp *u, const struct sockaddr 
 /* ---- HTTP ---- */
 
 struct http {
+	struct track t;
 	char req[HTTP_REQ_MAX];
 	size_t rlen;
 	bool answered;
@@ -142,6 +302,7 @@ static void http_free_body(struct http *x)
 
 static void http_free(struct http *x)
 {
+	track_del(&x->t);
 	if (x->fd >= 0)
 		close(x->fd);
 	free(x->body);
@@ -233,6 +394,7 @@ static char *status_page(size_t *len)
 	size_t sz = 0;
 	FILE *f = open_memstream(&b, &sz);
 	struct tw_host_stats st;
+	struct tw_host_limits lim;
 	struct in_addr a4, gw;
 	struct in6_addr a6[8];
 	unsigned plen;
@@ -265,7 +427,18 @@ static char *status_page(size_t *len)
 		"tcp connections %" PRIu64 " open, %" PRIu64 " refused (limit), %" PRIu64
 		" half-open dropped (backlog)\n",
 		st.conns_open, st.conns_refused, st.syn_dropped);
+	tw_host_get_limits(H, &lim, sizeof(lim));
+	fprintf(f,
+		"tcp control blocks %" PRIu64 " (cap %" PRIu64 "), %" PRIu64
+		" reset to stay bounded, %" PRIu64 " out-of-order segments dropped, %" PRIu64
+		" of %" PRIu64 " bytes queued\n",
+		lim.tcp_pcbs, lim.tcp_pcb_cap, lim.pcbs_reclaimed, lim.ooseq_dropped,
+		lim.snd_queued, lim.snd_budget);
 	fprintf(f, "relays %u, udp flows %u\n", n_relays, n_flows);
+	fprintf(f,
+		"service connections %u (cap %u, %u from one source), %" PRIu64
+		" reset idle, %" PRIu64 " reset to make room\n",
+		n_tracked, C->max_conns, C->max_per_source, n_expired, n_evicted);
 	fprintf(f, "services:%s%s", C->echo ? " echo" : "", C->discard ? " discard" : "");
 	if (C->http_dir || C->status)
 		fprintf(f, " http:%u", C->http_port);
@@ -339,13 +512,14 @@ static const char *mime_of(const char *path)
  * every request resolves beneath it, never by path from the root */
 static int http_dirfd = -1;
 
-/* A name under DIR with a component that begins with a dot: not served. */
-static bool hidden(const char *rel)
+/* A name under DIR with a component that begins with a dot: not served
+ * (-EACCES for "..", which climbs out; -ENOENT for a dotfile); else 0. */
+static int hidden(const char *rel)
 {
 	for (const char *p = rel; *p; p++)
 		if (*p == '.' && (p == rel || p[-1] == '/'))
-			return true;
-	return false;
+			return p[1] == '.' && (!p[2] || p[2] == '/') ? -EACCES : -ENOENT;
+	return 0;
 }
 
 /*
@@ -456,7 +630,7 @@ static void http_answer(struct tw_host_conn *c, struct http *x)
 	{
 		const char *rel = path + 1;
 		struct stat st;
-		int fd = hidden(rel) ? -ENOENT : open_beneath(rel);
+		int fd = hidden(rel) ? hidden(rel) : open_beneath(rel);
 
 		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && *rel &&
 		    rel[strlen(rel) - 1] != '/') {
@@ -553,6 +727,7 @@ static size_t http_recv(void *arg, struct tw_host_conn *c, const void *d, size_t
 		}
 		return 0;
 	}
+	track_touch(&x->t);
 	if (x->answered)
 		return len; /* one request per connection: the rest is ignored */
 	take = len < sizeof(x->req) - 1 - x->rlen ? len : sizeof(x->req) - 1 - x->rlen;
@@ -560,6 +735,7 @@ static size_t http_recv(void *arg, struct tw_host_conn *c, const void *d, size_t
 	x->rlen += take;
 	x->req[x->rlen] = 0;
 	if (strstr(x->req, "\r\n\r\n") || strstr(x->req, "\n\n")) {
+		x->t.deadline = 0;
 		http_answer(c, x);
 		return len;
 	}
@@ -576,6 +752,7 @@ static void http_sent(void *arg, struct tw_host_conn *c, size_t room)
 {
 	struct http *x = arg;
 
+	track_touch(&x->t);
 	if (x->answered)
 		http_pump(c, x);
 }
@@ -588,6 +765,15 @@ static void http_closed(void *arg, struct tw_host_conn *c, int err)
 static const struct tw_host_tcp_ops http_conn_ops = {
     .recv = http_recv, .sent = http_sent, .closed = http_closed};
 
+static void http_expire(struct track *t)
+{
+	struct http *x = (struct http *)t; /* its first member */
+	struct tw_host_conn *c = t->c;
+
+	http_free(x);
+	tw_host_conn_abort(c);
+}
+
 static void http_accept(void *arg, struct tw_host_conn *c)
 {
 	struct http *x = calloc(1, sizeof(*x));
@@ -597,6 +783,12 @@ static void http_accept(void *arg, struct tw_host_conn *c)
 		return;
 	}
 	x->fd = -1;
+	if (!track_add(&x->t, c, http_expire, true)) {
+		free(x);
+		refuse_source(c);
+		return;
+	}
+	x->t.deadline = time(NULL) + HTTP_HEADER_S;
 	tw_host_conn_set(c, &http_conn_ops, x);
 }
 
@@ -606,10 +798,12 @@ static const struct tw_host_tcp_ops http_listen_ops = {.accept = http_accept};
 
 struct relay {
 	enum svc_kind kind; /* SVC_RELAY: first, the epoll tag */
+	struct track t;
 	int fd;
 	struct tw_host_conn *c;
 	bool fd_connecting, c_connecting, fd_eof, c_eof, dead;
 	bool want_out; /* the real socket refused data: resume when writable */
+	bool in_epoll; /* out of epoll while it waits for nothing (EPOLLHUP cannot be masked) */
 	uint32_t events;
 	struct relay *next_dead;
 };
@@ -631,11 +825,23 @@ static void relay_watch(struct relay *r)
 		if (r->want_out)
 			ev |= EPOLLOUT;
 	}
-	if (ev == r->events)
+	if (ev == r->events && (ev != 0) == r->in_epoll)
 		return;
 	e.events = ev;
 	e.data.ptr = r;
-	epoll_ctl(C->epfd, EPOLL_CTL_MOD, r->fd, &e);
+	/* Waiting for nothing from the real socket (the virtual side has no room):
+	 * out of epoll altogether, since a hung-up socket reports EPOLLHUP whatever
+	 * the mask, and the loop would spin on it. Back in when there is room. */
+	if (!ev) {
+		if (r->in_epoll)
+			epoll_ctl(C->epfd, EPOLL_CTL_DEL, r->fd, NULL);
+		r->in_epoll = false;
+	} else if (!r->in_epoll) {
+		if (epoll_ctl(C->epfd, EPOLL_CTL_ADD, r->fd, &e) == 0)
+			r->in_epoll = true;
+	} else {
+		epoll_ctl(C->epfd, EPOLL_CTL_MOD, r->fd, &e);
+	}
 	r->events = ev;
 }
 
@@ -644,8 +850,10 @@ static void relay_end(struct relay *r, bool reset)
 	if (r->dead)
 		return;
 	r->dead = true;
+	track_del(&r->t);
 	if (r->fd >= 0) {
-		epoll_ctl(C->epfd, EPOLL_CTL_DEL, r->fd, NULL);
+		if (r->in_epoll)
+			epoll_ctl(C->epfd, EPOLL_CTL_DEL, r->fd, NULL);
 		if (reset) {
 			struct linger lg = {1, 0}; /* RST the real side too */
 
@@ -681,6 +889,7 @@ static size_t relay_recv(void *arg, struct tw_host_conn *c, const void *d, size_
 
 	if (r->dead)
 		return len;
+	track_touch(&r->t);
 	if (!len) {
 		r->c_eof = true;
 		if (!r->fd_connecting)
@@ -707,7 +916,15 @@ static size_t relay_recv(void *arg, struct tw_host_conn *c, const void *d, size_
 
 static void relay_sent(void *arg, struct tw_host_conn *c, size_t room)
 {
-	relay_watch(arg);
+	struct relay *r = arg;
+
+	track_touch(&r->t);
+	relay_watch(r);
+}
+
+static void relay_expire(struct track *t)
+{
+	relay_end((struct relay *)((char *)t - offsetof(struct relay, t)), true);
 }
 
 static void relay_closed(void *arg, struct tw_host_conn *c, int err)
@@ -747,6 +964,7 @@ static struct relay *relay_new(int fd, uint32_t events)
 		free(r);
 		return NULL;
 	}
+	r->in_epoll = true;
 	n_relays++;
 	return r;
 }
@@ -756,8 +974,15 @@ static void fwd_accept(void *arg, struct tw_host_conn *c)
 {
 	const struct svc_forward *f = arg;
 	struct relay *r;
-	int fd = socket(f->to.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	struct track probe;
+	int fd;
 
+	if (!track_add(&probe, c, NULL, true)) {
+		refuse_source(c);
+		return;
+	}
+	track_del(&probe);
+	fd = socket(f->to.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		tw_host_conn_abort(c);
 		return;
@@ -776,6 +1001,7 @@ static void fwd_accept(void *arg, struct tw_host_conn *c)
 	}
 	r->fd_connecting = true;
 	r->c = c;
+	track_add(&r->t, c, relay_expire, false);
 	tw_host_conn_set(c, &relay_ops, r);
 }
 
@@ -785,7 +1011,26 @@ struct rev_listener {
 	enum svc_kind kind; /* SVC_REV_LISTEN */
 	int fd;
 	const struct svc_forward *f;
+	bool paused;
+	struct rev_listener *next;
 };
+
+static struct rev_listener *rev_listeners;
+
+/* Out of descriptors: the pending connection cannot be taken, and a
+ * level-triggered listener would wake the loop for it at once, for ever.
+ * The listener sleeps until the next tick. */
+static void rev_pause(struct rev_listener *l, bool pause)
+{
+	struct epoll_event e = {.events = pause ? 0 : EPOLLIN, .data.ptr = l};
+
+	if (l->paused == pause)
+		return;
+	l->paused = pause;
+	epoll_ctl(C->epfd, EPOLL_CTL_MOD, l->fd, &e);
+	if (pause)
+		logf_("reverse %s: %s: not accepting for a second", l->f->spec, strerror(errno));
+}
 
 static void rev_accept(struct rev_listener *l)
 {
@@ -793,8 +1038,12 @@ static void rev_accept(struct rev_listener *l)
 		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), err;
 		struct relay *r;
 
-		if (fd < 0)
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM)
+				rev_pause(l, true);
 			return;
+		}
 		r = relay_new(fd, 0);
 		if (!r) {
 			close(fd);
@@ -806,6 +1055,8 @@ static void rev_accept(struct rev_listener *l)
 		if (!r->c) {
 			logf_("reverse %s: %s", l->f->spec, strerror(-err));
 			relay_end(r, true);
+		} else {
+			track_add(&r->t, r->c, relay_expire, false);
 		}
 	}
 }
@@ -814,6 +1065,7 @@ static void relay_event(struct relay *r, uint32_t events)
 {
 	if (r->dead)
 		return;
+	track_touch(&r->t);
 	if (r->fd_connecting) {
 		int err = 0;
 		socklen_t sl = sizeof(err);
@@ -1029,7 +1281,24 @@ void svc_tick(void)
 {
 	time_t now = time(NULL);
 	struct udp_flow *fl, *next;
+	static time_t last_tick;
 
+	if (now != last_tick) {
+		struct track *t = tracked, *tn;
+
+		last_tick = now;
+		for (; t; t = tn) {
+			tn = t->next;
+			if ((t->deadline && now >= t->deadline) ||
+			    (C->idle_timeout && now - t->last >= (time_t)C->idle_timeout)) {
+				track_del(t);
+				t->expire(t); /* may free t, never another tracked entry */
+				n_expired++;
+			}
+		}
+		for (struct rev_listener *l = rev_listeners; l; l = l->next)
+			rev_pause(l, false);
+	}
 	for (fl = flows; fl; fl = next) {
 		next = fl->next;
 		if (now - fl->last > UDP_IDLE_S)
@@ -1091,12 +1360,12 @@ int svc_start(struct tw_host *h, struct svc_config *cfg)
 	C = cfg;
 	started = time(NULL);
 	if (cfg->echo) {
-		if (!tw_host_tcp_listen(h, 7, &echo_ops, NULL, &err) ||
+		if (!tw_host_tcp_listen(h, 7, &echo_ops, (void *)&echo_conn_ops, &err) ||
 		    !tw_host_udp_open(h, 7, udp_echo, NULL, &err))
 			goto fail;
 	}
 	if (cfg->discard) {
-		if (!tw_host_tcp_listen(h, 9, &discard_ops, NULL, &err) ||
+		if (!tw_host_tcp_listen(h, 9, &discard_ops, (void *)&discard_conn_ops, &err) ||
 		    !tw_host_udp_open(h, 9, udp_discard, NULL, &err))
 			goto fail;
 	}
@@ -1151,6 +1420,8 @@ int svc_start(struct tw_host *h, struct svc_config *cfg)
 				rl->kind = SVC_REV_LISTEN;
 				rl->fd = fd;
 				rl->f = f;
+				rl->next = rev_listeners;
+				rev_listeners = rl;
 				e.data.ptr = rl;
 			}
 			if (epoll_ctl(cfg->epfd, EPOLL_CTL_ADD, fd, &e) < 0)

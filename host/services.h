@@ -27,6 +27,9 @@ struct svc_config {
 	size_t n_fwd;
 	const char *ifname;
 	int epfd;
+	unsigned max_conns;	 /* TCP connections the services hold */
+	unsigned max_per_source; /* of those, from one address */
+	unsigned idle_timeout;	 /* s without progress before a reset; 0: none */
 };
 
 /* Starts every service asked for; 0 or -errno with a message printed. */

@@ -301,6 +301,7 @@ static struct tw_host_conn *conn_new(struct tw_host *h, struct tcp_pcb *pcb,
 	tcp_sent(pcb, on_sent);
 	tcp_err(pcb, on_err);
 	tcp_nagle_disable(pcb);
+	twh_tcp_tune(pcb);
 	return c;
 }
 
@@ -419,6 +420,10 @@ struct tw_host_conn *tw_host_tcp_connect(struct tw_host *h, const struct sockadd
 		*err = -EINVAL;
 		return NULL;
 	}
+	if (!twh_tcp_admit(h)) {
+		*err = -EMFILE;
+		return NULL;
+	}
 	pcb = tcp_new_ip_type((u8_t)IP_GET_TYPE(&ip));
 	if (!pcb) {
 		*err = -ENOMEM;
@@ -461,7 +466,9 @@ size_t tw_host_conn_room(const struct tw_host_conn *c)
 	if (free_segs < 3)
 		return 0;
 	room = tcp_sndbuf(c->pcb);
-	return room < (free_segs - 2) * TCP_MSS ? room : (free_segs - 2) * TCP_MSS;
+	if (room > (free_segs - 2) * TCP_MSS)
+		room = (free_segs - 2) * TCP_MSS;
+	return twh_tcp_budget(c->h, c->pcb, room);
 }
 
 size_t tw_host_conn_unacked(const struct tw_host_conn *c)
@@ -487,6 +494,7 @@ ssize_t tw_host_conn_write(struct tw_host_conn *c, const void *data, size_t len)
 		return 0;
 	if (e != ERR_OK)
 		return errno_of(e);
+	twh_tcp_queued(c->h, len);
 	tcp_output(c->pcb);
 	return (ssize_t)len;
 }
@@ -525,8 +533,13 @@ static void conn_end(struct tw_host_conn *c, bool abort)
 	 * lwIP, like Linux on unread data, answers the close with a reset. */
 	if (pcb && !abort && pcb->state >= ESTABLISHED && pcb->rcv_wnd < TCP_WND_MAX(pcb))
 		tcp_recved(pcb, (u16_t)(TCP_WND_MAX(pcb) - pcb->rcv_wnd));
+	/* closing into a shut window would hold the queued data for ever */
+	if (pcb && !abort && twh_tcp_close_would_stall(pcb))
+		abort = true;
 	if (pcb && !abort && tcp_close(pcb) != ERR_OK)
 		abort = true;
+	if (pcb && !abort)
+		twh_tcp_mark_closed(pcb); /* guard.c resets it if it lingers */
 	if (pcb && abort) {
 		tcp_abort(pcb);
 		c->aborted = true;

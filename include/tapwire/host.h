@@ -86,6 +86,21 @@ struct tw_host_stats {
 };
 void tw_host_get_stats(const struct tw_host *h, struct tw_host_stats *st);
 
+/*
+ * The bounds on the stack's own TCP state (tapwire-host(8), "Limits"): how
+ * many TCP control blocks exist in every state together, against their cap
+ * (2 x max_conns + 256), how many were reset to stay under it or for
+ * lingering after their close, out-of-order segments dropped for a full
+ * queue, and the bytes queued for sending over every connection. Fills at
+ * most @size bytes of @l (fields are only ever appended). Since 0.2.
+ */
+struct tw_host_limits {
+	uint64_t tcp_pcbs, tcp_pcb_cap;
+	uint64_t pcbs_reclaimed, ooseq_dropped;
+	uint64_t snd_queued, snd_budget;
+};
+void tw_host_get_limits(const struct tw_host *h, struct tw_host_limits *l, size_t size);
+
 /* ---- TCP ---- */
 
 struct tw_host_tcp_ops {

@@ -54,7 +54,7 @@ check "relative --http .: / lists the start directory" grep -q 'href="hello.txt"
 check "relative --http .: / is not the root file system" not_in 'href="etc/"' "$listing"
 check_eq "/etc/hostname is not served" "$(code /etc/hostname)" 404
 check "the parent's file is refused" not_in "above the site" "$(nsx "$NS" curl -s --path-as-is -m 5 "http://$IP/../secret.txt")"
-check_eq "the parent's file, percent-encoded: refused" "$(code /%2e%2e/secret.txt)" 404
+check_eq "the parent's file, percent-encoded: refused" "$(code /%2e%2e/secret.txt)" 403
 check_eq "a dotfile is not served" "$(code /.env)" 404
 check_eq "a FIFO is refused" "$(code /fifo)" 403
 check_eq "the loop still serves after the FIFO" "$(nsx "$NS" curl -sS -m 5 "http://$IP/sub/file.txt")" "in sub"

@@ -16,6 +16,18 @@
                                             malformed frames; prints the count
   hostnet.py tcp-sink HOST PORT             reads a TCP stream to its end,
                                             prints the byte count and SHA-256
+  hostnet.py hold HOST PORT N MODE SRC...   opens N connections from the
+                                            source addresses SRC in turn and
+                                            holds them until stdin closes:
+                                            MODE idle sends nothing, stall
+                                            asks for / into a tiny receive
+                                            buffer and never reads, halfclose
+                                            does that and shuts its side;
+                                            prints "held N" when all are made
+  hostnet.py ooseq IFACE DSTMAC SRCMAC SRCIP DSTIP PORT COUNT
+                                            a handshake of its own on IFACE,
+                                            then COUNT one-byte segments after
+                                            a hole; prints what it sent
 """
 import hashlib
 import random
@@ -200,6 +212,75 @@ def tcp_sink(host, port):
     print(n, h.hexdigest())
 
 
+def hold(host, port, n, mode, srcs):
+    socks, failed = [], 0
+    for i in range(n):
+        s = socket.socket(family_of(host), socket.SOCK_STREAM)
+        if mode != "idle":
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1)
+        s.bind((srcs[i % len(srcs)], 0))
+        s.settimeout(5)
+        try:
+            s.connect((host, port))
+            if mode != "idle":
+                s.send(b"GET /page.bin HTTP/1.0\r\n\r\n")
+            if mode == "halfclose":
+                s.shutdown(socket.SHUT_WR)
+        except OSError:
+            failed += 1
+            s.close()
+            continue
+        socks.append(s)
+    print(f"held {len(socks)}, failed {failed}", flush=True)
+    sys.stdin.read()
+
+
+def ooseq(iface, dstmac, srcmac, srcip, dstip, port, count):
+    """Frames of one TCP connection of our own: SYN, the SYN-ACK awaited,
+    ACK, then COUNT one-byte segments each one byte apart, after a hole."""
+    import struct
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
+    s.bind((iface, 0))
+    s.settimeout(5)
+    dmac = bytes.fromhex(dstmac.replace(":", ""))
+    smac = bytes.fromhex(srcmac.replace(":", ""))
+    src, dst = socket.inet_aton(srcip), socket.inet_aton(dstip)
+    sport = 40000 + (count % 20000)
+
+    def frame(seq, ack, flags, payload=b""):
+        tcp = bytearray(struct.pack("!HHIIBBHHH", sport, port, seq, ack, 0x50, flags,
+                                    65535, 0, 0) + payload)
+        pseudo = src + dst + bytes([0, 6]) + len(tcp).to_bytes(2, "big")
+        tcp[16:18] = csum(pseudo + bytes(tcp)).to_bytes(2, "big")
+        ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0x4000, 64,
+                                   6, 0, src, dst))
+        ip[10:12] = csum(bytes(ip)).to_bytes(2, "big")
+        return dmac + smac + b"\x08\x00" + bytes(ip) + bytes(tcp)
+
+    iss = 1000
+    s.send(frame(iss, 0, 0x02))
+    deadline = time.monotonic() + 5
+    while True:
+        if time.monotonic() > deadline:
+            sys.exit("no SYN-ACK")
+        f = s.recv(2048)
+        if f[12:14] != b"\x08\x00" or f[23] != 6 or f[26:30] != dst or f[30:34] != src:
+            continue
+        ihl = (f[14] & 15) * 4
+        tcp = f[14 + ihl:]
+        sp, dp, seq, ack, _, flags = struct.unpack("!HHIIBB", tcp[:14])
+        if sp == port and dp == sport and flags & 0x12 == 0x12:
+            break
+    rcv = (seq + 1) & 0xFFFFFFFF
+    s.send(frame(iss + 1, rcv, 0x10))
+    # made first, then sent as fast as the socket takes them: the flood
+    # arrives in bursts, as a real one would
+    frames = [frame(iss + 2 + i, rcv, 0x10, b"x") for i in range(count)]  # byte 0: the hole
+    for f in frames:
+        s.send(f)
+    print(f"sent {count} segments after a hole", flush=True)
+
+
 def main():
     cmd = sys.argv[1] if len(sys.argv) > 1 else ""
     if cmd == "stream" and len(sys.argv) == 6:
@@ -213,6 +294,11 @@ def main():
     elif cmd == "flood" and len(sys.argv) in (7, 8):
         flood(sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5]), int(sys.argv[6]),
               sys.argv[7] if len(sys.argv) == 8 else None)
+    elif cmd == "hold" and len(sys.argv) >= 7:
+        hold(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6:])
+    elif cmd == "ooseq" and len(sys.argv) == 9:
+        ooseq(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6], int(sys.argv[7]),
+              int(sys.argv[8]))
     elif cmd == "tcp-sink" and len(sys.argv) == 4:
         tcp_sink(sys.argv[2], int(sys.argv[3]))
     else:
