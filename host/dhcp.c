@@ -20,6 +20,10 @@
 #include <unistd.h>
 
 #include "host_internal.h"
+#include "sandbox.h"
+
+/* a transaction's ID */
+const char *const twh_syscalls_dhcp[] = {"getrandom", NULL};
 
 enum dhcp_state { SELECTING, REQUESTING, BOUND, RENEWING };
 

@@ -10,6 +10,10 @@
 #include <sys/random.h>
 
 #include "host_internal.h"
+#include "sandbox.h"
+
+/* a query's ID */
+const char *const twh_syscalls_dns[] = {"getrandom", NULL};
 
 #define DNS_TRY_MS  2000
 #define DNS_ROUNDS  2
@@ -86,6 +90,46 @@ static size_t skip_name(const uint8_t *m, size_t len, size_t off)
 	return 0;
 }
 
+/* @from is one of the servers, at port 53 */
+static bool from_server(const struct tw_host *h, const struct sockaddr *from)
+{
+	for (size_t i = 0; i < h->n_dns; i++) {
+		const struct sockaddr_storage *s = &h->dns_servers[i];
+
+		if (s->ss_family != from->sa_family)
+			continue;
+		if (s->ss_family == AF_INET) {
+			const struct sockaddr_in *a = (const void *)s, *b = (const void *)from;
+
+			if (a->sin_addr.s_addr == b->sin_addr.s_addr && a->sin_port == b->sin_port)
+				return true;
+		} else {
+			const struct sockaddr_in6 *a = (const void *)s, *b = (const void *)from;
+
+			if (!memcmp(&a->sin6_addr, &b->sin6_addr, 16) &&
+			    a->sin6_port == b->sin6_port)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Compares @n bytes of two question sections, letters in either case. */
+static int strncasecmp_bytes(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint8_t x = a[i], y = b[i];
+
+		if (x >= 'A' && x <= 'Z')
+			x = (uint8_t)(x + 32);
+		if (y >= 'A' && y <= 'Z')
+			y = (uint8_t)(y + 32);
+		if (x != y)
+			return 1;
+	}
+	return 0;
+}
+
 static void on_answer(void *arg, struct tw_host_udp *u, const struct sockaddr *from,
 		      const void *data, size_t len)
 {
@@ -95,7 +139,13 @@ static void on_answer(void *arg, struct tw_host_udp *u, const struct sockaddr *f
 	struct sockaddr_storage ss = {0};
 	size_t off;
 
-	if (len < 12 || (uint16_t)(m[0] << 8 | m[1]) != q->id || !(m[2] & 0x80))
+	if (!from_server(q->h, from))
+		return; /* an answer is taken from a server asked, and from nowhere else */
+	/* the answer repeats the question: same ID, one question, the same name
+	 * (case aside), type and class, and a response with no truncation */
+	if (len < q->len || (uint16_t)(m[0] << 8 | m[1]) != q->id || !(m[2] & 0x80) ||
+	    (m[2] & 0x02) || m[4] || m[5] != 1 ||
+	    strncasecmp_bytes(m + 12, q->msg + 12, q->len - 12))
 		return; /* not the answer to this question */
 	if ((m[3] & 15) == 3) {
 		sys_untimeout(query_timer, q);

@@ -34,7 +34,8 @@
  *    program, is the one it calls. A program on the shared libtapwire-host
  *    keeps lwIP's (the symbol is not exported from it).
  *
- * System calls: getrandom (the ISN key, once).
+ * System calls (twh_syscalls_guard): getrandom for the ISN key, drawn at the
+ * first connection; clock_gettime.
  */
 #include <errno.h>
 #include <string.h>
@@ -45,6 +46,9 @@
 #include <lwip/priv/tcp_priv.h>
 
 #include "host_internal.h"
+#include "sandbox.h"
+
+const char *const twh_syscalls_guard[] = {"getrandom", "clock_gettime", NULL};
 
 #define TWH_LINGER_MS	 20000u
 #define TWH_OOSEQ_MAX	 64
@@ -261,6 +265,8 @@ bool twh_tcp_ooseq_full(struct tw_host *h, const uint8_t *ip, size_t len)
  * port, secret key), M a clock of 4 microsecond ticks, F SipHash-2-4
  * (libsodium's crypto_shorthash) under a key drawn once per process.
  */
+unsigned twh_isn_calls; /* for unit/test_host_api: lwIP calls this one */
+
 u32_t tcp_next_iss(struct tcp_pcb *pcb);
 u32_t tcp_next_iss(struct tcp_pcb *pcb)
 {
@@ -270,6 +276,7 @@ u32_t tcp_next_iss(struct tcp_pcb *pcb)
 	struct timespec ts;
 	uint32_t f;
 
+	twh_isn_calls++;
 	if (!keyed) {
 		if (getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key))
 			randombytes_buf(key, sizeof(key));

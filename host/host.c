@@ -29,6 +29,10 @@
 #include <lwip/priv/tcp_priv.h>
 
 #include "host_internal.h"
+#include "sandbox.h"
+
+/* frames in and out; TUNGETIFF tells a device that is down from one that is gone */
+const char *const twh_syscalls_host[] = {"read", "write", "ioctl", "clock_gettime", NULL};
 
 struct tw_host *twh_the_host;
 

@@ -10,4 +10,18 @@
  */
 int twh_sandbox(bool on);
 
+/*
+ * The system calls each file of the daemon makes once the filter is on,
+ * NULL-terminated; the filter allows their union and nothing else. Each
+ * file's list stands at its top, beside the opening comment that says why.
+ * Some are allowed only with arguments sandbox.c checks: openat read-only,
+ * mmap and mprotect without PROT_EXEC, socket for TCP and UDP over IPv4 and
+ * IPv6, ioctl for TUNGETIFF.
+ */
+extern const char *const twh_syscalls_host[];	  /* host.c: the device */
+extern const char *const twh_syscalls_guard[];	  /* guard.c: the ISN key, clocks */
+extern const char *const twh_syscalls_dns[];	  /* dns.c */
+extern const char *const twh_syscalls_dhcp[];	  /* dhcp.c */
+extern const char *const twh_syscalls_services[]; /* services.c */
+
 #endif

@@ -15,24 +15,35 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
-#include <linux/openat2.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 
+#include "sandbox.h"
 #include "services.h"
 
-#define MAX_RELAYS    1024
-#define MAX_UDP_FLOWS 256
-#define UDP_IDLE_S    60
-#define HTTP_REQ_MAX  4096
+/*
+ * HTTP: files opened read-only beneath DIR, their size, their bytes, a
+ * directory's entries; relays: TCP and UDP sockets to the real network,
+ * their data, their end; the status page's time.
+ */
+const char *const twh_syscalls_services[] = {
+    "openat",	"fstat",      "newfstatat", "fcntl",	 "pread64",	  "getdents64", "close",
+    "read",	"write",      "socket",	    "connect",	 "accept4",	  "sendto",	"recvfrom",
+    "shutdown", "setsockopt", "getsockopt", "epoll_ctl", "clock_gettime", "time",	NULL,
+};
+
+#define MAX_RELAYS	1024
+#define MAX_UDP_FLOWS	256
+#define UDP_IDLE_S	60
+#define UDP_UNREPLIED_S 10 /* a flow the real side never answered (spoofed?) */
+#define HTTP_REQ_MAX	4096
 
 #define HTTP_HEADER_S 10 /* a request header must arrive within this */
 
@@ -267,10 +278,17 @@ static void simple_accept(void *arg, struct tw_host_conn *c)
 static const struct tw_host_tcp_ops echo_ops = {.accept = simple_accept};
 static const struct tw_host_tcp_ops discard_ops = {.accept = simple_accept};
 
+/* No echo to a service port (below 1024): two echo services, or echo and
+ * chargen, would bounce a spoofed datagram between them for ever. */
 static void udp_echo(void *arg, struct tw_host_udp *u, const struct sockaddr *from,
 		     const void *data, size_t len)
 {
-	tw_host_udp_sendto(u, from, data, len);
+	uint16_t port = from->sa_family == AF_INET6
+			    ? ntohs(((const struct sockaddr_in6 *)from)->sin6_port)
+			    : ntohs(((const struct sockaddr_in *)from)->sin_port);
+
+	if (port >= 1024)
+		tw_host_udp_sendto(u, from, data, len);
 }
 
 static void udp_discard(void *arg, struct tw_host_udp *u, const struct sockaddr *from,
@@ -523,18 +541,59 @@ static int hidden(const char *rel)
 }
 
 /*
- * Opens @rel beneath DIR: no "..", no absolute symlinks out, no magic links
- * (openat2's RESOLVE_BENEATH). Non-blocking and without a controlling
- * terminal, so that a FIFO or a device under DIR cannot stop the loop; the
- * caller serves regular files and directories only.
+ * Opens @rel beneath DIR one component at a time from DIR's descriptor,
+ * none of them a symbolic link (O_NOFOLLOW: a link gives -ELOOP, served as
+ * 403) and none "." or ".." (hidden() refused those): nothing can lead out.
+ * openat2's RESOLVE_BENEATH would do the same in one call, but its flags
+ * live in memory the seccomp filter cannot read, so openat is the call the
+ * filter allows, read-only. Non-blocking and without a controlling terminal,
+ * so that a FIFO or a device under DIR cannot stop the loop; the caller
+ * serves regular files and directories only.
  */
 static int open_beneath(const char *rel)
 {
-	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY,
-			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
-	int fd = (int)syscall(SYS_openat2, http_dirfd, *rel ? rel : ".", &how, sizeof(how));
+	const int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW;
+	int cur = http_dirfd;
+	char name[256];
 
-	return fd < 0 ? -errno : fd;
+	if (!*rel) {
+		int fd = openat(http_dirfd, ".", flags);
+
+		return fd < 0 ? -errno : fd;
+	}
+	while (*rel) {
+		size_t l = strcspn(rel, "/");
+		struct stat st;
+		int fd;
+
+		if (l >= sizeof(name)) {
+			fd = -ENAMETOOLONG;
+			goto fail;
+		}
+		memcpy(name, rel, l);
+		name[l] = 0;
+		rel += l;
+		while (*rel == '/')
+			rel++;
+		fd = openat(cur, name, flags);
+		if (fd < 0)
+			fd = errno == ELOOP ? -EACCES : -errno;
+		if (cur != http_dirfd)
+			close(cur);
+		if (fd < 0)
+			return fd;
+		cur = fd;
+		if (*rel && (fstat(cur, &st) < 0 || !S_ISDIR(st.st_mode))) {
+			fd = -ENOTDIR;
+			goto fail;
+		}
+		continue;
+	fail:
+		if (cur != http_dirfd)
+			close(cur);
+		return fd;
+	}
+	return cur;
 }
 
 /* @s for a log line: at most @max bytes, anything but printable ASCII as \xNN */
@@ -1126,6 +1185,7 @@ struct udp_flow {
 	struct tw_host_udp *u;	      /* forward: the service's socket; reverse: this flow's own */
 	struct sockaddr_storage peer; /* forward: the virtual client; reverse: the real one */
 	time_t last;
+	bool replied; /* the other side answered: a flow, not a stray datagram */
 	struct udp_flow *next;
 };
 
@@ -1175,6 +1235,7 @@ static void rev_flow_recv(void *arg, struct tw_host_udp *u, const struct sockadd
 	struct udp_flow *fl = arg;
 
 	fl->last = time(NULL);
+	fl->replied = true;
 	sendto(fl->fd, data, len, MSG_DONTWAIT, (const struct sockaddr *)&fl->peer,
 	       fl->peer.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
 					      : sizeof(struct sockaddr_in));
@@ -1186,8 +1247,17 @@ static struct udp_flow *flow_new(const struct svc_forward *f, const struct socka
 	struct udp_flow *fl;
 	int err;
 
-	if (n_flows >= MAX_UDP_FLOWS)
-		return NULL;
+	if (n_flows >= MAX_UDP_FLOWS) {
+		/* full: a flow never answered goes first (datagrams from spoofed
+		 * sources make only those), else the one idle longest */
+		struct udp_flow *victim = NULL;
+
+		for (fl = flows; fl; fl = fl->next)
+			if (!victim || (victim->replied && !fl->replied) ||
+			    (victim->replied == fl->replied && fl->last <= victim->last))
+				victim = fl;
+		flow_free(victim);
+	}
 	fl = calloc(1, sizeof(*fl));
 	if (!fl)
 		return NULL;
@@ -1249,6 +1319,7 @@ static void udp_flow_event(struct udp_flow *fl)
 		if (n < 0)
 			return;
 		fl->last = time(NULL);
+		fl->replied = true;
 		tw_host_udp_sendto(fl->u, (const struct sockaddr *)&fl->peer, iobuf, (size_t)n);
 	}
 }
@@ -1301,7 +1372,7 @@ void svc_tick(void)
 	}
 	for (fl = flows; fl; fl = next) {
 		next = fl->next;
-		if (now - fl->last > UDP_IDLE_S)
+		if (now - fl->last > (fl->replied ? UDP_IDLE_S : UDP_UNREPLIED_S))
 			flow_free(fl);
 	}
 	while (graveyard) {

@@ -20,6 +20,7 @@ echo "hello from the site" >"$TW_TMP/top/site/hello.txt"
 echo "in sub" >"$TW_TMP/top/site/sub/file.txt"
 echo "hidden" >"$TW_TMP/top/site/.env"
 mkfifo "$TW_TMP/top/site/fifo"
+ln -s ../secret.txt "$TW_TMP/top/site/link.txt" # a symbolic link out of the site
 
 ns_new NS
 nsx "$NS" ip link add br0 type bridge
@@ -57,6 +58,7 @@ check "the parent's file is refused" not_in "above the site" "$(nsx "$NS" curl -
 check_eq "the parent's file, percent-encoded: refused" "$(code /%2e%2e/secret.txt)" 403
 check_eq "a dotfile is not served" "$(code /.env)" 404
 check_eq "a FIFO is refused" "$(code /fifo)" 403
+check_eq "a symbolic link (out of the site) is refused" "$(code /link.txt)" 403
 check_eq "the loop still serves after the FIFO" "$(nsx "$NS" curl -sS -m 5 "http://$IP/sub/file.txt")" "in sub"
 check_eq "/sub redirects to /sub/" \
 	"$(nsx "$NS" curl -s -m 5 -o /dev/null -w '%{http_code} %{redirect_url}' "http://$IP/sub")" \

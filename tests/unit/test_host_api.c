@@ -302,6 +302,101 @@ static void test_neighbour(void **state)
 	drain();
 }
 
+static int dns_err = 1;
+static struct sockaddr_in dns_addr;
+
+static void dns_done(void *arg, int err, const struct sockaddr *sa)
+{
+	dns_err = err;
+	if (!err)
+		memcpy(&dns_addr, sa, sizeof(dns_addr));
+}
+
+/* A UDP datagram from 198.51.100.@src:@sport to the leased address's @dport. */
+static size_t udp_frame(uint8_t *f, uint8_t src, uint16_t sport, uint16_t dport, const void *data,
+			size_t len)
+{
+	uint8_t *ip = f + 14, *udp = ip + 20;
+	uint16_t sum;
+
+	memset(f, 0, 14 + 28);
+	memcpy(f, MAC, 6);
+	memcpy(f + 6, SRV_MAC, 6);
+	f[12] = 8;
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)((28 + len) >> 8), ip[3] = (uint8_t)(28 + len);
+	ip[8] = 64, ip[9] = 17;
+	ip[12] = 198, ip[13] = 51, ip[14] = 100, ip[15] = src;
+	ip[16] = 198, ip[17] = 51, ip[18] = 100, ip[19] = 120;
+	sum = twh_csum(ip, 20, 0);
+	ip[10] = (uint8_t)(sum >> 8), ip[11] = (uint8_t)sum;
+	udp[0] = (uint8_t)(sport >> 8), udp[1] = (uint8_t)sport;
+	udp[2] = (uint8_t)(dport >> 8), udp[3] = (uint8_t)dport;
+	udp[4] = (uint8_t)((8 + len) >> 8), udp[5] = (uint8_t)(8 + len); /* checksum 0: none */
+	memcpy(udp + 8, data, len);
+	return 14 + 28 + len;
+}
+
+/*
+ * The stub resolver takes an answer only from the server it asked, at port
+ * 53, repeating its question: a spoofed answer from another address, or one
+ * to another question with the right ID, changes nothing.
+ */
+static void test_dns_answer(void **state)
+{
+	uint8_t f[600], q[600], a[600];
+	uint16_t qport;
+	size_t n, qlen, alen;
+
+	drain();
+	assert_int_equal(tw_host_resolve(h, "tw.example", AF_INET, dns_done, NULL), 0);
+	n = take(q, sizeof(q));
+	assert_true(n > 14 + 28 + 12);
+	assert_int_equal(q[14 + 9], 17);
+	assert_memory_equal(q + 14 + 16, "\xc6\x33\x64\x01", 4); /* to the DHCP server's DNS */
+	qport = (uint16_t)(q[14 + 20] << 8 | q[14 + 21]);
+	qlen = n - 14 - 28;
+	/* the answer: the query, QR set, one A record 198.51.100.77 */
+	memcpy(a, q + 14 + 28, qlen);
+	a[2] |= 0x80;
+	a[7] = 1;
+	alen = qlen;
+	memcpy(a + alen, "\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\xc6\x33\x64\x4d", 16);
+	alen += 16;
+
+	twh_input(h, f, udp_frame(f, 66, 53, qport, a, alen)); /* from 198.51.100.66 */
+	assert_int_equal(dns_err, 1);
+	twh_input(h, f, udp_frame(f, 1, 5353, qport, a, alen)); /* the server, another port */
+	assert_int_equal(dns_err, 1);
+	a[12 + 1] ^= 0x20; /* "Tw.example": the same question, case aside ... */
+	a[12 + 4] ^= 1;	   /* ... but "tw.eyample": another one */
+	twh_input(h, f, udp_frame(f, 1, 53, qport, a, alen));
+	assert_int_equal(dns_err, 1);
+	a[12 + 4] ^= 1;
+	twh_input(h, f, udp_frame(f, 1, 53, qport, a, alen));
+	assert_int_equal(dns_err, 0);
+	assert_int_equal(ntohl(dns_addr.sin_addr.s_addr), 0xc633644d);
+	drain();
+}
+
+/* lwIP takes its initial sequence numbers from guard.c's tcp_next_iss() */
+extern unsigned twh_isn_calls;
+static void test_isn(void **state)
+{
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(80)};
+	struct tw_host_conn *c;
+	unsigned before = twh_isn_calls;
+	int err;
+
+	to.sin_addr.s_addr = htonl(0xc6336407);
+	c = tw_host_tcp_connect(h, (struct sockaddr *)&to, &(struct tw_host_tcp_ops){0}, NULL,
+				&err);
+	assert_non_null(c);
+	assert_int_equal(twh_isn_calls, before + 1);
+	tw_host_conn_abort(c);
+	drain();
+}
+
 static void test_release(void **state)
 {
 	uint8_t f[2048];
@@ -319,8 +414,9 @@ static void test_release(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_refusals), cmocka_unit_test(test_dhcp),
-	    cmocka_unit_test(test_arp_icmp), cmocka_unit_test(test_neighbour),
+	    cmocka_unit_test(test_refusals),   cmocka_unit_test(test_dhcp),
+	    cmocka_unit_test(test_arp_icmp),   cmocka_unit_test(test_neighbour),
+	    cmocka_unit_test(test_dns_answer), cmocka_unit_test(test_isn),
 	    cmocka_unit_test(test_release),
 	};
 

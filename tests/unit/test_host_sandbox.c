@@ -2,8 +2,10 @@
 /*
  * tapwire-host's seccomp filter (host/sandbox.c), each case in a child
  * process that installs it: what the daemon does keeps working (IPv4 and
- * IPv6 sockets, files, memory, time); a Unix, netlink or packet socket, an
- * exec and a change of credentials end the child with SIGSYS. A sanitizer
+ * IPv6 sockets, files read, memory, time); a Unix, netlink, packet or raw
+ * socket, an exec, a change of credentials, a file opened for writing, an
+ * executable mapping and an ioctl other than TUNGETIFF end the child with
+ * SIGSYS. A sanitizer
  * build has no filter: skipped (77).
  */
 #include <errno.h>
@@ -15,11 +17,13 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <netinet/in.h>
 #include <linux/netlink.h>
 #include <cmocka.h>
 
@@ -84,6 +88,43 @@ static int run_exec(void)
 	return 3;
 }
 
+static int open_write(void)
+{
+	return open("/tmp/tapwire-sandbox-test", O_WRONLY | O_CREAT | O_CLOEXEC, 0600) >= 0 ? 2 : 3;
+}
+
+static int open_rdwr(void)
+{
+	return open("/dev/null", O_RDWR | O_CLOEXEC) >= 0 ? 2 : 3;
+}
+
+static int map_exec(void)
+{
+	return mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) !=
+		       MAP_FAILED
+		   ? 2
+		   : 3;
+}
+
+static int protect_exec(void)
+{
+	void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return m != MAP_FAILED && mprotect(m, 4096, PROT_READ | PROT_EXEC) == 0 ? 2 : 3;
+}
+
+static int raw_socket(void)
+{
+	return socket(AF_INET, SOCK_RAW, IPPROTO_ICMP) >= 0 ? 2 : 3;
+}
+
+static int other_ioctl(void)
+{
+	int n;
+
+	return ioctl(0, FIONREAD, &n) == 0 ? 2 : 3;
+}
+
 static int change_uid(void)
 {
 	return setuid(65534) == 0 ? 2 : 3;
@@ -112,6 +153,12 @@ static void test_refused(void **state)
 	assert_killed(packet_socket);
 	assert_killed(run_exec);
 	assert_killed(change_uid);
+	assert_killed(open_write);
+	assert_killed(open_rdwr);
+	assert_killed(map_exec);
+	assert_killed(protect_exec);
+	assert_killed(raw_socket);
+	assert_killed(other_ioctl);
 }
 
 int main(void)
