@@ -332,6 +332,9 @@ bool twh_dhcp_input(struct tw_host *h, const uint8_t *ip, size_t len)
 		send_msg(d, REQUEST);
 		arm(d, 1000);
 	} else if (type == ACK && (d->state == REQUESTING || d->state == RENEWING)) {
+		/* RFC 2131: an ACK names its server; while requesting, the one chosen */
+		if (!server || (d->state == REQUESTING && server != d->server))
+			return true;
 		if (d->state == REQUESTING && yiaddr != d->offered)
 			return true;
 		if (d->state == RENEWING && yiaddr != ip4_addr_get_u32(netif_ip4_addr(&h->netif)))
@@ -342,7 +345,8 @@ bool twh_dhcp_input(struct tw_host *h, const uint8_t *ip, size_t len)
 			twh_dns_from_dhcp(h, dns, n_dns);
 		bind_lease(d, yiaddr, mask, router, lease ? lease : 3600, t1);
 	} else if (type == NAK && (d->state == REQUESTING || d->state == RENEWING)) {
-		if (server && d->server && server != d->server)
+		/* a NAK names its server, and only ours may take the lease back */
+		if (!server || server != d->server)
 			return true;
 		unbind(d);
 		discover(d);

@@ -176,7 +176,8 @@ static const struct twh_neigh *neigh_find(const struct tw_host *h, const uint8_t
 }
 
 /* Records the sender of @frame (Ethernet of @type, @ip its IP packet, checked by martian()). */
-static void neigh_learn(struct tw_host *h, const uint8_t *frame, uint16_t type, const uint8_t *ip)
+static void neigh_learn(struct tw_host *h, const uint8_t *frame, uint16_t type, const uint8_t *ip,
+			size_t iplen)
 {
 	struct twh_neigh *slot = NULL;
 	uint64_t now = now_ms();
@@ -185,10 +186,23 @@ static void neigh_learn(struct tw_host *h, const uint8_t *frame, uint16_t type, 
 
 	if (memcmp(frame, h->mac, 6) || (frame[6] & 1) || (ip[0] >> 4) != (type == 0x0800 ? 4 : 6))
 		return; /* not sent to us alone, from a group address, or not what it says */
-	if ((ip[0] >> 4) == 4)
+	if ((ip[0] >> 4) == 4) {
+		/* only a header lwIP will take: its checksum right, its length inside */
+		size_t hl = (size_t)(ip[0] & 15) * 4;
+
+		if (hl < 20 || hl > iplen || twh_csum(ip, hl, 0) != 0 ||
+		    (size_t)(ip[2] << 8 | ip[3]) > iplen)
+			return;
 		key4(a, ip + 12);
-	else
+	} else {
+		static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
+
+		if (40 + (size_t)(ip[4] << 8 | ip[5]) > iplen)
+			return;
 		memcpy(a, ip + 8, 16);
+		if (!memcmp(a, mapped, 12))
+			return; /* ::ffff:a.b.c.d is an IPv4 key here: never from IPv6 */
+	}
 	if (!on_link(h, a))
 		return;
 	i = neigh_hash(a);
@@ -265,7 +279,7 @@ void twh_input(struct tw_host *h, const uint8_t *frame, size_t len)
 		if (type == 0x0800 || type == 0x86dd) {
 			if (martian(h, ip, iplen))
 				return;
-			neigh_learn(h, frame, type, ip);
+			neigh_learn(h, frame, type, ip, iplen);
 			if (is_syn(ip, iplen) ? !twh_tcp_admit(h)
 					      : twh_tcp_ooseq_full(h, ip, iplen))
 				return;

@@ -208,24 +208,55 @@ static struct tw_host *host;
 static struct opts O;
 static bool lookup_sent;
 
+/* The addresses as they change: each gained or lost one once, not the whole set again. */
 static void print_addrs(void *arg, struct tw_host *h)
 {
+	static struct in_addr last4, lastgw;
+	static unsigned lastplen;
+	static bool had4;
+	static struct in6_addr last6[8];
+	static size_t n_last6;
 	char a[INET6_ADDRSTRLEN], g[INET_ADDRSTRLEN];
 	struct in_addr a4, gw;
 	struct in6_addr a6[8];
 	unsigned plen;
 	size_t n = tw_host_get_addr6(h, a6, 8);
+	bool has4 = !tw_host_get_addr4(h, &a4, &plen, &gw);
 
-	if (!tw_host_get_addr4(h, &a4, &plen, &gw))
+	if (has4 &&
+	    (!had4 || a4.s_addr != last4.s_addr || plen != lastplen || gw.s_addr != lastgw.s_addr))
 		fprintf(stderr, "tapwire-host: %s: inet %s/%u%s%s%s\n", O.svc.ifname,
 			inet_ntop(AF_INET, &a4, a, sizeof(a)), plen, gw.s_addr ? " gateway " : "",
 			gw.s_addr ? inet_ntop(AF_INET, &gw, g, sizeof(g)) : "",
 			O.dhcp ? " (DHCP)" : "");
-	else
+	else if (!has4 && had4)
 		fprintf(stderr, "tapwire-host: %s: no IPv4 address\n", O.svc.ifname);
-	for (size_t i = 0; i < n; i++)
-		fprintf(stderr, "tapwire-host: %s: inet6 %s/64\n", O.svc.ifname,
-			inet_ntop(AF_INET6, &a6[i], a, sizeof(a)));
+	had4 = has4;
+	if (has4) {
+		last4 = a4;
+		lastgw = gw;
+		lastplen = plen;
+	}
+	for (size_t i = 0; i < n; i++) {
+		bool seen = false;
+
+		for (size_t j = 0; j < n_last6 && !seen; j++)
+			seen = !memcmp(&a6[i], &last6[j], sizeof(a6[i]));
+		if (!seen)
+			fprintf(stderr, "tapwire-host: %s: inet6 %s/64\n", O.svc.ifname,
+				inet_ntop(AF_INET6, &a6[i], a, sizeof(a)));
+	}
+	for (size_t j = 0; j < n_last6; j++) {
+		bool kept = false;
+
+		for (size_t i = 0; i < n && !kept; i++)
+			kept = !memcmp(&a6[i], &last6[j], sizeof(a6[i]));
+		if (!kept)
+			fprintf(stderr, "tapwire-host: %s: inet6 %s/64 gone\n", O.svc.ifname,
+				inet_ntop(AF_INET6, &last6[j], a, sizeof(a)));
+	}
+	memcpy(last6, a6, n * sizeof(a6[0]));
+	n_last6 = n;
 }
 
 static void lookup_done(void *arg, int err, const struct sockaddr *sa)
@@ -247,10 +278,30 @@ static int open_device(void)
 	char name[IFNAMSIZ];
 	int fd;
 
+	if (O.dev && !O.tun_given) {
+		/* an existing device's kind is the kernel's to say (tun_flags: IFF_TUN
+		 * or IFF_TAP), so --tun is needed only to create a TUN */
+		char path[64], buf[32] = "";
+		int sf;
+
+		snprintf(path, sizeof(path), "/sys/class/net/%s/tun_flags", O.dev);
+		sf = open(path, O_RDONLY | O_CLOEXEC);
+		if (sf >= 0) {
+			if (read(sf, buf, sizeof(buf) - 1) > 0 &&
+			    (strtoul(buf, NULL, 16) & IFF_TUN))
+				O.tun = true;
+			close(sf);
+		}
+	}
 	if (O.dev) {
 		fd = tw_tun_open(O.dev, O.tun ? TW_TUN_MODE_TUN : TW_TUN_MODE_TAP,
 				 TW_TUN_CLOEXEC | TW_TUN_NONBLOCK, name);
 		if (fd < 0) {
+			if ((fd == -EPERM || fd == -EACCES) && access("/dev/net/tun", R_OK | W_OK))
+				die("cannot open /dev/net/tun: %s (it is not open to this user; "
+				    "run as root, or have root open the device and pass it with "
+				    "--fd)",
+				    strerror(errno));
 			if (fd == -EPERM || fd == -EACCES)
 				die("cannot open %s: %s (as another user: make it with `tapwire "
 				    "tuntap add %s mode %s user NAME`)",

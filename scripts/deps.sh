@@ -15,7 +15,7 @@ pkgs=(
 	iproute2 procps psmisc kmod iptables nftables tcpdump jq python3 iputils-ping
 	wireguard-go wireguard-tools iperf3
 	qemu-system-x86 ipxe-qemu dnsmasq-base curl
-	bridge-utils uml-utilities
+	bridge-utils uml-utilities nmap
 )
 if [ "${TW_DEPS_BENCH:-0}" = 1 ]; then
 	pkgs+=(fastd openvpn tinc linux-perf slirp4netns passt)

@@ -14,11 +14,13 @@
 #     left is the per-frame read and wake-up.
 #  4. A forwarded download the client half-closes and never reads does not
 #     spin the loop.
+#  5. nmap's OS scan rates its TCP initial sequence numbers hard to predict
+#     (RFC 6528; lwIP's own counter rated 17 of a possible ~260).
 # The daemon's CPU time comes from /proc/PID/stat; a window of time is a
 # measurement here, never a readiness signal.
 : "${TW_TEST_TIMEOUT:=240}"
 . "$TW_TESTS/lib.sh"
-needs curl python3
+needs curl python3 nmap
 HOSTBIN="$TW_BUILD/host/tapwire-host"
 NET="$TW_TESTS/tools/hostnet.py"
 MAC=02:00:5e:10:73:01
@@ -144,5 +146,11 @@ c1=$(cpu_ticks)
 ms=$(((c1 - c0) * 1000 / $(getconf CLK_TCK)))
 check "half-closed forwarded download: ${ms} ms of CPU in 2 s < 200 ms" test "$ms" -lt 200
 exec {FWD_FD}>&-
+
+# 5. sequence numbers, as nmap sees them (an open and a closed port)
+nsx "$NS" nmap -O -v -n -Pn -p 80,81 --max-os-tries 1 $IP >"$TW_TMP/nmap.out" 2>&1
+diff=$(sed -n 's/^TCP Sequence Prediction: Difficulty=\([0-9]*\).*/\1/p' "$TW_TMP/nmap.out")
+log "nmap: $(grep -E '^TCP Sequence Prediction' "$TW_TMP/nmap.out")"
+check "nmap rates the ISNs hard to predict (difficulty ${diff:-none} > 200)" test "${diff:-0}" -gt 200
 check "still serving at the end" test "$(page_from_other)" = "200 65536"
 finish

@@ -56,6 +56,18 @@ kill "$HPID"
 check "dev: SIGTERM ends it, with a message" wait_for 10 grep -q "signal 15, stopping" "$TW_TMP/host1.log"
 wait "$HOST" 2>/dev/null
 
+# (1b) daemonised, --dev on the existing TUN without --tun: its kind is the kernel's
+out=$(nsx "$NS" "$HOSTBIN" --dev tun-h0 --addr $IP/24 --http-status 2>&1)
+check "daemonised, no --tun: the existing TUN recognised" grep -q "tun-h0: up (tun" <<<"$out"
+DPID=$(sed -n 's/.*up (tun, pid \([0-9]*\)).*/\1/p' <<<"$out")
+if [ -n "$DPID" ]; then
+	at_exit "kill -KILL $DPID"
+	check "daemonised on a TUN: it answers ping" wait_for 10 nsx "$NS" ping -c 1 -W 1 $IP
+	kill -TERM "$DPID"
+	check "daemonised on a TUN: SIGTERM ends it" \
+		wait_for 10 sh -c "! kill -0 $DPID 2>/dev/null || grep -q '^State:[[:space:]]*Z' /proc/$DPID/status"
+fi
+
 # (2) an inherited fd: opened here (TUNSETIFF, IFF_TUN|IFF_NO_PI), then nobody
 OPENER='import fcntl, os, struct, sys
 fd = os.open("/dev/net/tun", os.O_RDWR)

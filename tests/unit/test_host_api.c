@@ -115,6 +115,8 @@ static uint8_t dhcp_type_of(const uint8_t *f, size_t len)
 	return 0;
 }
 
+static uint8_t server_id = 1; /* the server identifier option: 198.51.100.N, 0: none */
+
 /* A server's reply to the host: Ethernet broadcast, IPv4 198.51.100.1 -> 255.255.255.255. */
 static void reply(uint32_t xid, uint8_t type, uint32_t yiaddr, const uint8_t *extra,
 		  size_t extra_len)
@@ -135,7 +137,8 @@ static void reply(uint32_t xid, uint8_t type, uint32_t yiaddr, const uint8_t *ex
 	memcpy(b + 28, MAC, 6);
 	b[236] = 0x63, b[237] = 0x82, b[238] = 0x53, b[239] = 0x63;
 	*o++ = 53, *o++ = 1, *o++ = type;
-	*o++ = 54, *o++ = 4, *o++ = 198, *o++ = 51, *o++ = 100, *o++ = 1;
+	if (server_id)
+		*o++ = 54, *o++ = 4, *o++ = 198, *o++ = 51, *o++ = 100, *o++ = server_id;
 	if (extra_len)
 		memcpy(o, extra, extra_len);
 	o += extra_len;
@@ -187,6 +190,16 @@ static void test_dhcp(void **state)
 	n = take(f, sizeof(f));
 	assert_int_equal(dhcp_type_of(f, n), 3); /* REQUEST */
 	assert_int_equal(tw_host_get_addr4(h, &a, NULL, NULL), -EAGAIN);
+	server_id = 2; /* an ACK from a server not chosen: ignored */
+	reply(xid, 5, 0xc6336478, opts, sizeof(opts));
+	server_id = 0; /* an ACK or a NAK naming no server: ignored */
+	reply(xid, 5, 0xc6336478, opts, sizeof(opts));
+	reply(xid, 6, 0, NULL, 0);
+	server_id = 2; /* a NAK from another server: ignored */
+	reply(xid, 6, 0, NULL, 0);
+	assert_int_equal(take(f, sizeof(f)), 0); /* no DISCOVER: still requesting */
+	assert_int_equal(tw_host_get_addr4(h, &a, NULL, NULL), -EAGAIN);
+	server_id = 1;
 	reply(xid, 5, 0xc6336478, opts, sizeof(opts)); /* ACK */
 	assert_int_equal(tw_host_get_addr4(h, &a, &plen, &gw), 0);
 	assert_int_equal(ntohl(a.s_addr), 0xc6336478);
@@ -293,6 +306,20 @@ static void test_neighbour(void **state)
 	assert_int_equal(r[34], 0); /* the echo reply itself */
 	assert_int_equal(take(r, sizeof(r)), 0);
 
+	/* an IPv6 packet from ::ffff:198.51.100.8 teaches nothing about 198.51.100.8 */
+	{
+		uint8_t g[14 + 48] = {0};
+
+		memcpy(g, MAC, 6);
+		memcpy(g + 6, A_MAC, 6);
+		g[12] = 0x86, g[13] = 0xdd;
+		g[14] = 0x60, g[19] = 8, g[20] = 17, g[21] = 64;
+		g[14 + 18] = g[14 + 19] = 0xff;
+		g[14 + 20] = 198, g[14 + 21] = 51, g[14 + 22] = 100, g[14 + 23] = 8;
+		g[14 + 24] = 0xfe, g[14 + 25] = 0x80, g[14 + 39] = 1;
+		twh_input(h, g, sizeof(g));
+		drain();
+	}
 	twh_input(h, f, ping_frame(f, BCAST, B_MAC, 8));
 	n = take(r, sizeof(r));
 	assert_true(n >= 42);
