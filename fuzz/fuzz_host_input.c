@@ -10,6 +10,13 @@
  * gets its IPv4 header and TCP/UDP/ICMP checksums made right first: the
  * fuzzer then reaches the protocol code behind them.
  *
+ * lwIP itself is NOT instrumented: it is Debian's liblwip.so, built without
+ * ASan or coverage. The fuzzer is guided by our code's coverage only (the
+ * input filter, DHCP, DNS, guard.c's bounds, the services), and an
+ * out-of-bounds read inside lwIP shows only if it faults (as the short ARP
+ * frame did at a page edge). guard.c's bounds are on here as in the daemon,
+ * and its tcp_next_iss() replaces lwIP's, as in the daemon.
+ *
  * LeakSanitizer must look for unaligned pointers here: lwIP's IPv4
  * reassembly links the fragments it holds through a packed header written
  * over each fragment's IP header, which in a frame from the TAP sits at an
