@@ -58,9 +58,13 @@ const char *const twh_syscalls_guard[] = {"getrandom", "clock_gettime", NULL};
 #define TWH_KEEPCNT	 4u
 #define TWH_SWEEP_MAX	 256 /* control blocks reset in one sweep at most */
 
+/* Bytes written to @p and not yet acknowledged. Once its FIN is acknowledged
+ * lastack is one past the last byte: the difference is then -1, not 4 GiB. */
 static size_t p_queued(const struct tcp_pcb *p)
 {
-	return p->state >= ESTABLISHED ? (u32_t)(p->snd_lbb - p->lastack) : 0;
+	int32_t d = (int32_t)(p->snd_lbb - p->lastack);
+
+	return p->state >= ESTABLISHED && d > 0 ? (size_t)d : 0;
 }
 
 unsigned twh_pcb_cap(const struct tw_host *h)
@@ -83,9 +87,24 @@ static uint64_t mono_ms(void)
  * lives exactly as long as the control block does (a table of our own
  * would have to guess when lwIP frees it).
  */
+/* A closed connection's acknowledgements still leave the count of queued bytes. */
+static err_t closed_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
+{
+	if (twh_the_host)
+		twh_tcp_acked(twh_the_host, len);
+	return ERR_OK;
+}
+
 void twh_tcp_mark_closed(struct tcp_pcb *pcb)
 {
 	tcp_arg(pcb, (void *)(uintptr_t)((mono_ms() << 1) | 1u));
+	tcp_sent(pcb, closed_sent);
+}
+
+/* Before tcp_abort(): what @pcb had queued leaves the count with it. */
+void twh_tcp_forget(struct tw_host *h, const struct tcp_pcb *pcb)
+{
+	twh_tcp_acked(h, p_queued(pcb));
 }
 
 static bool closed_at(const struct tcp_pcb *pcb, uint64_t *ms)
@@ -144,11 +163,12 @@ bool twh_tcp_admit(struct tw_host *h)
 	}
 	if (n < twh_pcb_cap(h))
 		return true;
-	if (tw_old)
+	if (tw_old) {
 		tcp_abort(tw_old);
-	else if (closed_old)
+	} else if (closed_old) {
+		twh_tcp_forget(h, closed_old);
 		tcp_abort(closed_old);
-	else if (syn_old) {
+	} else if (syn_old) {
 		tcp_abandon(syn_old, 0);
 		h->stats.syn_dropped++;
 	} else {
@@ -202,6 +222,14 @@ size_t twh_tcp_budget(struct tw_host *h, const struct tcp_pcb *pcb, size_t room)
 void twh_tcp_queued(struct tw_host *h, size_t len)
 {
 	h->snd_queued += len;
+}
+
+/* Acknowledged data leaves the count at once; what a closed connection had
+ * queued (no callback tells) stays counted until the next sweep counts it
+ * again from lwIP's lists. */
+void twh_tcp_acked(struct tw_host *h, size_t len)
+{
+	h->snd_queued = h->snd_queued > len ? h->snd_queued - len : 0;
 }
 
 /*

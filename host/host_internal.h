@@ -84,6 +84,8 @@ void twh_tcp_tune(struct tcp_pcb *pcb);
 bool twh_tcp_close_would_stall(const struct tcp_pcb *pcb);
 size_t twh_tcp_budget(struct tw_host *h, const struct tcp_pcb *pcb, size_t room);
 void twh_tcp_queued(struct tw_host *h, size_t len);
+void twh_tcp_acked(struct tw_host *h, size_t len);
+void twh_tcp_forget(struct tw_host *h, const struct tcp_pcb *pcb);
 #define TWH_SND_BUDGET_BYTES (24u << 20)
 void twh_addr_check(struct tw_host *h);
 void twh_tcp_close_all(struct tw_host *h);

@@ -64,6 +64,10 @@ static const char *const *const lists[] = {
     twh_syscalls_dns,
     twh_syscalls_dhcp,
     twh_syscalls_services,
+    twh_syscalls_svc_simple,
+    twh_syscalls_svc_http,
+    twh_syscalls_svc_tcp_relay,
+    twh_syscalls_svc_udp_relay,
 };
 
 #define A(n_, op_, a_, b_)                                                                         \

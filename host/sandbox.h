@@ -18,10 +18,14 @@ int twh_sandbox(bool on);
  * mmap and mprotect without PROT_EXEC, socket for TCP and UDP over IPv4 and
  * IPv6, ioctl for TUNGETIFF.
  */
-extern const char *const twh_syscalls_host[];	  /* host.c: the device */
-extern const char *const twh_syscalls_guard[];	  /* guard.c: the ISN key, clocks */
-extern const char *const twh_syscalls_dns[];	  /* dns.c */
-extern const char *const twh_syscalls_dhcp[];	  /* dhcp.c */
-extern const char *const twh_syscalls_services[]; /* services.c */
+extern const char *const twh_syscalls_host[];	       /* host.c: the device */
+extern const char *const twh_syscalls_guard[];	       /* guard.c: the ISN key, clocks */
+extern const char *const twh_syscalls_dns[];	       /* dns.c */
+extern const char *const twh_syscalls_dhcp[];	       /* dhcp.c */
+extern const char *const twh_syscalls_services[];      /* services.c: what they share */
+extern const char *const twh_syscalls_svc_simple[];    /* svc_simple.c: echo, discard */
+extern const char *const twh_syscalls_svc_http[];      /* svc_http.c */
+extern const char *const twh_syscalls_svc_tcp_relay[]; /* svc_tcp_relay.c */
+extern const char *const twh_syscalls_svc_udp_relay[]; /* svc_udp_relay.c */
 
 #endif

@@ -23,6 +23,7 @@ struct tw_host_conn {
 	int in_cb;	 /* inside one of its callbacks: closing only marks it */
 	bool app_closed; /* closed or aborted by the application */
 	bool aborted;	 /* its pcb was aborted (lwIP must hear ERR_ABRT) */
+	size_t queued;	 /* written, not yet acknowledged (guard.c's count) */
 	struct tw_host_conn *prev, *next;
 };
 
@@ -251,6 +252,10 @@ static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 	struct tw_host_conn *c = arg;
 	err_t e;
 
+	if (c) {
+		twh_tcp_acked(c->h, len);
+		c->queued = c->queued > len ? c->queued - len : 0;
+	}
 	if (c && c->ops->sent) {
 		c->in_cb++;
 		c->ops->sent(c->arg, c, tw_host_conn_room(c));
@@ -267,7 +272,8 @@ static void on_err(void *arg, err_t err)
 
 	if (!c)
 		return;
-	c->pcb = NULL; /* lwIP freed it */
+	c->pcb = NULL; /* lwIP freed it, and what it had queued */
+	twh_tcp_acked(c->h, c->queued);
 	if (c->ops->closed) {
 		c->in_cb++;
 		c->ops->closed(c->arg, c, errno_of(err) ? errno_of(err) : -ECONNRESET);
@@ -495,6 +501,7 @@ ssize_t tw_host_conn_write(struct tw_host_conn *c, const void *data, size_t len)
 	if (e != ERR_OK)
 		return errno_of(e);
 	twh_tcp_queued(c->h, len);
+	c->queued += len;
 	tcp_output(c->pcb);
 	return (ssize_t)len;
 }
@@ -541,6 +548,7 @@ static void conn_end(struct tw_host_conn *c, bool abort)
 	if (pcb && !abort)
 		twh_tcp_mark_closed(pcb); /* guard.c resets it if it lingers */
 	if (pcb && abort) {
+		twh_tcp_forget(c->h, pcb);
 		tcp_abort(pcb);
 		c->aborted = true;
 	}

@@ -103,6 +103,14 @@ nsx "$NS" python3 "$NET" stream "$IP" 7 100 4242 >"$TW_TMP/stream.out" 2>&1
 log "echo: $(cat "$TW_TMP/stream.out")"
 check "echo: 100 MiB sent and 100 MiB back, same SHA-256" \
 	awk '/^sent/ {s=$2" "$3} /^back/ {b=$2" "$3} END {exit !(s != "" && s == b && s ~ /^104857600 /)}' "$TW_TMP/stream.out"
+queued_small() { # the send budget's count came back down once the transfers ended
+	local q
+	q=$(ip netns exec "$NS" curl -sS -m 5 "http://$IP/.tapwire-status" |
+		sed -n 's/.*, \([0-9]*\) of [0-9]* bytes queued$/\1/p')
+	[ -n "$q" ] && [ "$q" -lt 1048576 ]
+}
+check "after 300 MiB through closed connections, the bytes counted as queued are back under 1 MiB" \
+	wait_for 10 queued_small
 check_eq "discard: 10 MiB taken, then the service closed too" "$(nsx "$NS" python3 "$NET" send "$IP" 9 10485760)" "sent 10485760, got 0"
 check_eq "UDP echo (port 7)" "$(nsx "$NS" python3 "$NET" udp "$IP" 7 ping-udp)" ping-udp
 check_eq "UDP echo over IPv6" "$(nsx "$NS" python3 "$NET" udp "$V6" 7 ping-udp6)" ping-udp6

@@ -22,7 +22,8 @@
                                             MODE idle sends nothing, stall
                                             asks for / into a tiny receive
                                             buffer and never reads, halfclose
-                                            does that and shuts its side;
+                                            does that and shuts its side, drain
+                                            reads it all but never closes;
                                             prints "held N" when all are made
   hostnet.py ooseq IFACE DSTMAC SRCMAC SRCIP DSTIP PORT COUNT
                                             a handshake of its own on IFACE,
@@ -216,7 +217,7 @@ def hold(host, port, n, mode, srcs):
     socks, failed = [], 0
     for i in range(n):
         s = socket.socket(family_of(host), socket.SOCK_STREAM)
-        if mode != "idle":
+        if mode in ("stall", "halfclose"):
             s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1)
         s.bind((srcs[i % len(srcs)], 0))
         s.settimeout(5)
@@ -226,6 +227,9 @@ def hold(host, port, n, mode, srcs):
                 s.send(b"GET /page.bin HTTP/1.0\r\n\r\n")
             if mode == "halfclose":
                 s.shutdown(socket.SHUT_WR)
+            if mode == "drain":  # read to the server's FIN, then keep the socket open
+                while s.recv(1 << 16):
+                    pass
         except OSError:
             failed += 1
             s.close()
