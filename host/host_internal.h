@@ -74,6 +74,12 @@ extern struct tw_host *twh_the_host;
 
 void twh_input(struct tw_host *h, const uint8_t *frame, size_t len);
 
+/* neigh.c: learn from a frame sent to us; the TAP's outputs that use it */
+void twh_neigh_learn(struct tw_host *h, const uint8_t *frame, uint16_t type, const uint8_t *ip,
+		     size_t iplen);
+err_t twh_tap_output4(struct netif *netif, struct pbuf *p, const ip4_addr_t *to);
+err_t twh_tap_output6(struct netif *netif, struct pbuf *p, const ip6_addr_t *to);
+
 /* guard.c */
 unsigned twh_pcb_cap(const struct tw_host *h);
 bool twh_tcp_admit(struct tw_host *h);
@@ -101,6 +107,10 @@ void twh_dns_from_dhcp(struct tw_host *h, const uint8_t *addrs, size_t n);
 
 /* Internet checksum of @len bytes, folded, starting from @sum. */
 uint16_t twh_csum(const void *data, size_t len, uint32_t sum);
+
+/* tcp.c: an lwIP error as -errno; whether @ip is ours (or loopback) */
+int twh_errno_of(err_t e);
+bool twh_is_own(struct tw_host *h, const ip_addr_t *ip);
 
 void twh_sockaddr_from_ip(struct sockaddr_storage *ss, const ip_addr_t *ip, uint16_t port);
 int twh_ip_from_sockaddr(ip_addr_t *ip, uint16_t *port, const struct sockaddr *sa);

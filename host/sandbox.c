@@ -61,6 +61,8 @@ static const char *const *const lists[] = {
     runtime,
     twh_syscalls_host,
     twh_syscalls_guard,
+    twh_syscalls_neigh,
+    twh_syscalls_udp,
     twh_syscalls_dns,
     twh_syscalls_dhcp,
     twh_syscalls_services,

@@ -19,6 +19,8 @@ int twh_sandbox(bool on);
  * IPv6, ioctl for TUNGETIFF.
  */
 extern const char *const twh_syscalls_host[];	       /* host.c: the device */
+extern const char *const twh_syscalls_neigh[];	       /* neigh.c: the table's clock */
+extern const char *const twh_syscalls_udp[];	       /* udp.c */
 extern const char *const twh_syscalls_guard[];	       /* guard.c: the ISN key, clocks */
 extern const char *const twh_syscalls_dns[];	       /* dns.c */
 extern const char *const twh_syscalls_dhcp[];	       /* dhcp.c */

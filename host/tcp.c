@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * TCP and UDP on the virtual host: lwIP's raw API behind a small interface
+ * TCP on the virtual host: lwIP's raw API behind a small interface
  * without pbufs. Flow control is lwIP's own: data the application does not
  * take stays with lwIP as "refused data" (its window closes) until
  * tw_host_conn_resume().
@@ -33,14 +33,6 @@ struct tw_host_listener {
 	const struct tw_host_tcp_ops *ops;
 	void *arg;
 	struct tw_host_listener *next;
-};
-
-struct tw_host_udp {
-	struct tw_host *h;
-	struct udp_pcb *pcb;
-	tw_host_udp_recv_fn recv;
-	void *arg;
-	struct tw_host_udp *prev, *next;
 };
 
 void twh_sockaddr_from_ip(struct sockaddr_storage *ss, const ip_addr_t *ip, uint16_t port)
@@ -86,7 +78,7 @@ int twh_ip_from_sockaddr(ip_addr_t *ip, uint16_t *port, const struct sockaddr *s
 
 /* Our own address as a destination would go through lwIP's loopback queue,
  * which needs the tcpip thread this build does not run. */
-static bool is_own(struct tw_host *h, const ip_addr_t *ip)
+bool twh_is_own(struct tw_host *h, const ip_addr_t *ip)
 {
 	if (!IP_IS_V6(ip))
 		return ip4_addr_cmp(ip_2_ip4(ip), netif_ip4_addr(&h->netif)) ||
@@ -98,7 +90,7 @@ static bool is_own(struct tw_host *h, const ip_addr_t *ip)
 	return ip6_addr_isloopback(ip_2_ip6(ip));
 }
 
-static int errno_of(err_t e)
+int twh_errno_of(err_t e)
 {
 	switch (e) {
 	case ERR_OK:
@@ -276,7 +268,7 @@ static void on_err(void *arg, err_t err)
 	twh_tcp_acked(c->h, c->queued);
 	if (c->ops->closed) {
 		c->in_cb++;
-		c->ops->closed(c->arg, c, errno_of(err) ? errno_of(err) : -ECONNRESET);
+		c->ops->closed(c->arg, c, twh_errno_of(err) ? twh_errno_of(err) : -ECONNRESET);
 		c->in_cb--;
 	}
 	conn_free(c);
@@ -357,14 +349,14 @@ struct tw_host_listener *tw_host_tcp_listen(struct tw_host *h, uint16_t port,
 	if (e != ERR_OK) {
 		tcp_close(pcb);
 		free(l);
-		*err = errno_of(e);
+		*err = twh_errno_of(e);
 		return NULL;
 	}
 	l->pcb = tcp_listen_with_backlog_and_err(pcb, 64, &e);
 	if (!l->pcb) {
 		tcp_close(pcb);
 		free(l);
-		*err = errno_of(e);
+		*err = twh_errno_of(e);
 		return NULL;
 	}
 	l->h = h;
@@ -422,7 +414,7 @@ struct tw_host_conn *tw_host_tcp_connect(struct tw_host *h, const struct sockadd
 	*err = twh_ip_from_sockaddr(&ip, &port, to);
 	if (*err)
 		return NULL;
-	if (!port || is_own(h, &ip) || ip_addr_ismulticast(&ip) || ip_addr_isany(&ip)) {
+	if (!port || twh_is_own(h, &ip) || ip_addr_ismulticast(&ip) || ip_addr_isany(&ip)) {
 		*err = -EINVAL;
 		return NULL;
 	}
@@ -446,7 +438,7 @@ struct tw_host_conn *tw_host_tcp_connect(struct tw_host *h, const struct sockadd
 		conn_detach(c);
 		tcp_abort(pcb);
 		conn_free(c);
-		*err = errno_of(e);
+		*err = twh_errno_of(e);
 		return NULL;
 	}
 	return c;
@@ -499,7 +491,7 @@ ssize_t tw_host_conn_write(struct tw_host_conn *c, const void *data, size_t len)
 	if (e == ERR_MEM)
 		return 0;
 	if (e != ERR_OK)
-		return errno_of(e);
+		return twh_errno_of(e);
 	twh_tcp_queued(c->h, len);
 	c->queued += len;
 	tcp_output(c->pcb);
@@ -525,7 +517,7 @@ int tw_host_conn_shutdown(struct tw_host_conn *c)
 {
 	if (!c->pcb)
 		return -ENOTCONN;
-	return errno_of(tcp_shutdown(c->pcb, 0, 1));
+	return twh_errno_of(tcp_shutdown(c->pcb, 0, 1));
 }
 
 static void conn_end(struct tw_host_conn *c, bool abort)
@@ -605,104 +597,4 @@ void twh_tcp_close_all(struct tw_host *h)
 		tw_host_listener_close(h->listeners);
 	while (h->conns)
 		tw_host_conn_abort(h->conns);
-}
-
-/* ---- UDP ---- */
-
-static void on_udp(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr,
-		   u16_t port)
-{
-	struct tw_host_udp *u = arg;
-	struct sockaddr_storage ss;
-	const void *data = p->payload;
-
-	if (!u || !u->recv) {
-		pbuf_free(p);
-		return;
-	}
-	if (p->next) {
-		pbuf_copy_partial(p, u->h->udpbuf, p->tot_len, 0);
-		data = u->h->udpbuf;
-	}
-	twh_sockaddr_from_ip(&ss, addr, port);
-	u->recv(u->arg, u, (struct sockaddr *)&ss, data, p->tot_len);
-	pbuf_free(p);
-}
-
-struct tw_host_udp *tw_host_udp_open(struct tw_host *h, uint16_t port, tw_host_udp_recv_fn recv,
-				     void *arg, int *err)
-{
-	struct tw_host_udp *u = calloc(1, sizeof(*u));
-	err_t e;
-
-	if (!u) {
-		*err = -ENOMEM;
-		return NULL;
-	}
-	u->pcb = udp_new_ip_type(IPADDR_TYPE_ANY);
-	if (!u->pcb) {
-		free(u);
-		*err = -ENOMEM;
-		return NULL;
-	}
-	e = udp_bind(u->pcb, IP_ANY_TYPE, port);
-	if (e != ERR_OK) {
-		udp_remove(u->pcb);
-		free(u);
-		*err = errno_of(e);
-		return NULL;
-	}
-	u->h = h;
-	u->recv = recv;
-	u->arg = arg;
-	udp_recv(u->pcb, on_udp, u);
-	u->next = h->udps;
-	if (h->udps)
-		h->udps->prev = u;
-	h->udps = u;
-	return u;
-}
-
-int tw_host_udp_sendto(struct tw_host_udp *u, const struct sockaddr *to, const void *data,
-		       size_t len)
-{
-	struct pbuf *p;
-	ip_addr_t ip;
-	uint16_t port;
-	err_t e;
-	int rc = twh_ip_from_sockaddr(&ip, &port, to);
-
-	if (rc)
-		return rc;
-	if (!port || is_own(u->h, &ip) || ip_addr_isany(&ip))
-		return -EINVAL;
-	if (len > 0xffff - 8 - 40)
-		return -EMSGSIZE;
-	p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)len, PBUF_RAM);
-	if (!p)
-		return -ENOMEM;
-	memcpy(p->payload, data, len);
-	e = udp_sendto(u->pcb, p, &ip, port);
-	pbuf_free(p);
-	return errno_of(e);
-}
-
-void tw_host_udp_close(struct tw_host_udp *u)
-{
-	if (!u)
-		return;
-	if (u->prev)
-		u->prev->next = u->next;
-	else
-		u->h->udps = u->next;
-	if (u->next)
-		u->next->prev = u->prev;
-	udp_remove(u->pcb);
-	free(u);
-}
-
-void twh_udp_close_all(struct tw_host *h)
-{
-	while (h->udps)
-		tw_host_udp_close(h->udps);
 }
