@@ -33,14 +33,17 @@ nsx "$NS" ip link set tap-d0 master br0 up
 # output, a pipe) returns; standard error, a file, is kept as its log
 HLOG1=$TW_TMP/host1.log
 t0=$(date +%s%N)
-out=$(cd "$TW_TMP/top/site" && timeout 20 ip netns exec "$NS" "$HOSTBIN" --dev tap-d0 \
-	--addr $IP/24 --http . --http-status 2>"$HLOG1")
-rc=$?
+# in a subshell of its own, so that a daemon that kept the pipe (as one did)
+# fails the check in bounded time instead of hanging the test
+bg SUBST sh -c "out=\$(cd '$TW_TMP/top/site' && ip netns exec $NS '$HOSTBIN' --dev tap-d0 \
+	--addr $IP/24 --http . --http-status --echo 2>'$HLOG1'); echo \$? >'$TW_TMP/subst.rc'"
+wait_for 20 test -s "$TW_TMP/subst.rc"
 ms=$((($(date +%s%N) - t0) / 1000000))
-check_eq "daemonised: \$(tapwire-host ...) returns 0 once up (${ms} ms)" "$rc" 0
+check_eq "daemonised: \$(tapwire-host ...) returns 0 once up (${ms} ms)" "$(cat "$TW_TMP/subst.rc" 2>/dev/null)" 0
 HPID=$(sed -n 's/.*tap-d0: up (tap, pid \([0-9]*\)).*/\1/p' "$HLOG1")
-[ -n "$HPID" ] && kill -0 "$HPID" 2>/dev/null || die "no daemon after start; output: $out $(cat "$HLOG1")"
+[ -n "$HPID" ] && kill -0 "$HPID" 2>/dev/null || die "no daemon after start: $(cat "$HLOG1")"
 log "daemon pid $HPID"
+check "run as root without --user: said on standard error" grep -q "warning: running as root" "$HLOG1"
 at_exit "kill -KILL $HPID"
 wait_for 10 nsx "$NS" ping -c 1 -W 1 $IP || die "the daemon does not answer ping"
 
@@ -63,7 +66,44 @@ check_eq "the loop still serves after the FIFO" "$(nsx "$NS" curl -sS -m 5 "http
 check_eq "/sub redirects to /sub/" \
 	"$(nsx "$NS" curl -s -m 5 -o /dev/null -w '%{http_code} %{redirect_url}' "http://$IP/sub")" \
 	"301 http://$IP/sub/"
+# a request target with a terminal escape is logged escaped
+nsx "$NS" python3 -c '
+import socket
+s = socket.create_connection(("'"$IP"'", 80), timeout=5)
+s.send(b"GET /\x1b[31mred HTTP/1.0\r\n\r\n")
+while s.recv(4096):
+    pass'
+wait_for 5 grep -q "red 404" "$HLOG1"
+check "a request target's escape bytes are logged as \\x1b" grep -qF '/\x1b[31mred' "$HLOG1"
+check "no raw escape byte in the log" sh -c "! grep -q \$'\\x1b' '$HLOG1'"
+# UDP echo answers a client port, never a service port (echo ping-pong)
+udp_from() { # SPORT: one datagram to echo from that port; prints the answer or nothing
+	nsx "$NS" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("198.51.100.1", int(sys.argv[1])))
+s.settimeout(1)
+s.sendto(b"ping", ("'"$IP"'", 7))
+try:
+    print(s.recv(100).decode())
+except OSError:
+    pass' "$1"
+}
+check_eq "UDP echo answers a client port (40000)" "$(udp_from 40000)" ping
+check_eq "UDP echo does not answer a service port (9, discard)" "$(udp_from 9)" ""
 check "the status page" sh -c "ip netns exec $NS curl -sS -m 5 http://$IP/.tapwire-status | grep -q '^inet $IP/24'"
+
+# 1b. refusals said before anything is opened
+out=$("$HOSTBIN" --version)
+check "--version" grep -q "^tapwire-host [0-9]" <<<"$out"
+out=$(nsx "$NS" "$HOSTBIN" -f --dev tap-nouser --addr $IP2/24 --user tw-no-such-user 2>&1); rc=$?
+check_eq "--user with no such user: exit 2" "$rc" 2
+one_line_and_hint() { grep -q "$1" <<<"$2" && [ "$(wc -l <<<"$2")" -le 2 ]; }
+check "--user with no such user: said, one line and a hint" one_line_and_hint "no such user" "$out"
+check "--user with no such user: no device was made" sh -c "! ip -n $NS link show tap-nouser >/dev/null 2>&1"
+out=$(nsx "$NS" "$HOSTBIN" -f --dev tap-nodns --addr $IP2/24 --forward tcp:80=tw-no-such-name.invalid:80 2>&1); rc=$?
+check_eq "--forward to a name that does not resolve: exit 1 (not a usage error)" "$rc" 1
+check "--forward to a name that does not resolve: said, no usage dump" one_line_and_hint "tw-no-such-name.invalid" "$out"
 
 # 2. its TAP goes down while it sends (a slow download), and comes back
 head -c $((32 * 1024 * 1024)) /dev/zero >"$TW_TMP/top/site/big.bin"
