@@ -9,7 +9,8 @@
 # relative path.
 : "${TW_TEST_TIMEOUT:=120}"
 . "$TW_TESTS/lib.sh"
-needs curl
+needs curl python3 prlimit ss
+NET="$TW_TESTS/tools/hostnet.py"
 HOSTBIN="$TW_BUILD/host/tapwire-host"
 IP=198.51.100.10
 IP2=198.51.100.11
@@ -104,6 +105,44 @@ check "--user with no such user: no device was made" sh -c "! ip -n $NS link sho
 out=$(nsx "$NS" "$HOSTBIN" -f --dev tap-nodns --addr $IP2/24 --forward tcp:80=tw-no-such-name.invalid:80 2>&1); rc=$?
 check_eq "--forward to a name that does not resolve: exit 1 (not a usage error)" "$rc" 1
 check "--forward to a name that does not resolve: said, no usage dump" one_line_and_hint "tw-no-such-name.invalid" "$out"
+
+# 1c. the stub resolver: an answer from another address than the server
+# asked is ignored; the same answer from the server is taken
+nsx "$NS" ip addr add 198.51.100.66/24 dev br0
+nsx "$NS" "$TAPWIRE" tuntap add tap-dns mode tap || die "tuntap add tap-dns"
+nsx "$NS" ip link set tap-dns master br0 up
+bg SPOOF ip netns exec "$NS" python3 "$NET" dns-server 198.51.100.1 198.51.100.66 198.51.100.99
+wait_for 10 sh -c "ss -N $NS -uln | grep -q '198.51.100.1:53 '" || die "no spoofing DNS server"
+HLOG4=$TW_TMP/host4.log
+nsx "$NS" "$HOSTBIN" --dev tap-dns --addr $IP2/24 --dns 198.51.100.1 --lookup tw.example \
+	>"$HLOG4" 2>&1 </dev/null || die "resolver daemon: $(cat "$HLOG4")"
+HPID4=$(sed -n 's/.*tap-dns: up (tap, pid \([0-9]*\)).*/\1/p' "$HLOG4")
+at_exit "kill -KILL $HPID4"
+check "a DNS answer from another address (a spoofer) is not taken: the lookup times out" \
+	wait_for 20 grep -q "lookup tw.example: Connection timed out" "$HLOG4"
+check "... and nothing was resolved" sh -c "! grep -q 'lookup tw.example: 198.51.100.99' '$HLOG4'"
+kill "$HPID4" "$SPOOF"
+wait_for 5 ended "$HPID4"
+wait "$SPOOF" 2>/dev/null
+bg REAL ip netns exec "$NS" python3 "$NET" dns-server 198.51.100.1 198.51.100.1 198.51.100.98
+wait_for 10 sh -c "ss -N $NS -uln | grep -q '198.51.100.1:53 '" || die "no DNS server"
+nsx "$NS" "$HOSTBIN" --dev tap-dns --addr $IP2/24 --dns 198.51.100.1 --lookup tw.example \
+	>"$HLOG4" 2>&1 </dev/null || die "resolver daemon: $(cat "$HLOG4")"
+HPID4=$(sed -n 's/.*tap-dns: up (tap, pid \([0-9]*\)).*/\1/p' "$HLOG4")
+at_exit "kill -KILL $HPID4"
+check "the same answer from the server asked is taken" \
+	wait_for 20 grep -q "lookup tw.example: 198.51.100.98" "$HLOG4"
+kill "$HPID4" "$REAL"
+wait_for 5 ended "$HPID4"
+
+# 1d. the descriptor limit: --max-conns is lowered to fit, and said
+HLOG5=$TW_TMP/host5.log
+nsx "$NS" prlimit --nofile=512:512 "$HOSTBIN" --dev tap-fd --addr $IP2/24 --echo >"$HLOG5" 2>&1 ||
+	die "daemon under prlimit: $(cat "$HLOG5")"
+HPID5=$(sed -n 's/.*tap-fd: up (tap, pid \([0-9]*\)).*/\1/p' "$HLOG5")
+at_exit "kill -KILL $HPID5"
+check "512 descriptors: --max-conns 1024 lowered to 192, said" grep -q "max-conns 1024 lowered to 192" "$HLOG5"
+kill "$HPID5"
 
 # 2. its TAP goes down while it sends (a slow download), and comes back
 head -c $((32 * 1024 * 1024)) /dev/zero >"$TW_TMP/top/site/big.bin"

@@ -25,6 +25,10 @@
                                             does that and shuts its side, drain
                                             reads it all but never closes;
                                             prints "held N" when all are made
+  hostnet.py dns-server ADDR FROM ANSWER     answers every A question on ADDR:53
+                                            with ANSWER, sending the reply from
+                                            FROM:53 (an address of its own: a
+                                            spoofer when FROM is not ADDR)
   hostnet.py ooseq IFACE DSTMAC SRCMAC SRCIP DSTIP PORT COUNT
                                             a handshake of its own on IFACE,
                                             then COUNT one-byte segments after
@@ -239,6 +243,25 @@ def hold(host, port, n, mode, srcs):
     sys.stdin.read()
 
 
+def dns_server(addr, frm, answer):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((addr, 53))
+    out = s
+    if frm != addr:
+        out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        out.bind((frm, 53))
+    print("ready", flush=True)
+    while True:
+        q, peer = s.recvfrom(512)
+        end = 12
+        while q[end]:
+            end += 1 + q[end]
+        end += 5  # the name's last byte, type and class
+        reply = q[:2] + b"\x81\x80" + q[4:6] + b"\x00\x01\x00\x00\x00\x00" + q[12:end] + \
+            b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04" + socket.inet_aton(answer)
+        out.sendto(reply, peer)
+
+
 def ooseq(iface, dstmac, srcmac, srcip, dstip, port, count):
     """Frames of one TCP connection of our own: SYN, the SYN-ACK awaited,
     ACK, then COUNT one-byte segments each one byte apart, after a hole."""
@@ -300,6 +323,8 @@ def main():
               sys.argv[7] if len(sys.argv) == 8 else None)
     elif cmd == "hold" and len(sys.argv) >= 7:
         hold(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6:])
+    elif cmd == "dns-server" and len(sys.argv) == 5:
+        dns_server(sys.argv[2], sys.argv[3], sys.argv[4])
     elif cmd == "ooseq" and len(sys.argv) == 9:
         ooseq(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6], int(sys.argv[7]),
               int(sys.argv[8]))
