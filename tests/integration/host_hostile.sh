@@ -14,7 +14,11 @@
 #     left is the per-frame read and wake-up.
 #  4. A forwarded download the client half-closes and never reads does not
 #     spin the loop.
-#  5. nmap's OS scan rates its TCP initial sequence numbers hard to predict
+#  5. 400 UDP datagrams to a --forward udp port, each from another spoofed
+#     address (more flows than the table holds, and the real side answers
+#     every one): a real client's datagram right after is still relayed and
+#     answered (a full table used to drop it for a minute).
+#  6. nmap's OS scan rates its TCP initial sequence numbers hard to predict
 #     (RFC 6528; lwIP's own counter rated 17 of a possible ~260).
 # The daemon's CPU time comes from /proc/PID/stat; a window of time is a
 # measurement here, never a readiness signal.
@@ -30,7 +34,12 @@ ulimit -n 16384
 
 mkdir -p "$TW_TMP/www"
 head -c 65536 /dev/zero >"$TW_TMP/www/page.bin"
-head -c $((64 * 1024 * 1024)) /dev/zero >"$TW_TMP/www/big.bin"
+# more than the virtual connection's 64 KiB send buffer, less than that and
+# the relay's real socket buffer together: the server sends it all and
+# closes, so the relay's real socket is hung up with data left in it while
+# the guest reads nothing (the old relay spun on that EPOLLHUP: 2 s of CPU
+# in 2 s)
+head -c 100000 /dev/zero >"$TW_TMP/www/mid.bin"
 ns_new NS
 nsx "$NS" ip link add br0 type bridge
 nsx "$NS" ip addr add 198.51.100.1/24 dev br0
@@ -48,13 +57,15 @@ nsx "$NS" ip link set oo1 master br0 up
 nsx "$NS" ip link set oo0 up
 
 # the real side of the forward: a server in the namespace
-bg PYHTTP nsx "$NS" python3 -m http.server -d "$TW_TMP/www" -b 127.0.0.1 18081
+bg PYHTTP sh -c "exec ip netns exec $NS python3 -m http.server -d '$TW_TMP/www' -b 127.0.0.1 18081 >'$TW_TMP/pyhttp.log' 2>&1"
+bg UDPE nsx "$NS" python3 "$NET" udp-echo-server 127.0.0.1 15354
 wait_for 10 nsx "$NS" curl -sf -o /dev/null http://127.0.0.1:18081/page.bin || die "no python http.server"
+wait_for 10 sh -c "ss -N $NS -uln | grep -q '127.0.0.1:15354 '" || die "no UDP echo server"
 
 HLOG=$TW_TMP/host.log
 bg HOST nsx "$NS" "$HOSTBIN" -f --dev tap-x0 --mac $MAC --addr $IP/24 --discard \
 	--http "$TW_TMP/www" --http-status --idle-timeout 4 \
-	--forward tcp:8080=127.0.0.1:18081 >"$HLOG" 2>&1
+	--forward tcp:8080=127.0.0.1:18081 --forward udp:5353=127.0.0.1:15354 >"$HLOG" 2>&1
 wait_for 10 nsx "$NS" ping -c 1 -W 1 $IP || die "tapwire-host does not answer: $(cat "$HLOG")"
 HPID=$(pgrep -P "$HOST" -f tapwire-host)
 [ -n "$HPID" ] || die "no daemon pid"
@@ -146,16 +157,22 @@ bg FWD sh -c "exec ip netns exec $NS python3 -c '
 import socket, sys
 s = socket.create_connection((\"$IP\", 8080))
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1)
-s.send(b\"GET /big.bin HTTP/1.0\\r\\n\\r\\n\")
+s.send(b\"GET /mid.bin HTTP/1.0\\r\\n\\r\\n\")
 s.shutdown(socket.SHUT_WR)
 print(\"sent\", flush=True)
 sys.stdin.read()
 ' <$TW_TMP/fwd.fifo >$TW_TMP/fwd.out 2>&1"
 exec {FWD_FD}>"$TW_TMP/fwd.fifo"
 wait_for 10 grep -q sent "$TW_TMP/fwd.out" || die "forward client: $(cat "$TW_TMP/fwd.out")"
-# the relay is live: the status page counts it
+# the relay is live (the status page counts it) and the real server has
+# sent everything and closed: the relay's real socket is hung up
 check "the half-closed forwarded download is relayed" \
 	wait_for 10 sh -c "ip netns exec $NS curl -sS -m 2 --interface 198.51.100.200 http://$IP/.tapwire-status | grep -q '^relays 1,'"
+server_done() { # the server's end of the relayed connection is neither open nor closing
+	nsx "$NS" ss -Htn state established state close-wait '( sport = :18081 )' | grep -q . && return 1
+	grep -q '"GET /mid.bin HTTP/1.0" 200' "$TW_TMP/pyhttp.log"
+}
+check "the real server sent it all and closed" wait_for 10 server_done
 c0=$(cpu_ticks)
 sleep 2 # a measurement window, not a wait for readiness
 c1=$(cpu_ticks)
@@ -163,7 +180,16 @@ ms=$(((c1 - c0) * 1000 / $(getconf CLK_TCK)))
 check "half-closed forwarded download: ${ms} ms of CPU in 2 s < 200 ms" test "$ms" -lt 200
 exec {FWD_FD}>&-
 
-# 5. sequence numbers, as nmap sees them (an open and a closed port)
+# 5. spoofed sources fill the --forward udp table; a real client still gets through
+SEED=${TW_TEST_SEED:-$(date +%s)}
+check "400 spoofed datagrams sent (seed $SEED)" \
+	nsx "$NS" python3 "$NET" udp-spoof oo0 $MAC $IP 5353 400 "$SEED"
+check "the UDP flow table filled up (256 flows)" \
+	wait_for 10 sh -c "ip netns exec $NS curl -sS -m 2 --interface 198.51.100.200 http://$IP/.tapwire-status | grep -q ', udp flows 256\$'"
+check_eq "a real client's datagram is relayed and answered (seed $SEED)" \
+	"$(nsx "$NS" python3 "$NET" udp "$IP" 5353 real-client)" echo:real-client
+
+# 6. sequence numbers, as nmap sees them (an open and a closed port)
 nsx "$NS" nmap -O -v -n -Pn -p 80,81 --max-os-tries 1 $IP >"$TW_TMP/nmap.out" 2>&1
 diff=$(sed -n 's/^TCP Sequence Prediction: Difficulty=\([0-9]*\).*/\1/p' "$TW_TMP/nmap.out")
 log "nmap: $(grep -E '^TCP Sequence Prediction' "$TW_TMP/nmap.out")"

@@ -29,6 +29,10 @@
                                             with ANSWER, sending the reply from
                                             FROM:53 (an address of its own: a
                                             spoofer when FROM is not ADDR)
+  hostnet.py udp-spoof IFACE DSTMAC DSTIP PORT COUNT SEED
+                                            COUNT UDP datagrams to DSTIP:PORT,
+                                            each from another random source
+                                            of DSTIP's /24 (raw frames)
   hostnet.py ooseq IFACE DSTMAC SRCMAC SRCIP DSTIP PORT COUNT
                                             a handshake of its own on IFACE,
                                             then COUNT one-byte segments after
@@ -262,6 +266,31 @@ def dns_server(addr, frm, answer):
         out.sendto(reply, peer)
 
 
+def udp_spoof(iface, dstmac, dstip, port, count, seed):
+    import struct
+    rng = random.Random(seed)
+    print(f"udp-spoof seed {seed}", flush=True)
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((iface, 0))
+    dmac = bytes.fromhex(dstmac.replace(":", ""))
+    dst = socket.inet_aton(dstip)
+    for i in range(count):
+        src = dst[:3] + bytes([rng.randrange(2, 250)])
+        if src == dst:
+            continue
+        smac = bytes([2, 0x5e, 0x44, rng.randrange(256), rng.randrange(256), rng.randrange(256)])
+        payload = b"spoofed"
+        udp = bytearray(struct.pack("!HHHH", rng.randrange(1024, 65535), port, 8 + len(payload), 0)
+                        + payload)
+        pseudo = src + dst + bytes([0, 17]) + len(udp).to_bytes(2, "big")
+        udp[6:8] = (csum(pseudo + bytes(udp)) or 0xFFFF).to_bytes(2, "big")
+        ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), i & 0xFFFF, 0, 64, 17,
+                                   0, src, dst))
+        ip[10:12] = csum(bytes(ip)).to_bytes(2, "big")
+        s.send(dmac + smac + b"\x08\x00" + bytes(ip) + bytes(udp))
+    print(f"sent {count}", flush=True)
+
+
 def ooseq(iface, dstmac, srcmac, srcip, dstip, port, count):
     """Frames of one TCP connection of our own: SYN, the SYN-ACK awaited,
     ACK, then COUNT one-byte segments each one byte apart, after a hole."""
@@ -325,6 +354,9 @@ def main():
         hold(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6:])
     elif cmd == "dns-server" and len(sys.argv) == 5:
         dns_server(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif cmd == "udp-spoof" and len(sys.argv) == 8:
+        udp_spoof(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6]),
+                  int(sys.argv[7]))
     elif cmd == "ooseq" and len(sys.argv) == 9:
         ooseq(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6], int(sys.argv[7]),
               int(sys.argv[8]))
