@@ -383,8 +383,14 @@ void svc_tcp_relay_event(void *ptr, uint32_t events)
 
 void svc_tcp_relay_tick(time_t now)
 {
-	for (struct rev_listener *l = rev_listeners; l; l = l->next)
-		rev_pause(l, false);
+	static time_t last;
+
+	/* a listener paused for want of descriptors tries again once a second */
+	if (now != last) {
+		last = now;
+		for (struct rev_listener *l = rev_listeners; l; l = l->next)
+			rev_pause(l, false);
+	}
 	while (graveyard) {
 		struct relay *r = graveyard;
 

@@ -137,11 +137,31 @@ wait_for 5 ended "$HPID4"
 
 # 1d. the descriptor limit: --max-conns is lowered to fit, and said
 HLOG5=$TW_TMP/host5.log
-nsx "$NS" prlimit --nofile=512:512 "$HOSTBIN" --dev tap-fd --addr $IP2/24 --echo >"$HLOG5" 2>&1 ||
+nsx "$NS" prlimit --nofile=512:512 "$HOSTBIN" --dev tap-fd --addr $IP2/24 --echo \
+	--reverse tcp:127.0.0.1:2299=198.51.100.1:9 >"$HLOG5" 2>&1 ||
 	die "daemon under prlimit: $(cat "$HLOG5")"
 HPID5=$(sed -n 's/.*tap-fd: up (tap, pid \([0-9]*\)).*/\1/p' "$HLOG5")
 at_exit "kill -KILL $HPID5"
 check "512 descriptors: --max-conns 1024 lowered to 192, said" grep -q "max-conns 1024 lowered to 192" "$HLOG5"
+# out of descriptors altogether (its soft limit lowered, from outside, to
+# its lowest free descriptor number): a pending connection on the --reverse
+# listener cannot be accepted; the listener must sleep, not spin on EMFILE
+free=0
+while [ -e "/proc/$HPID5/fd/$free" ]; do free=$((free + 1)); done
+prlimit --pid "$HPID5" --nofile="$free:512"
+bg EMCLIENT ip netns exec "$NS" python3 -c '
+import socket, time
+s = socket.create_connection(("127.0.0.1", 2299), timeout=5)
+print("connected", flush=True)
+time.sleep(4)'
+check "out of descriptors: the listener pauses, said" \
+	wait_for 5 grep -q "reverse tcp:127.0.0.1:2299=198.51.100.1:9: Too many open files: not accepting for a second" "$HLOG5"
+c0=$(awk '{print $14 + $15}' "/proc/$HPID5/stat")
+sleep 2 # a measurement window, not a wait for readiness
+c1=$(awk '{print $14 + $15}' "/proc/$HPID5/stat")
+ms=$(((c1 - c0) * 1000 / $(getconf CLK_TCK)))
+check "out of descriptors: ${ms} ms of CPU in 2 s < 200 ms (no spin on EMFILE)" test "$ms" -lt 200
+kill "$EMCLIENT" 2>/dev/null
 kill "$HPID5"
 
 # 2. its TAP goes down while it sends (a slow download), and comes back
