@@ -72,14 +72,6 @@ unsigned twh_pcb_cap(const struct tw_host *h)
 	return 2 * h->max_conns + TWH_SYN_BACKLOG;
 }
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /*
  * A connection the application closed carries the time of its closing in
  * its callback argument, with the low bit set: lwIP hands that argument
@@ -97,7 +89,7 @@ static err_t closed_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 
 void twh_tcp_mark_closed(struct tcp_pcb *pcb)
 {
-	tcp_arg(pcb, (void *)(uintptr_t)((mono_ms() << 1) | 1u));
+	tcp_arg(pcb, (void *)(uintptr_t)((twh_now_ms() << 1) | 1u));
 	tcp_sent(pcb, closed_sent);
 }
 
@@ -184,7 +176,7 @@ bool twh_tcp_admit(struct tw_host *h)
 void twh_tcp_sweep(struct tw_host *h)
 {
 	struct tcp_pcb *old[TWH_SWEEP_MAX];
-	uint64_t now = mono_ms(), ms, queued = 0;
+	uint64_t now = twh_now_ms(), ms, queued = 0;
 	unsigned n_old = 0, n = 0;
 
 	for (struct tcp_pcb *p = tcp_active_pcbs; p; p = p->next) {

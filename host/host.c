@@ -100,6 +100,14 @@ static bool is_syn(const uint8_t *ip, size_t len)
 	return (tcp[13] & 0x12) == 0x02;
 }
 
+uint64_t twh_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 /* Hands one received frame (or IP packet, on a TUN) to the stack. */
 void twh_input(struct tw_host *h, const uint8_t *frame, size_t len)
 {

@@ -73,6 +73,8 @@ struct tw_host {
 extern struct tw_host *twh_the_host;
 
 void twh_input(struct tw_host *h, const uint8_t *frame, size_t len);
+/* CLOCK_MONOTONIC_COARSE in milliseconds (neighbour ages, closing times) */
+uint64_t twh_now_ms(void);
 
 /* neigh.c: learn from a frame sent to us; the TAP's outputs that use it */
 void twh_neigh_learn(struct tw_host *h, const uint8_t *frame, uint16_t type, const uint8_t *ip,

@@ -60,14 +60,6 @@ static bool on_link(const struct tw_host *h, const uint8_t a[16])
 	return false;
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static unsigned neigh_hash(const uint8_t a[16])
 {
 	uint32_t x, y;
@@ -81,7 +73,7 @@ static unsigned neigh_hash(const uint8_t a[16])
 static const struct twh_neigh *neigh_find(const struct tw_host *h, const uint8_t a[16])
 {
 	unsigned i = neigh_hash(a);
-	uint64_t now = now_ms();
+	uint64_t now = twh_now_ms();
 
 	for (int k = 0; k < TWH_NEIGH_PROBE; k++, i = (i + 1) & (TWH_NEIGH_SLOTS - 1)) {
 		const struct twh_neigh *n = &h->neigh[i];
@@ -97,7 +89,7 @@ void twh_neigh_learn(struct tw_host *h, const uint8_t *frame, uint16_t type, con
 		     size_t iplen)
 {
 	struct twh_neigh *slot = NULL;
-	uint64_t now = now_ms();
+	uint64_t now = twh_now_ms();
 	uint8_t a[16];
 	unsigned i;
 

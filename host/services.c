@@ -67,17 +67,39 @@ static void src_key(const struct sockaddr_storage *ss, uint8_t a[16])
 }
 
 /* Starts tracking @c; false (and nothing tracked) when its source has too many. */
+/* The tracking key of @c's peer. */
+static void peer_key(struct tw_host_conn *c, uint8_t a[16])
+{
+	struct sockaddr_storage ss = {0};
+
+	tw_host_conn_peer(c, &ss);
+	src_key(&ss, a);
+}
+
+static bool key_full(const uint8_t a[16])
+{
+	unsigned same = 0;
+
+	for (struct svc_track *o = tracked; o; o = o->next)
+		if (!memcmp(o->src, a, 16) && ++same >= svc_cfg->max_per_source)
+			return true;
+	return false;
+}
+
+bool svc_source_full(struct tw_host_conn *c)
+{
+	uint8_t a[16];
+
+	peer_key(c, a);
+	return key_full(a);
+}
+
 bool svc_track_add(struct svc_track *t, struct tw_host_conn *c, void (*expire)(struct svc_track *),
 		   bool per_source)
 {
-	struct sockaddr_storage ss = {0};
-	unsigned same = 0;
-
-	tw_host_conn_peer(c, &ss);
-	src_key(&ss, t->src);
-	for (struct svc_track *o = tracked; o; o = o->next)
-		if (per_source && !memcmp(o->src, t->src, 16) && ++same >= svc_cfg->max_per_source)
-			return false;
+	peer_key(c, t->src);
+	if (per_source && key_full(t->src))
+		return false;
 	if (svc_n_tracked >= svc_cfg->max_conns) {
 		/* full: the connection idle longest makes room, so that an idle
 		 * crowd cannot lock newcomers out */

@@ -46,6 +46,8 @@ struct svc_track {
  * and @per_source. @expire ends the connection and what holds it. */
 bool svc_track_add(struct svc_track *t, struct tw_host_conn *c, void (*expire)(struct svc_track *),
 		   bool per_source);
+/* Whether @c's source already holds --max-conns-per-source connections. */
+bool svc_source_full(struct tw_host_conn *c);
 void svc_track_touch(struct svc_track *t);
 void svc_track_del(struct svc_track *t);
 /* Resets @c, whose source has too many connections (said once a second). */

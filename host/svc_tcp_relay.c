@@ -205,14 +205,13 @@ static void fwd_accept(void *arg, struct tw_host_conn *c)
 {
 	const struct svc_forward *f = arg;
 	struct relay *r;
-	struct svc_track probe;
 	int fd;
 
-	if (!svc_track_add(&probe, c, NULL, true)) {
+	/* before a real socket is made for it (svc_track_add below no longer checks) */
+	if (svc_source_full(c)) {
 		svc_refuse_source(c);
 		return;
 	}
-	svc_track_del(&probe);
 	fd = socket(f->to.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		tw_host_conn_abort(c);
