@@ -7,6 +7,9 @@
 # is slow to notice (stopped with SIGSTOP across the delete, until the new
 # one has waited 0.2 s): the new one must wait for it. A socket a live
 # daemon still serves is refused with a message naming that daemon.
+# The 10 ms is the rig's own promise, not the daemon's: a loaded CI machine
+# may take longer to fork now and then, so nine rounds in ten must make it
+# (the race is still run dozens of times) rather than every one.
 TW_TEST_TIMEOUT=240
 . "$TW_TESTS/lib.sh"
 . "$TW_TESTS/wglib.sh"
@@ -25,7 +28,7 @@ start_now() {
 }
 serves() { nsx "$NSA" wg show "$IFA" >/dev/null 2>&1; }
 
-old=$PIDA fails=0 max_gap=0 SLOW=5
+old=$PIDA fails=0 max_gap=0 quick=0 SLOW=5
 for ((r = 1; r <= ROUNDS + SLOW; r++)); do
 	slow=$((r > ROUNDS))
 	((slow)) && kill -STOP "$old"
@@ -34,6 +37,7 @@ for ((r = 1; r <= ROUNDS + SLOW; r++)); do
 	start_now new
 	gap=$((($(date +%s%N) - t0) / 1000000))
 	((gap > max_gap)) && max_gap=$gap
+	((gap <= MAX_GAP_MS)) && quick=$((quick + 1))
 	why=
 	if ((slow)); then
 		# the old daemon wakes once the new one has waited 0.2 s for it (a
@@ -64,7 +68,8 @@ for ((r = 1; r <= ROUNDS + SLOW; r++)); do
 done
 log "$((r - 1)) rounds ($SLOW with a slow old daemon); longest gap between link del and the new daemon's start: $max_gap ms"
 check_eq "every restart within $MAX_GAP_MS ms of the delete works" "$fails" 0
-check "the new daemons started within $MAX_GAP_MS ms ($max_gap ms)" test "$max_gap" -le $MAX_GAP_MS
+check "nine new daemons in ten started within $MAX_GAP_MS ms ($quick of $((r - 1)))" \
+	test $((quick * 10)) -ge $(((r - 1) * 9))
 
 # A live daemon's socket is not taken: a second daemon of the same name in
 # another namespace is refused, with the holder named, and harms nothing.
