@@ -426,13 +426,17 @@ static void on_signal(struct wg_device *dev)
 	}
 }
 
-/* The TUN is gone: the UAPI socket goes at once, so a new daemon can take the name. */
+/*
+ * The TUN is gone: the UAPI socket goes at once, so a new daemon can take
+ * the name. That is how `wg-quick down` ends every daemon, so it is no
+ * error: logged verbose and status 0, as wireguard-go ends then.
+ */
 static void tun_gone(struct wg_device *dev)
 {
-	log_err("TUN device %s was removed, shutting down", dev->ifname);
+	log_info("TUN device %s was removed, shutting down", dev->ifname);
 	release_uapi(dev);
 	dev->stopping = true;
-	dev->exit_code = 1;
+	dev->exit_code = 0;
 }
 
 static void on_tun(struct wg_device *dev, uint32_t events)

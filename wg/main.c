@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -202,6 +203,47 @@ static void set_nonblock_cloexec(int fd)
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
+/*
+ * " (in another network namespace)" when @pid's network namespace is not
+ * ours: /var/run/wireguard is shared by every namespace of this mount
+ * namespace, so wg0 in one namespace and wg0 in another share a socket path.
+ * "?" when @pid's namespace cannot be read.
+ */
+static const char *netns_hint(pid_t pid)
+{
+	char path[64];
+	struct stat mine, theirs;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	if (stat("/proc/self/ns/net", &mine) < 0 || stat(path, &theirs) < 0)
+		return " (in another network namespace?)";
+	if (mine.st_ino != theirs.st_ino || mine.st_dev != theirs.st_dev)
+		return " (in another network namespace)";
+	return "";
+}
+
+/* ": held by process PID (COMM)" for the processes attaching TUN @name. */
+static const char *tun_holders(const char *name)
+{
+	static char buf[256];
+	struct tw_tun_info *list = NULL;
+	struct tw_nl *nl = NULL;
+	size_t n = 0, len = 0;
+
+	buf[0] = '\0';
+	if (tw_nl_open(&nl) < 0)
+		return buf;
+	if (tw_tun_list(nl, name, TW_TUN_LIST_PROCS, &list, &n) == 0 && n == 1 && list[0].n_procs) {
+		for (size_t i = 0; i < list[0].n_procs && len < sizeof(buf) - 40; i++)
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s process %d (%s)",
+						i ? "," : ": held by", (int)list[0].procs[i].pid,
+						list[0].procs[i].comm);
+	}
+	tw_tun_list_free(list, n);
+	tw_nl_close(nl);
+	return buf;
+}
+
 /* Fork; the parent returns only to exit with the child's verdict. */
 static int daemonize(int *ret_ready_fd)
 {
@@ -227,22 +269,29 @@ static int daemonize(int *ret_ready_fd)
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null >= 0) {
 		dup2(null, STDIN_FILENO);
-		if (log_get_level() == LOG_SILENT) {
-			dup2(null, STDOUT_FILENO);
-			dup2(null, STDERR_FILENO);
-		}
 		close(null);
 	}
 	*ret_ready_fd = pipefd[1];
 	return 0;
 }
 
+/*
+ * Tells the waiting parent the daemon is up. Until then the daemon's errors
+ * reach the caller's terminal; from then on a silent daemon (no LOG_LEVEL,
+ * as wireguard-go) holds no terminal, so `x=$(tapwire-wg wg0)` returns.
+ */
 static void ready(int *fd)
 {
 	char c = 0;
+	int null;
 
 	if (*fd < 0)
 		return;
+	if (log_get_level() == LOG_SILENT && (null = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		close(null);
+	}
 	if (write(*fd, &c, 1) < 0) {
 		/* parent gone: nothing to tell */
 	}
@@ -292,6 +341,10 @@ int main(int argc, char **argv)
 	} else {
 		tun_fd = err = open_tun(name, ifname);
 	}
+	if (err == -EBUSY) {
+		log_err("Failed to create TUN device: %s is in use%s", name, tun_holders(name));
+		return 1;
+	}
 	if (err < 0) {
 		log_err("Failed to create TUN device: %s", strerror(-err));
 		return 1;
@@ -302,6 +355,18 @@ int main(int argc, char **argv)
 		log_err("Failed to open UAPI socket: WG_UAPI_FD is not an open file descriptor");
 		return 1;
 	}
+	/*
+	 * Into the background before the socket listens: a unix socket's peer
+	 * is the process that called listen(), and a second daemon names the
+	 * holder by it, so it must be the daemon, not a parent long gone.
+	 */
+	if (!foreground) {
+		err = daemonize(&ready_fd);
+		if (err < 0) {
+			log_err("Failed to daemonize: %s", strerror(-err));
+			return 1;
+		}
+	}
 	if (uapi_fd >= 0) {
 		set_nonblock_cloexec(uapi_fd);
 		snprintf(uapi_path, sizeof(uapi_path), "/var/run/wireguard/%s.sock", ifname);
@@ -311,8 +376,8 @@ int main(int argc, char **argv)
 		uapi_fd = wg_uapi_listen(ifname, uapi_path, sizeof(uapi_path), &holder);
 		if (uapi_fd == -EADDRINUSE && holder > 0) {
 			log_err("Failed to open UAPI socket /var/run/wireguard/%s.sock: process %d "
-				"still serves %s there",
-				ifname, (int)holder, ifname);
+				"still serves %s there%s",
+				ifname, (int)holder, ifname, netns_hint(holder));
 			close(tun_fd);
 			return 1;
 		}
@@ -320,15 +385,6 @@ int main(int argc, char **argv)
 			log_err("Failed to open UAPI socket /var/run/wireguard/%s.sock: %s", ifname,
 				strerror(-uapi_fd));
 			close(tun_fd);
-			return 1;
-		}
-	}
-
-	if (!foreground) {
-		err = daemonize(&ready_fd);
-		if (err < 0) {
-			log_err("Failed to daemonize: %s", strerror(-err));
-			unlink(uapi_path);
 			return 1;
 		}
 	}

@@ -29,6 +29,20 @@ if [ -n "$pid" ]; then
 	# (wireguard-go's child stays in the caller's session; tapwire-wg detaches)
 	[ "$WG_TW" = "$WG_GO" ] || check "the daemon is in a session of its own" \
 		test "$(ps -o sid= -p "$pid" | tr -d ' ')" = "$pid"
+	# A second daemon for the name names the background daemon, not the
+	# parent that has exited (the daemon itself listens on the socket):
+	# in the same namespace it is the TUN that is busy, in another one
+	# the socket path, which every namespace shares.
+	if [ "$WG_TW" != "$WG_GO" ]; then
+		out=$(nsx "$NS" env -u WG_PROCESS_FOREGROUND timeout 10 "$WG_TW" "$IFD" 2>&1)
+		check "a second daemon in the namespace is refused (exit $?)" test -n "$out"
+		check "... naming the daemon by pid: $out" grep -q "$IFD is in use: held by process $pid (tapwire-wg)" <<<"$out"
+		ns_new NS2
+		out=$(nsx "$NS2" env -u WG_PROCESS_FOREGROUND timeout 10 "$WG_TW" "$IFD" 2>&1)
+		check "a second daemon in another namespace is refused: $out" \
+			grep -q "process $pid still serves $IFD there (in another network namespace)" <<<"$out"
+		check "... and made no interface there" sh -c "! ip -n $NS2 link show $IFD 2>/dev/null"
+	fi
 	kill -TERM "$pid"
 	check "SIGTERM ends the background daemon" wait_for 5 sh -c "! kill -0 $pid 2>/dev/null"
 	check "and it removed its interface and socket" \

@@ -1,6 +1,7 @@
 # tapwire-wg's life and death: SIGTERM and SIGINT remove the interface and
-# the UAPI socket and exit 0; the TUN deleted under a running daemon makes it
-# exit with a clear message and remove its socket; a second daemon for a
+# the UAPI socket and exit 0; the TUN deleted under a running daemon (as
+# wg-quick down does) makes it exit 0 too, saying why only in the verbose log,
+# and remove its socket; a second daemon for a
 # name already served is refused and harms nothing.
 TW_TEST_TIMEOUT=60
 . "$TW_TESTS/lib.sh"
@@ -44,6 +45,9 @@ if wait_for 5 exited "$PID"; then
 else
 	fail "TUN deleted: daemon still runs"
 fi
+wait "$PID" 2>/dev/null
+check_eq "TUN deleted (wg-quick down's way): exit code 0, as wireguard-go's" "$?" 0
+check "TUN deleted: nothing logged as an error" sh -c "! grep -q '^ERROR' '$TW_TMP/$IF.log'"
 check "TUN deleted: socket removed" test ! -e "$WG_RUN/$IF.sock"
 check "TUN deleted: port released" port_free
 log "TUN deleted: daemon said: $(tail -n 3 "$TW_TMP/$IF.log" | tr '\n' '|')"
