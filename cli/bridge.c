@@ -207,6 +207,50 @@ static int parse_bridge_opts(struct cli *c, int argc, char **argv, int i,
 			  opts);
 }
 
+/* The kernel's forward_delay range while STP runs, in centiseconds. */
+#define STP_FD_MIN 200u
+#define STP_FD_MAX 3000u
+/* A new bridge's forward_delay (the kernel's default, 15 s). */
+#define NEW_BRIDGE_FD 1500u
+
+/*
+ * STP and forward_delay are a pair: the kernel checks forward_delay against
+ * 2..30 s only while STP runs, applies forward_delay before stp_state when
+ * one request has both, and silently clamps forward_delay into the range
+ * when STP starts. So whatever the order of the words: if STP runs at the
+ * end (asked for, or on already and not turned off), the forward_delay it
+ * will run with (the one given, else the bridge's) must be in range, or
+ * nothing is done. @stp_now and @fd_now are the bridge's present values.
+ */
+static int check_stp_pair(struct cli *c, const char *name, const struct tw_bridge_opts *o,
+			  bool stp_now, unsigned fd_now)
+{
+	const struct bropt *fd = &bropt_bridge[BROPT_BR_FORWARD_DELAY];
+	bool stp = o->mask & TW_BRIDGE_STP_STATE ? o->stp_state : stp_now;
+	char text[32];
+
+	if (!stp)
+		return CLI_OK;
+	if (o->mask & TW_BRIDGE_FORWARD_DELAY) {
+		if (o->forward_delay >= STP_FD_MIN && o->forward_delay <= STP_FD_MAX)
+			return CLI_OK;
+		bropt_format(fd, o->forward_delay, text, sizeof(text));
+		cli_err(c,
+			"argument \"%s\" is wrong: \"forward_delay\" must be from 2 to 30 "
+			"seconds when stp is on",
+			text);
+		return CLI_USAGE;
+	}
+	if (fd_now >= STP_FD_MIN && fd_now <= STP_FD_MAX)
+		return CLI_OK;
+	bropt_format(fd, fd_now, text, sizeof(text));
+	cli_err(c,
+		"bridge \"%s\" has forward_delay %s, and stp on needs 2 to 30 seconds: give "
+		"forward_delay too",
+		name, text);
+	return CLI_USAGE;
+}
+
 static int do_add(struct cli *c, int argc, char **argv)
 {
 	struct tw_bridge_opts opts = {0};
@@ -214,7 +258,8 @@ static int do_add(struct cli *c, int argc, char **argv)
 	int ret, err;
 
 	if ((ret = need_name(c, argc, argv, "add")) != CLI_OK ||
-	    (ret = parse_bridge_opts(c, argc, argv, 1, &opts)) != CLI_OK)
+	    (ret = parse_bridge_opts(c, argc, argv, 1, &opts)) != CLI_OK ||
+	    (ret = check_stp_pair(c, argv[0], &opts, false, NEW_BRIDGE_FD)) != CLI_OK)
 		return ret;
 	if (!(nl = cli_nl(c)))
 		return CLI_FAIL;
@@ -291,15 +336,32 @@ static int do_delif(struct cli *c, int argc, char **argv)
 
 static int do_set(struct cli *c, int argc, char **argv)
 {
-	struct tw_bridge_opts opts = {0};
+	struct tw_bridge_opts opts = {0}, stp_off = {.mask = TW_BRIDGE_STP_STATE};
+	struct tw_bridge_info now;
 	struct tw_nl *nl;
 	int ret, err;
 
 	if ((ret = need_name(c, argc, argv, "set")) != CLI_OK ||
 	    (ret = parse_bridge_opts(c, argc, argv, 1, &opts)) != CLI_OK)
 		return ret;
+	if (!opts.mask) {
+		cli_err(c, "nothing to set on \"%s\" (try \"tapwire bridge help\")", argv[0]);
+		return CLI_USAGE;
+	}
 	if (!(nl = cli_nl(c)))
 		return CLI_FAIL;
+	if ((err = tw_bridge_get(nl, argv[0], &now)) < 0)
+		return bridge_fail(c, err, "cannot set options of bridge", argv[0]);
+	if ((ret = check_stp_pair(c, argv[0], &opts, now.stp_state != 0, now.forward_delay)) !=
+	    CLI_OK)
+		return ret;
+	/* turning STP off goes first, or a short forward_delay meets a running STP */
+	if ((opts.mask & TW_BRIDGE_STP_STATE) && !opts.stp_state && now.stp_state &&
+	    (opts.mask & ~TW_BRIDGE_STP_STATE)) {
+		if ((err = tw_bridge_set(nl, argv[0], &stp_off)) < 0)
+			return bridge_fail(c, err, "cannot set options of bridge", argv[0]);
+		opts.mask &= ~TW_BRIDGE_STP_STATE;
+	}
 	err = tw_bridge_set(nl, argv[0], &opts);
 	return err < 0 ? bridge_fail(c, err, "cannot set options of bridge", argv[0]) : CLI_OK;
 }
