@@ -13,13 +13,43 @@
 /* ADDR/PLEN of an interface address: the length is required, host bits are the point. */
 static int parse_local(struct cli *c, const char *word, struct tw_prefix *ret)
 {
-	if (tw_prefix_parse(word, 0, ret) < 0)
+	char why[160];
+
+	if (tw_prefix_parse(word, 0, ret) < 0) {
+		if (arg_prefix_why(word, why, sizeof(why)))
+			return arg_wrong(c, word, why);
 		return arg_wrong(c, word,
 				 "not an IPv4 or IPv6 address with a prefix length "
 				 "(ADDR/PLEN, e.g. 198.51.100.1/24 or fd00::1/64)");
+	}
 	if (!strchr(word, '/'))
 		return arg_wrong(c, word, "the prefix length is missing (ADDR/PLEN)");
 	return CLI_OK;
+}
+
+/*
+ * `brd +` (ip's "host bits set"), in countless scripts, is what tapwire
+ * always gives an IPv4 address; so is the same broadcast spelt out. Any
+ * other is refused rather than silently replaced.
+ */
+static int check_brd(struct cli *c, const char *word, const struct tw_prefix *p)
+{
+	struct tw_prefix want = *p, got;
+	char buf[TW_PREFIX_STRLEN], why[TW_PREFIX_STRLEN + 96];
+
+	if (p->family != AF_INET)
+		return arg_wrong(c, word, "a broadcast address is for IPv4 addresses only");
+	if (!strcmp(word, "+"))
+		return CLI_OK;
+	for (unsigned b = p->prefixlen; b < 32; b++)
+		want.addr.bytes[b / 8] |= (uint8_t)(0x80u >> (b % 8));
+	want.prefixlen = 32;
+	if (tw_prefix_parse(word, TW_PREFIX_NO_LEN, &got) == 0 && tw_prefix_equal(&got, &want))
+		return CLI_OK;
+	tw_prefix_format(&want, TW_PREFIX_NO_LEN, buf, sizeof(buf));
+	snprintf(why, sizeof(why), "only the prefix's own broadcast is supported (\"brd +\": %s)",
+		 buf);
+	return arg_wrong(c, word, why);
 }
 
 int addr_parse_change(struct cli *c, int argc, char **argv, bool add, struct addr_args *ret)
@@ -27,6 +57,7 @@ int addr_parse_change(struct cli *c, int argc, char **argv, bool add, struct add
 	const char *path = add ? "tapwire addr add" : "tapwire addr del";
 	struct addr_args a = {0};
 	bool have_prefix = false;
+	const char *brd = NULL;
 	int err;
 
 	for (int i = 0; i < argc; i++) {
@@ -40,6 +71,12 @@ int addr_parse_change(struct cli *c, int argc, char **argv, bool add, struct add
 			if ((err = arg_ifname(c, argv[i])) != CLI_OK)
 				return err;
 			a.dev = argv[i];
+		} else if (add && (!strcmp(w, "brd") || !strcmp(w, "broadcast"))) {
+			if ((err = arg_next(c, argc, argv, &i)) != CLI_OK)
+				return err;
+			if (brd)
+				return arg_wrong(c, argv[i], "\"brd\" given twice");
+			brd = argv[i];
 		} else if (add && !strcmp(w, "nodad")) {
 			a.flags |= TW_ADDR_NODAD;
 		} else if (add && !strcmp(w, "noprefixroute")) {
@@ -60,6 +97,8 @@ int addr_parse_change(struct cli *c, int argc, char **argv, bool add, struct add
 		cli_err(c, "\"dev NAME\" is missing (try \"tapwire addr help\")");
 		return CLI_USAGE;
 	}
+	if (brd && (err = check_brd(c, brd, &a.prefix)) != CLI_OK)
+		return err;
 	*ret = a;
 	return CLI_OK;
 }
@@ -186,7 +225,7 @@ static int do_show(struct cli *c, int argc, char **argv)
 	bool found;
 	int err;
 
-	if ((err = link_parse_show(c, argc, argv, true, "tapwire addr show", &dev)) != CLI_OK)
+	if ((err = link_parse_show(c, argc, argv, false, "tapwire addr show", &dev)) != CLI_OK)
 		return err;
 	if (!cli_nl(c))
 		return CLI_FAIL;
@@ -218,9 +257,10 @@ static int do_show(struct cli *c, int argc, char **argv)
 }
 
 const struct cli_cmd cli_addr_cmds[] = {
-    {"add", do_add, NULL, "ADDR/PLEN dev NAME [nodad] [noprefixroute]",
+    {"add", do_add, NULL, "ADDR/PLEN dev NAME [brd +] [nodad] [noprefixroute]",
      "add an IPv4 or IPv6 address (IPv4 gets the broadcast address of its prefix)"},
     {"del", do_del, NULL, "ADDR/PLEN dev NAME", "remove an address"},
-    {"show", do_show, NULL, "[dev NAME]", "list addresses per link like `ip addr show` (-j: JSON)"},
+    {"show", do_show, NULL, "[[dev] NAME]",
+     "list addresses per link like `ip addr show` (-j: JSON)"},
     {0},
 };

@@ -229,16 +229,16 @@ static int check_tun(struct run *r, const struct apply_if *i, const struct tw_li
 				apply_kind_name(i->kind));
 	if (t->mode != kind_mode(i->kind))
 		return file_err(r, i->line, 0,
-				"\"%s\" exists as a %s device, not a %s; remove it first (tapwire "
-				"down, or tapwire tuntap del)",
-				i->name, mode_name(t->mode), apply_kind_name(i->kind));
+				"\"%s\" exists as a %s device, not a %s; remove it first "
+				"(tapwire tuntap del %s)",
+				i->name, mode_name(t->mode), apply_kind_name(i->kind), i->name);
 	if (info_flags(t) != i->tun_flags) {
 		flags_text(info_flags(t), have, sizeof(have));
 		flags_text(i->tun_flags, want, sizeof(want));
 		return file_err(r, i->line, 0,
 				"\"%s\" exists with %s but the file says %s; flags are fixed at "
-				"creation, remove it first (tapwire down)",
-				i->name, have, want);
+				"creation, remove it first (tapwire tuntap del %s)",
+				i->name, have, want, i->name);
 	}
 	return CLI_OK;
 }
@@ -918,8 +918,9 @@ static int load(struct run *r, int argc, char **argv, const char *cmd)
 		cli_err(r->c, "unexpected word \"%s\" after the file", argv[1]);
 		return CLI_USAGE;
 	}
-	r->file = argv[0];
-	err = apply_load(r->file, &r->m, &e);
+	/* "-" is standard input, as for -b */
+	r->file = strcmp(argv[0], "-") ? argv[0] : "<stdin>";
+	err = apply_load(argv[0], &r->m, &e);
 	if (err == -EINVAL) {
 		cli_err(r->c, "%s:%u: %s", r->file, e.line, e.msg);
 		return CLI_USAGE;

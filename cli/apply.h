@@ -121,7 +121,8 @@ struct apply_error {
  */
 int apply_parse(const char *text, size_t len, struct apply_model *ret, struct apply_error *err);
 
-/* Reads @path (at most APPLY_MAX_FILE bytes) and parses it. -errno if unreadable. */
+/* Reads @path ("-": standard input; at most APPLY_MAX_FILE bytes) and parses it. -errno if
+ * unreadable. */
 int apply_load(const char *path, struct apply_model *ret, struct apply_error *err);
 
 void apply_model_free(struct apply_model *m);

@@ -23,6 +23,7 @@
 #include <tapwire/tapwire.h>
 
 #include "apply.h"
+#include "cli.h"
 
 /* Section kinds as bits, for the key table; port sections are not interfaces. */
 enum {
@@ -222,8 +223,13 @@ static int key_address(struct pstate *ps, const struct key *k, char **words, int
 	struct tw_prefix p;
 	char buf[TW_PREFIX_STRLEN];
 
-	if (tw_prefix_parse(words[0], 0, &p) < 0)
+	if (tw_prefix_parse(words[0], 0, &p) < 0) {
+		char why[160];
+
+		if (arg_prefix_why(words[0], why, sizeof(why)))
+			return perr(ps, "\"%s\": %s", words[0], why);
 		return perr(ps, "\"%s\" is not an IPv4 or IPv6 address[/length]", words[0]);
+	}
 	for (size_t j = 0; j < i->n_addrs; j++)
 		if (tw_prefix_equal(&i->addrs[j].prefix, &p)) {
 			tw_prefix_format(&p, 0, buf, sizeof(buf));
@@ -247,8 +253,13 @@ static int route_words(struct pstate *ps, char **words, int n, struct apply_rout
 {
 	struct tw_prefix masked;
 
-	if (tw_prefix_parse(words[0], 0, &r->dst) < 0)
+	if (tw_prefix_parse(words[0], 0, &r->dst) < 0) {
+		char why[160];
+
+		if (arg_prefix_why(words[0], why, sizeof(why)))
+			return perr(ps, "\"%s\": %s", words[0], why);
 		return perr(ps, "\"%s\" is not an IPv4 or IPv6 prefix", words[0]);
+	}
 	masked = r->dst;
 	tw_prefix_mask(&masked);
 	if (!tw_prefix_equal(&masked, &r->dst))
@@ -677,7 +688,7 @@ int apply_load(const char *path, struct apply_model *ret, struct apply_error *er
 	*err = (struct apply_error){0};
 	if (!buf)
 		return -ENOMEM;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : fcntl(0, F_DUPFD_CLOEXEC, 3);
 	if (fd < 0) {
 		r = -errno;
 		free(buf);

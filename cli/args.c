@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Shared argument parsing: every bad word gets the same kind of message. */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <grp.h>
@@ -189,4 +190,45 @@ int arg_mac(struct cli *c, const char *word, uint8_t *ret, size_t *ret_len)
 		p = end + 1;
 	}
 	return arg_wrong(c, word ? word : "", "not a link-layer address");
+}
+
+const char *arg_prefix_why(const char *word, char *buf, size_t len)
+{
+	const char *slash = strchr(word, '/');
+	size_t alen = slash ? (size_t)(slash - word) : strlen(word);
+	char addr[64];
+	unsigned char bin[16];
+	bool v6 = memchr(word, ':', alen) != NULL;
+	unsigned long long plen = 0;
+	const char *p;
+
+	if (alen == 0) {
+		snprintf(buf, len, "the address is missing");
+		return buf;
+	}
+	if (alen >= sizeof(addr) || (memcpy(addr, word, alen), addr[alen] = '\0',
+				     inet_pton(v6 ? AF_INET6 : AF_INET, addr, bin) != 1)) {
+		snprintf(buf, len, "\"%.*s\" is not an %s address", (int)(alen < 64 ? alen : 64),
+			 word, v6 ? "IPv6" : "IPv4");
+		return buf;
+	}
+	if (!slash)
+		return NULL;
+	if (!slash[1]) {
+		snprintf(buf, len, "the prefix length after \"/\" is missing");
+		return buf;
+	}
+	for (p = slash + 1; *p; p++) {
+		if (!isdigit((unsigned char)*p) || p - slash > 4) {
+			snprintf(buf, len, "prefix length \"%s\" is not a number from 0 to %u",
+				 slash + 1, v6 ? 128 : 32);
+			return buf;
+		}
+		plen = plen * 10 + (unsigned)(*p - '0');
+	}
+	if (plen > (v6 ? 128u : 32u)) {
+		snprintf(buf, len, "prefix length %llu > %u", plen, v6 ? 128 : 32);
+		return buf;
+	}
+	return NULL;
 }

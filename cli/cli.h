@@ -30,6 +30,7 @@ struct out {
 struct cli {
 	const char *prog; /* "tapwire", or a personality's name */
 	bool json, pretty, details;
+	bool force; /* -force: a batch goes on past failing lines */
 	const char *netns;
 	const char *batch_file; /* non-NULL while running a batch */
 	unsigned batch_line;
@@ -46,13 +47,17 @@ struct cli_cmd {
 };
 
 /*
- * Runs the entry of @table named argv[0] (exact match). "help" (or no word
- * at all when @table has no default) prints the table's usage. @path is the
- * words that led here ("tapwire tuntap"), for messages.
+ * Runs the entry of @table named argv[0] (its name, or ip's list/lst/ls for
+ * show and delete for del). "help", "--help" or "-h" prints the table's
+ * usage, as the last word the command's; no word at all runs the table's
+ * show (a bare `tapwire link` lists) or, without one, prints the usage and
+ * fails. @path is the words that led here ("tapwire tuntap"), for messages.
  */
 int cli_dispatch(struct cli *c, const struct cli_cmd *table, const char *path, int argc,
 		 char **argv);
 void cli_usage(FILE *f, const struct cli_cmd *table, const char *path);
+/* "help", "--help" or "-h". */
+bool cli_is_help(const char *word);
 
 /* The netlink handle of this invocation, opened on first use; NULL after printing an error. */
 struct tw_nl *cli_nl(struct cli *c);
@@ -74,6 +79,11 @@ int arg_unknown(struct cli *c, const char *word, const char *path);
 int arg_wrong(struct cli *c, const char *word, const char *why);
 int arg_user(struct cli *c, const char *word, unsigned *ret_uid);
 int arg_group(struct cli *c, const char *word, unsigned *ret_gid);
+/*
+ * Why @word is not ADDR[/PLEN] ("prefix length 33 > 32", "\"198.51.100.300\"
+ * is not an IPv4 address"), written to @buf; NULL when it is well formed.
+ */
+const char *arg_prefix_why(const char *word, char *buf, size_t len);
 int arg_mac(struct cli *c, const char *word, uint8_t *ret, size_t *ret_len);
 
 /* Output. @key is the JSON key (NULL inside arrays); @fmt the text form. */

@@ -41,7 +41,7 @@ static const char global_usage[] =
     "Usage: tapwire [OPTIONS] OBJECT COMMAND [ARGS]\n"
     "       tapwire [OPTIONS] -b FILE\n"
     "OPTIONS := -j|--json  -p|--pretty  -d|--details  -n|--netns NAME  -b|--batch FILE\n"
-    "           -V|--version  -h|--help\n";
+    "           -force  -V|--version  -h|--help\n";
 
 void cli_usage(FILE *f, const struct cli_cmd *table, const char *path)
 {
@@ -73,33 +73,69 @@ static int do_help(struct cli *c, int argc, char **argv)
 	return CLI_OK;
 }
 
+bool cli_is_help(const char *word)
+{
+	return !strcmp(word, "help") || !strcmp(word, "--help") || !strcmp(word, "-h");
+}
+
+/*
+ * The entry of @table that @word names: the name itself, or one of ip's
+ * other spellings (`ip link list`, `ip addr delete`). No abbreviations: a
+ * prefix that means "set" today could mean something else tomorrow.
+ */
+static const struct cli_cmd *cli_lookup(const struct cli_cmd *table, const char *word)
+{
+	static const char *const aliases[][2] = {
+	    {"list", "show"}, {"lst", "show"}, {"ls", "show"}, {"delete", "del"}};
+
+	for (const struct cli_cmd *e = table; e->name; e++)
+		if (!strcmp(e->name, word))
+			return e;
+	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		if (!strcmp(word, aliases[i][0]))
+			for (const struct cli_cmd *e = table; e->name; e++)
+				if (!strcmp(e->name, aliases[i][1]))
+					return e;
+	return NULL;
+}
+
 int cli_dispatch(struct cli *c, const struct cli_cmd *table, const char *path, int argc,
 		 char **argv)
 {
+	const struct cli_cmd *e;
 	char sub[128];
 
-	if (argc < 1 || !strcmp(argv[0], "help")) {
+	if (argc < 1) {
+		/* a bare object lists, as `ip link` does */
+		e = cli_lookup(table, "show");
+		if (e && e->fn)
+			return e->fn(c, 0, argv);
+		cli_usage(stderr, table, path);
+		return CLI_USAGE;
+	}
+	if (cli_is_help(argv[0])) {
 		/* A table may bring its own help (the top level does). */
-		for (const struct cli_cmd *e = table; argc >= 1 && e->name; e++)
-			if (!strcmp(e->name, "help") && e->fn)
-				return e->fn(c, argc - 1, argv + 1);
-		cli_usage(argc < 1 ? stderr : stdout, table, path);
-		return argc < 1 ? CLI_USAGE : CLI_OK;
+		e = cli_lookup(table, "help");
+		if (e && e->fn)
+			return e->fn(c, argc - 1, argv + 1);
+		cli_usage(stdout, table, path);
+		return CLI_OK;
 	}
-	for (const struct cli_cmd *e = table; e->name; e++) {
-		if (strcmp(e->name, argv[0]))
-			continue;
-		if (e->sub) {
-			snprintf(sub, sizeof(sub), "%s %s", path, e->name);
-			return cli_dispatch(c, e->sub, sub, argc - 1, argv + 1);
-		}
-		if (argc > 1 && !strcmp(argv[argc - 1], "help") && strcmp(e->name, "help")) {
-			printf("Usage: %s %s %s\n", path, e->name, e->usage ? e->usage : "");
-			return CLI_OK;
-		}
-		return e->fn(c, argc - 1, argv + 1);
+	e = cli_lookup(table, argv[0]);
+	if (!e)
+		return arg_unknown(c, argv[0], path);
+	if (e->sub) {
+		snprintf(sub, sizeof(sub), "%s %s", path, e->name);
+		return cli_dispatch(c, e->sub, sub, argc - 1, argv + 1);
 	}
-	return arg_unknown(c, argv[0], path);
+	/* help as the last word, after anything: `tapwire tuntap add tap0 --help` */
+	if (argc > 1 && cli_is_help(argv[argc - 1])) {
+		printf("Usage: %s %s %s\n", path, e->name, e->usage ? e->usage : "");
+		if (e->help && *e->help)
+			printf("    %s\n", e->help);
+		return CLI_OK;
+	}
+	return e->fn(c, argc - 1, argv + 1);
 }
 
 static int enter_netns(struct cli *c, const char *name)
@@ -183,11 +219,20 @@ static ssize_t batch_read_line(FILE *f, char *buf, size_t cap)
 	return (ssize_t)n;
 }
 
+/*
+ * Runs @file ("-": standard input) one command a line. Without -force it
+ * stops at the first failing line; exit 2 then still means "nothing was
+ * done" only when no command before it ran, so a usage error after
+ * commands that ran is exit 1, and a last line says how far it got. With
+ * -force (ip's) every line runs and the failures are counted at the end.
+ */
 int cli_run_batch(struct cli *c, const char *file)
 {
 	FILE *f = strcmp(file, "-") ? fopen(file, "re") : stdin;
+	const char *shown = strcmp(file, "-") ? file : "<stdin>";
+	unsigned done = 0, failed = 0, first_failed = 0;
 	char *line, *argv[256];
-	int ret = CLI_OK, argc;
+	int ret = CLI_OK, r, argc;
 	ssize_t n;
 
 	if (!f) {
@@ -200,7 +245,7 @@ int cli_run_batch(struct cli *c, const char *file)
 		ret = CLI_FAIL;
 		goto out;
 	}
-	c->batch_file = file;
+	c->batch_file = shown;
 	c->batch_line = 0;
 	for (;;) {
 		c->batch_line++;
@@ -215,24 +260,46 @@ int cli_run_batch(struct cli *c, const char *file)
 				cli_err(c, "NUL byte in the line");
 			else
 				cli_err(c, "cannot read batch file: %s", strerror((int)-n));
+			/* even with -force: the rest of the file cannot be trusted */
 			ret = n == -E2BIG || n == -EINVAL ? CLI_USAGE : CLI_FAIL;
+			failed++;
+			first_failed = first_failed ? first_failed : c->batch_line;
 			break;
 		}
 		argc = cli_split_line(line, argv, 256);
-		if (argc < 0) {
-			cli_err(c, argc == -E2BIG ? "too many words" : "unterminated quote");
-			ret = CLI_USAGE;
-			break;
-		}
 		if (argc == 0)
 			continue;
-		ret = cli_dispatch(c, cli_objects, "tapwire", argc, argv);
+		if (argc < 0) {
+			cli_err(c, argc == -E2BIG ? "too many words" : "unterminated quote");
+			r = CLI_USAGE;
+		} else {
+			r = cli_dispatch(c, cli_objects, "tapwire", argc, argv);
+		}
 		fflush(stdout);
-		if (ret != CLI_OK)
+		if (r == CLI_OK) {
+			done++;
+			continue;
+		}
+		failed++;
+		first_failed = first_failed ? first_failed : c->batch_line;
+		if (ret == CLI_OK || (ret == CLI_USAGE && r == CLI_FAIL))
+			ret = r;
+		if (!c->force)
 			break;
 	}
 	c->batch_file = NULL;
 	free(line);
+	if (failed && c->force) {
+		cli_err(c, "%s: %u command%s failed, the first at line %u; %u ran", shown, failed,
+			failed == 1 ? "" : "s", first_failed, done);
+		ret = CLI_FAIL;
+	} else if (failed && done) {
+		cli_err(c,
+			"%s: stopped at line %u; %u command%s before it ran (-force goes on "
+			"past errors)",
+			shown, first_failed, done, done == 1 ? "" : "s");
+		ret = CLI_FAIL;
+	}
 out:
 	if (f != stdin)
 		fclose(f);
@@ -253,6 +320,8 @@ static int run(struct cli *c, int argc, char **argv)
 			c->pretty = true;
 		} else if (!strcmp(o, "-d") || !strcmp(o, "--details")) {
 			c->details = true;
+		} else if (!strcmp(o, "-force") || !strcmp(o, "--force")) {
+			c->force = true;
 		} else if (!strcmp(o, "-V") || !strcmp(o, "--version")) {
 			printf("tapwire %s\n", tw_version());
 			return CLI_OK;

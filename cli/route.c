@@ -14,8 +14,11 @@ static int parse_dst(struct cli *c, const char *word, struct tw_prefix *ret)
 	struct tw_prefix p, masked;
 	char buf[TW_PREFIX_STRLEN], why[TW_PREFIX_STRLEN + 64];
 
-	if (tw_prefix_parse(word, TW_PREFIX_DEFAULT, &p) < 0)
+	if (tw_prefix_parse(word, TW_PREFIX_DEFAULT, &p) < 0) {
+		if (arg_prefix_why(word, why, sizeof(why)))
+			return arg_wrong(c, word, why);
 		return arg_wrong(c, word, "not a destination prefix (default, ADDR/PLEN or ADDR)");
+	}
 	masked = p;
 	tw_prefix_mask(&masked);
 	if (!tw_prefix_equal(&p, &masked)) {

@@ -31,6 +31,8 @@ static int parse_mode(struct cli *c, const char *word, enum tw_tun_mode *ret)
 
 static int parse_name(struct cli *c, const char *word, const char **name)
 {
+	const char *pct;
+
 	if (*name) {
 		cli_err(c, "argument \"%s\" is wrong: device name already given (\"%s\")", word,
 			*name);
@@ -38,6 +40,10 @@ static int parse_name(struct cli *c, const char *word, const char **name)
 	}
 	if (arg_ifname(c, word) != CLI_OK)
 		return CLI_USAGE;
+	/* the kernel's template rule (dev_alloc_name): one %d, no other % */
+	pct = strchr(word, '%');
+	if (pct && (pct[1] != 'd' || strchr(pct + 2, '%')))
+		return arg_wrong(c, word, "a name template takes one \"%d\" and no other \"%\"");
 	*name = word;
 	return CLI_OK;
 }

@@ -122,7 +122,8 @@ malformed "down of a malformed file" 2 "bad.conf:2:" down "$TW_TMP/bad.conf"
 # Batch mode runs lines in order and stops at the first bad one: the line
 # before a broken one has been run (and is undone here).
 check_eq "batch: unterminated quote refused" "$(twn -b "$TW_TMP/quote.tw" 2>&1 >/dev/null)" \
-	"$TW_TMP/quote.tw:2: Error: unterminated quote"
+	"$TW_TMP/quote.tw:2: Error: unterminated quote
+Error: $TW_TMP/quote.tw: stopped at line 2; 1 command before it ran (-force goes on past errors)"
 check_eq "batch: NUL byte stops before its line" "$(twn -b "$TW_TMP/nul.tw" 2>&1 >/dev/null)" \
 	"$TW_TMP/nul.tw:1: Error: NUL byte in the line"
 check "batch: the line before the quote ran" twn bridge del mb0 >/dev/null

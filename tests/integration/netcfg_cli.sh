@@ -47,9 +47,11 @@ addr add 198.51.100.300/24 dev v1
 link set v1 mtu 1200
 B
 out=$(t -b "$TW_TMP/bad.batch" 2>&1); rc=$?
-check_eq "bad batch exit" "$rc" 2
+# exit 2 means "nothing was done": after two lines ran, a bad third is exit 1
+check_eq "bad batch exit" "$rc" 1
 check_eq "bad batch message" "$out" \
-	"$TW_TMP/bad.batch:3: Error: argument \"198.51.100.300/24\" is wrong: not an IPv4 or IPv6 address with a prefix length (ADDR/PLEN, e.g. 198.51.100.1/24 or fd00::1/64)"
+	"$TW_TMP/bad.batch:3: Error: argument \"198.51.100.300/24\" is wrong: \"198.51.100.300\" is not an IPv4 address
+Error: $TW_TMP/bad.batch: stopped at line 3; 2 commands before it ran (-force goes on past errors)"
 check_eq "lines before ran, the line after did not" "$(ip -n "$NS" -j link show v1 | jq '.[0].mtu')" 1300
 cat >"$TW_TMP/fail.batch" <<'B'
 link set v1 mtu 1250
@@ -58,8 +60,32 @@ link set v1 mtu 1200
 B
 out=$(t -b "$TW_TMP/fail.batch" 2>&1); rc=$?
 check_eq "failing batch exit" "$rc" 1
-check_eq "failing batch message" "$out" "$TW_TMP/fail.batch:2: Error: cannot find device \"nosuch0\""
+check_eq "failing batch message" "$out" "$TW_TMP/fail.batch:2: Error: cannot find device \"nosuch0\"
+Error: $TW_TMP/fail.batch: stopped at line 2; 1 command before it ran (-force goes on past errors)"
 check_eq "stopped at the failure" "$(ip -n "$NS" -j link show v1 | jq '.[0].mtu')" 1250
+# a bad first line: nothing was done, exit 2, no summary
+printf 'link set v1 mtu 99999999999\nlink set v1 mtu 1240\n' >"$TW_TMP/first.batch"
+out=$(t -b "$TW_TMP/first.batch" 2>&1); rc=$?
+check_eq "a batch refused at its first line: exit 2" "$rc" 2
+check_eq "... one message" "$(wc -l <<<"$out")" 1
+# -force (ip's): every line runs, the failures are counted, exit 1
+cat >"$TW_TMP/force.batch" <<'B'
+link set v1 mtu 1230
+link set nosuch0 up
+addr add 198.51.100.300/24 dev v1
+link set v1 mtu 1220
+B
+out=$(t -force -b "$TW_TMP/force.batch" 2>&1); rc=$?
+check_eq "-force batch exit" "$rc" 1
+check_eq "-force batch messages" "$out" "$TW_TMP/force.batch:2: Error: cannot find device \"nosuch0\"
+$TW_TMP/force.batch:3: Error: argument \"198.51.100.300/24\" is wrong: \"198.51.100.300\" is not an IPv4 address
+Error: $TW_TMP/force.batch: 2 commands failed, the first at line 2; 2 ran"
+check_eq "-force ran the lines after the failures" "$(ip -n "$NS" -j link show v1 | jq '.[0].mtu')" 1220
+# standard input, for -b and for apply
+out=$(printf 'link set v1 mtu 1250\n' | t -b - 2>&1); rc=$?
+check_eq "-b - reads standard input" "$rc:$(ip -n "$NS" -j link show v1 | jq '.[0].mtu')" 0:1250
+out=$(printf 'link set v1 mtu 1260\nlink set nosuch0 up\n' | t -b - 2>&1)
+check "... and names it <stdin> in messages: $out" grep -q '^<stdin>:2: Error: cannot find device "nosuch0"' <<<"$out"
 
 # JSON: parses, and has the documented keys.
 t link set v0 master br0
