@@ -41,6 +41,23 @@ static void usage(FILE *f, const char *argv0)
 	fprintf(f, "Usage: %s [-f/--foreground] INTERFACE-NAME\n", argv0);
 }
 
+/* --help: wireguard-go's usage line, then what a new user needs to know. */
+static void help(const char *argv0)
+{
+	usage(stdout, argv0);
+	fputs("\nA WireGuard daemon on a TUN device, configured through\n"
+	      "/var/run/wireguard/INTERFACE-NAME.sock by wg(8) and wg-quick(8).\n"
+	      "Without -f it goes to the background once the interface and socket exist.\n"
+	      "\n"
+	      "  -f, --foreground  stay in the foreground (also WG_PROCESS_FOREGROUND=1)\n"
+	      "      --version     print the version\n"
+	      "  -h, --help        print this help\n"
+	      "\n"
+	      "Environment: LOG_LEVEL=silent|error|verbose, WG_TUN_FD, WG_UAPI_FD,\n"
+	      "TW_WG_OFFLOAD, TW_WG_WORKERS, TW_WG_SLICE_US; see tapwire-wg(8).\n",
+	      stdout);
+}
+
 static void version(void)
 {
 	printf("tapwire-wg v%s\n\nUserspace WireGuard daemon for Linux (tapwire), a drop-in for "
@@ -309,6 +326,10 @@ int main(int argc, char **argv)
 
 	if (argc == 2 && !strcmp(argv[1], "--version")) {
 		version();
+		return 0;
+	}
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		help(argv[0]);
 		return 0;
 	}
 	for (int i = 1; i < argc; i++) {
