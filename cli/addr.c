@@ -41,6 +41,9 @@ static int check_brd(struct cli *c, const char *word, const struct tw_prefix *p)
 		return arg_wrong(c, word, "a broadcast address is for IPv4 addresses only");
 	if (!strcmp(word, "+"))
 		return CLI_OK;
+	if (p->prefixlen >= 31)
+		return arg_wrong(c, word,
+				 "a /31 or /32 has no broadcast address (\"brd +\" is allowed)");
 	for (unsigned b = p->prefixlen; b < 32; b++)
 		want.addr.bytes[b / 8] |= (uint8_t)(0x80u >> (b % 8));
 	want.prefixlen = 32;
