@@ -110,6 +110,13 @@ check_eq "addr show NAME = addr show dev NAME" "$(t addr show v0)" "$(t addr sho
 check_eq "addr show NAME: as ip's, the link's addresses" \
 	"$(t -j addr show v0 | jq -c '[.[0].ifname, [.[0].addr_info[] | select(.family == "inet") | .local]]')" \
 	"$(ip -n "$NS" -j addr show v0 | jq -c '[.[0].ifname, [.[0].addr_info[] | select(.family == "inet") | .local]]')"
+# brd +: what ip gives, tapwire gives (ip on v0, tapwire on v1)
+ip -n "$NS" addr add 203.0.113.65/26 brd + dev v0
+t addr add 203.0.113.129/26 brd + dev v1
+check_eq "brd + gives ip's broadcast" \
+	"$(t -j addr show v1 | jq -r '.[0].addr_info[] | select(.local == "203.0.113.129") | .broadcast')" "203.0.113.191"
+check_eq "... as ip's own brd + does" \
+	"$(ip -n "$NS" -j addr show v0 | jq -r '.[0].addr_info[] | select(.local == "203.0.113.65") | .broadcast')" "203.0.113.127"
 t tuntap add tdel0 mode tap >/dev/null
 check "tuntap delete (ip's word) deletes" t tuntap delete tdel0
 check "... it is gone" sh -c "! ip -n $NS link show tdel0 2>/dev/null"
