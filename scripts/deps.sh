@@ -15,7 +15,9 @@ pkgs=(
 	iproute2 procps psmisc kmod iptables nftables tcpdump jq python3 iputils-ping
 	wireguard-go wireguard-tools iperf3
 	qemu-system-x86 ipxe-qemu dnsmasq-base curl
-	bridge-utils uml-utilities nmap
+	bridge-utils uml-utilities nmap bash-completion libcap2-bin
+	# the Debian packages: built, linted and installed by int/pkg_debian
+	debhelper lintian man-db
 )
 if [ "${TW_DEPS_BENCH:-0}" = 1 ]; then
 	pkgs+=(fastd openvpn tinc linux-perf slirp4netns passt)
