@@ -18,6 +18,9 @@ pkgs=(
 	bridge-utils uml-utilities nmap bash-completion libcap2-bin
 	# the Debian packages: built, linted and installed by int/pkg_debian
 	debhelper lintian man-db
+	# the CNI plugin's runtime side: Debian's libcni (built with Debian's Go)
+	# and the reference plugins it chains with (host-local, tuning)
+	golang-go golang-github-appc-cni-dev containernetworking-plugins
 )
 if [ "${TW_DEPS_BENCH:-0}" = 1 ]; then
 	pkgs+=(fastd openvpn tinc linux-perf slirp4netns passt)

@@ -13,7 +13,7 @@ TW_TEST_TIMEOUT=600
 . "$TW_TESTS/lib.sh"
 needs dpkg-buildpackage lintian dh pkg-config cc ping man
 PKGS=(libtapwire1 libtapwire-dev libtapwire-host0 libtapwire-host-dev tapwire tapwire-wg
-	tapwire-host tapwire-bridge-helper)
+	tapwire-host tapwire-bridge-helper tapwire-cni)
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" &&
 		die "$p is installed already: this test installs and purges it"
@@ -63,6 +63,8 @@ check "man tapwire finds the installed page" sh -c "man -w tapwire | grep -q '^/
 check "man tapwire-wg" sh -c "man -w tapwire-wg >/dev/null && man -w 5 tapwire.conf >/dev/null"
 check "completions installed" test -f /usr/share/bash-completion/completions/tapwire -a \
 	-f /usr/share/bash-completion/completions/tapwire-wg -a -f /usr/share/bash-completion/completions/tapwire-host
+check "the CNI plugin answers VERSION from /usr/lib/cni/tapwire" \
+	sh -c "echo '{\"cniVersion\":\"1.0.0\"}' | CNI_COMMAND=VERSION /usr/lib/cni/tapwire | grep -q supportedVersions"
 check "units installed" test -f /lib/systemd/system/tapwire@.service -a -f /lib/systemd/system/tapwire-wg@.service
 check "tapwire@.service runs the installed tapwire" grep -q '^ExecStart=/usr/sbin/tapwire apply' /lib/systemd/system/tapwire@.service
 
@@ -85,7 +87,7 @@ kill "$PID"
 
 # the autopkgtest's runner, on a few tests (all of them run in CI already
 # against the build tree; TW_PKG_TESTS=. runs every one)
-check "debian/tests/installed (${TW_PKG_TESTS:=netcfg_cli|wg_invocation|host_daemon})" \
+check "debian/tests/installed (${TW_PKG_TESTS:=netcfg_cli|wg_invocation|host_daemon|cni_plugin})" \
 	sh -c "cd '$SRC' && AUTOPKGTEST_TMP='$TW_TMP/apt' TW_PKG_TESTS='$TW_PKG_TESTS' debian/tests/installed >'$TW_TMP/autopkgtest.log' 2>&1" ||
 	tail -n 30 "$TW_TMP/autopkgtest.log" >&2
 

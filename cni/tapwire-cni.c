@@ -1,0 +1,869 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The CNI plugin "tapwire" (installed as /usr/lib/cni/tapwire): a TAP
+ * device in the container's network namespace, for a VM in a pod or a
+ * user-space stack, as the CNI specification 1.1 defines a plugin (its
+ * environment, its JSON in and out, its error codes), answering in the
+ * cniVersion it was given (0.3.0 to 1.1.0).
+ *
+ * Configuration: upstream's `tap` plugin's keys (mac, mtu, multiQueue,
+ * owner, group, selinuxContext, bridge, ipam; runtimeConfig.mac; MAC= in
+ * CNI_ARGS), matched case-insensitively as Go's JSON decoder does, plus
+ * vnetHdr (on by default: virtio-net wants it) and queues (a multi-queue
+ * TAP that is proved to take that many queues). IPAM is delegated to the
+ * plugin the configuration names, found in CNI_PATH; what fails after it
+ * ran is undone (the TAP deleted, IPAM's DEL called).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <tapwire/tapwire.h>
+
+/* The specification's error codes (SPEC.md "Error"). */
+enum {
+	E_VERSION = 1,	  /* incompatible CNI version */
+	E_FIELD = 2,	  /* unsupported field in the network configuration */
+	E_CONTAINER = 3,  /* container unknown or does not exist */
+	E_ENV = 4,	  /* invalid necessary environment variables */
+	E_IO = 5,	  /* I/O failure */
+	E_DECODE = 6,	  /* failed to decode content */
+	E_CONFIG = 7,	  /* invalid network configuration */
+	E_INTERNAL = 999, /* anything else: the system refused (as Go plugins report it) */
+};
+
+#define CNI_MAX_INPUT (1u << 20)
+#define MAX_QUEUES    256
+
+static const char *const versions[] = {"0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"};
+
+struct ip {
+	struct tw_prefix addr; /* with its prefix length */
+	bool has_gw;
+	struct tw_prefix gw;
+};
+
+struct ctx {
+	const char *command, *containerid, *netns, *ifname, *args, *path;
+	const char *version; /* the configuration's cniVersion: the answer's */
+	unsigned vnum;	     /* the same as one number, 1.1.0 = 10100 */
+	char *input;	     /* standard input, as read (passed on to IPAM) */
+	size_t input_len;
+	json_object *conf;
+	/* options */
+	const char *mac, *bridge, *selinux;
+	unsigned mtu, queues;
+	bool multi_queue, vnet_hdr;
+	long long owner, group; /* -1: none */
+	json_object *ipam;	/* the "ipam" object, or NULL */
+	json_object *ipam_result;
+	json_object *prev; /* prevResult */
+	bool ipam_added;
+	bool created;
+	bool quiet; /* undoing after a failure: its error object is out already */
+	int host_ns, pod_ns;
+};
+
+static unsigned version_number(const char *v)
+{
+	unsigned a, b, c;
+
+	if (!v || sscanf(v, "%u.%u.%u", &a, &b, &c) != 3 || a > 99 || b > 99 || c > 99)
+		return 0;
+	return a * 10000 + b * 100 + c;
+}
+
+/* Prints the specification's error object and returns the exit status. */
+__attribute__((format(printf, 3, 4))) static int fail(struct ctx *c, int code, const char *fmt, ...)
+{
+	json_object *o = json_object_new_object();
+	char msg[1024];
+	va_list ap;
+
+	if (c->quiet) {
+		json_object_put(o);
+		return 1;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	json_object_object_add(o, "cniVersion",
+			       json_object_new_string(c->vnum ? c->version : "1.1.0"));
+	json_object_object_add(o, "code", json_object_new_int(code));
+	json_object_object_add(o, "msg", json_object_new_string(msg));
+	fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), stdout);
+	fputc('\n', stdout);
+	json_object_put(o);
+	return 1;
+}
+
+/* The member of @o called @name, compared as Go's decoder does (any case). */
+static json_object *key(json_object *o, const char *name)
+{
+	if (!o || !json_object_is_type(o, json_type_object))
+		return NULL;
+	json_object_object_foreach(o, k, v)
+	{
+		if (!strcasecmp(k, name))
+			return v;
+	}
+	return NULL;
+}
+
+static int read_input(struct ctx *c)
+{
+	size_t cap = 4096;
+	ssize_t n;
+
+	c->input = malloc(cap + 1);
+	if (!c->input)
+		return -ENOMEM;
+	for (;;) {
+		if (c->input_len == cap) {
+			char *p;
+
+			if (cap >= CNI_MAX_INPUT)
+				return -EFBIG;
+			cap *= 2;
+			if (!(p = realloc(c->input, cap + 1)))
+				return -ENOMEM;
+			c->input = p;
+		}
+		n = read(STDIN_FILENO, c->input + c->input_len, cap - c->input_len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		c->input_len += (size_t)n;
+	}
+	c->input[c->input_len] = '\0';
+	return 0;
+}
+
+/* "MAC=..." from CNI_ARGS ("K=V;K=V"), into @buf; NULL if absent. */
+static const char *args_mac(const char *args, char *buf, size_t len)
+{
+	const char *p = args;
+
+	while (p && *p) {
+		const char *end = strchr(p, ';');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+
+		if (n > 4 && !strncasecmp(p, "MAC=", 4) && n - 4 < len) {
+			memcpy(buf, p + 4, n - 4);
+			buf[n - 4] = '\0';
+			return buf;
+		}
+		p = end ? end + 1 : NULL;
+	}
+	return NULL;
+}
+
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned v[6];
+	char tail;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+		   &tail) != 6)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)v[i];
+	if (mac[0] & 1)
+		return -EINVAL; /* multicast */
+	return 0;
+}
+
+/* A non-negative integer member, or -1 when absent; -2 when malformed. */
+static long long int_member(json_object *o, const char *name, long long max)
+{
+	json_object *v = key(o, name);
+	long long n;
+
+	if (!v || json_object_is_type(v, json_type_null))
+		return -1;
+	if (!json_object_is_type(v, json_type_int))
+		return -2;
+	n = json_object_get_int64(v);
+	return n < 0 || n > max ? -2 : n;
+}
+
+static int bool_member(json_object *o, const char *name, bool def, bool *ret)
+{
+	json_object *v = key(o, name);
+
+	if (!v || json_object_is_type(v, json_type_null)) {
+		*ret = def;
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_boolean))
+		return -EINVAL;
+	*ret = json_object_get_boolean(v);
+	return 0;
+}
+
+static const char *string_member(json_object *o, const char *name, bool *bad)
+{
+	json_object *v = key(o, name);
+
+	if (!v || json_object_is_type(v, json_type_null))
+		return NULL;
+	if (!json_object_is_type(v, json_type_string)) {
+		*bad = true;
+		return NULL;
+	}
+	return json_object_get_string(v);
+}
+
+/* Standard input, the version and the options; the environment a command needs. */
+static int parse(struct ctx *c)
+{
+	enum json_tokener_error jerr;
+	json_object *v, *rc;
+	char macbuf[64];
+	long long n;
+	bool bad = false;
+	int err;
+
+	if ((err = read_input(c)) < 0)
+		return fail(c, err == -EFBIG ? E_DECODE : E_IO, "cannot read the configuration: %s",
+			    err == -EFBIG ? "larger than 1 MiB" : strerror(-err));
+	c->conf = json_tokener_parse_verbose(c->input, &jerr);
+	if (!c->conf || !json_object_is_type(c->conf, json_type_object))
+		return fail(c, E_DECODE, "the configuration is not a JSON object: %s",
+			    c->conf ? "another JSON value" : json_tokener_error_desc(jerr));
+	v = key(c->conf, "cniVersion");
+	c->version =
+	    v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+	if (!c->version)
+		return fail(c, E_CONFIG, "\"cniVersion\" is missing");
+	c->vnum = version_number(c->version);
+	for (size_t i = 0; c->vnum && i < sizeof(versions) / sizeof(versions[0]); i++)
+		if (!strcmp(versions[i], c->version))
+			goto known;
+	{
+		const char *v0 = c->version;
+
+		c->vnum = 0;
+		return fail(c, E_VERSION, "CNI version \"%s\" is not supported (0.3.0 to 1.1.0)",
+			    v0);
+	}
+known:
+	c->mac = string_member(c->conf, "mac", &bad);
+	rc = key(c->conf, "runtimeConfig");
+	if (rc && string_member(rc, "mac", &bad))
+		c->mac = string_member(rc, "mac", &bad);
+	else if (args_mac(c->args, macbuf, sizeof(macbuf)))
+		c->mac = strdup(macbuf);
+	c->bridge = string_member(c->conf, "bridge", &bad);
+	c->selinux = string_member(c->conf, "selinuxContext", &bad);
+	if (bad)
+		return fail(c, E_CONFIG, "a string option is not a string");
+	if ((n = int_member(c->conf, "mtu", 65535)) == -2 || (n >= 0 && n < 68))
+		return fail(c, E_CONFIG, "\"mtu\" must be a number from 68 to 65535");
+	c->mtu = n > 0 ? (unsigned)n : 0;
+	if ((c->owner = int_member(c->conf, "owner", UINT32_MAX - 1)) == -2 ||
+	    (c->group = int_member(c->conf, "group", UINT32_MAX - 1)) == -2)
+		return fail(c, E_CONFIG, "\"owner\" and \"group\" must be numeric ids");
+	if ((n = int_member(c->conf, "queues", MAX_QUEUES)) == -2 || n == 0)
+		return fail(c, E_CONFIG, "\"queues\" must be a number from 1 to %d", MAX_QUEUES);
+	c->queues = n > 0 ? (unsigned)n : 1;
+	if (bool_member(c->conf, "multiQueue", c->queues > 1, &c->multi_queue) < 0 ||
+	    bool_member(c->conf, "vnetHdr", true, &c->vnet_hdr) < 0)
+		return fail(c, E_CONFIG, "\"multiQueue\" and \"vnetHdr\" must be true or false");
+	if (c->queues > 1 && !c->multi_queue)
+		return fail(c, E_CONFIG, "\"queues\": %u needs \"multiQueue\": true", c->queues);
+	if (c->mac) {
+		uint8_t m[6];
+
+		if (parse_mac(c->mac, m) < 0)
+			return fail(c, E_CONFIG, "\"%s\" is not a unicast MAC address", c->mac);
+	}
+	if (c->bridge && tw_ifname_valid(c->bridge) < 0)
+		return fail(c, E_CONFIG, "\"bridge\": \"%s\" is not an interface name", c->bridge);
+	if (c->selinux && access("/sys/fs/selinux/enforce", F_OK) == 0)
+		return fail(c, E_FIELD,
+			    "\"selinuxContext\" is not supported on an SELinux system yet");
+	c->ipam = key(c->conf, "ipam");
+	if (c->ipam && json_object_is_type(c->ipam, json_type_object) &&
+	    json_object_object_length(c->ipam) == 0)
+		c->ipam = NULL;
+	if (c->ipam) {
+		const char *t = string_member(c->ipam, "type", &bad);
+
+		if (!t || bad || !*t || strchr(t, '/') || !strcmp(t, ".") || !strcmp(t, ".."))
+			return fail(c, E_CONFIG, "\"ipam\" needs a \"type\" naming a plugin");
+	}
+	c->prev = key(c->conf, "prevResult");
+	return 0;
+}
+
+/* The environment @cmd needs: container id, namespace, interface name. */
+static int check_env(struct ctx *c, bool need_netns)
+{
+	if (!c->containerid || !*c->containerid)
+		return fail(c, E_ENV, "CNI_CONTAINERID is missing");
+	if (need_netns && (!c->netns || !*c->netns))
+		return fail(c, E_ENV, "CNI_NETNS is missing");
+	if (!c->ifname || tw_ifname_valid(c->ifname) < 0 || strchr(c->ifname, '%'))
+		return fail(c, E_ENV, "CNI_IFNAME \"%s\" is not an interface name",
+			    c->ifname ? c->ifname : "");
+	return 0;
+}
+
+/* ---- delegation to the IPAM plugin ---------------------------------- */
+
+/*
+ * Runs the IPAM plugin with @command and our own standard input. On success
+ * its standard output (parsed) is in *@ret (may be NULL for DEL). Its error
+ * object is passed on as ours.
+ */
+static int ipam_exec(struct ctx *c, const char *command, json_object **ret)
+{
+	const char *type = json_object_get_string(key(c->ipam, "type"));
+	char exe[PATH_MAX] = "", *out = NULL;
+	const char *p = c->path;
+	int in[2], outp[2], status;
+	size_t len = 0, cap = 0;
+	pid_t pid;
+
+	while (p && *p) {
+		const char *end = strchr(p, ':');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+
+		if (n &&
+		    snprintf(exe, sizeof(exe), "%.*s/%s", (int)n, p, type) < (int)sizeof(exe) &&
+		    access(exe, X_OK) == 0)
+			break;
+		exe[0] = '\0';
+		p = end ? end + 1 : NULL;
+	}
+	if (!exe[0])
+		return fail(c, E_CONFIG, "IPAM plugin \"%s\" not found in CNI_PATH \"%s\"", type,
+			    c->path ? c->path : "");
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(outp, O_CLOEXEC) < 0)
+		return fail(c, E_IO, "pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0)
+		return fail(c, E_IO, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		dup2(in[0], STDIN_FILENO);
+		dup2(outp[1], STDOUT_FILENO);
+		setenv("CNI_COMMAND", command, 1);
+		execl(exe, type, (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(outp[1]);
+	signal(SIGPIPE, SIG_IGN);
+	for (size_t off = 0; off < c->input_len;) {
+		ssize_t n = write(in[1], c->input + off, c->input_len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	close(in[1]);
+	for (;;) {
+		ssize_t n;
+
+		if (len + 4096 + 1 > cap) {
+			char *q = realloc(out, cap = cap ? cap * 2 : 8192);
+
+			if (!q || cap > CNI_MAX_INPUT)
+				break;
+			out = q;
+		}
+		n = read(outp[0], out + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(outp[0]);
+	if (out)
+		out[len] = '\0';
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		json_object *e = out ? json_tokener_parse(out) : NULL;
+		int code = e ? json_object_get_int(key(e, "code")) : 0;
+		const char *msg = e ? json_object_get_string(key(e, "msg")) : NULL;
+		int r = fail(c, code > 0 ? code : E_INTERNAL, "IPAM plugin \"%s\" %s failed: %s",
+			     type, command, msg ? msg : "no error object");
+
+		json_object_put(e);
+		free(out);
+		return r;
+	}
+	if (ret) {
+		*ret = out && len ? json_tokener_parse(out) : NULL;
+		if (!*ret) {
+			free(out);
+			return fail(c, E_DECODE, "IPAM plugin \"%s\" gave no result", type);
+		}
+	}
+	free(out);
+	return 0;
+}
+
+/* ---- the TAP ------------------------------------------------------------ */
+
+static int enter(int ns)
+{
+	return setns(ns, CLONE_NEWNET) < 0 ? -errno : 0;
+}
+
+static int open_pod(struct ctx *c)
+{
+	c->host_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	c->pod_ns = open(c->netns, O_RDONLY | O_CLOEXEC);
+	if (c->pod_ns < 0)
+		return fail(c, E_CONTAINER, "cannot open network namespace \"%s\": %s", c->netns,
+			    strerror(errno));
+	if (enter(c->pod_ns) < 0)
+		return fail(c, E_CONTAINER, "cannot enter network namespace \"%s\": %s", c->netns,
+			    strerror(errno));
+	return 0;
+}
+
+/* The IP configurations of an IPAM or previous result. */
+static size_t result_ips(json_object *r, struct ip *ips, size_t max)
+{
+	json_object *arr = key(r, "ips");
+	size_t n = 0;
+
+	for (size_t i = 0; arr && i < json_object_array_length(arr) && n < max; i++) {
+		json_object *e = json_object_array_get_idx(arr, i);
+		const char *a = json_object_get_string(key(e, "address"));
+		const char *g = json_object_get_string(key(e, "gateway"));
+		struct ip ip = {0};
+
+		if (!a || tw_prefix_parse(a, TW_PREFIX_NEED_LEN, &ip.addr) < 0)
+			continue;
+		ip.has_gw = g && tw_prefix_parse(g, TW_PREFIX_NO_LEN, &ip.gw) == 0;
+		ips[n++] = ip;
+	}
+	return n;
+}
+
+static int configure(struct ctx *c, struct tw_nl *nl, char *mac_out, size_t mac_len)
+{
+	struct tw_link_info *links = NULL;
+	json_object *routes;
+	struct ip ips[32];
+	size_t n_links = 0, n;
+	uint8_t m[6];
+	int err;
+
+	if (c->mac && parse_mac(c->mac, m) == 0 &&
+	    (err = tw_link_set_address(nl, c->ifname, m, 6)) < 0)
+		return fail(c, E_INTERNAL, "cannot set MAC %s: %s", c->mac, strerror(-err));
+	if (c->mtu && (err = tw_link_set_mtu(nl, c->ifname, c->mtu)) < 0)
+		return fail(c, E_INTERNAL, "cannot set MTU %u: %s %s", c->mtu, strerror(-err),
+			    tw_nl_errmsg(nl));
+	if (c->bridge && (err = tw_link_set_master(nl, c->ifname, c->bridge)) < 0)
+		return fail(c, err == -ENODEV ? E_CONFIG : E_INTERNAL,
+			    "cannot add %s to bridge \"%s\": %s", c->ifname, c->bridge,
+			    err == -ENODEV ? "no such bridge in the namespace" : strerror(-err));
+	n = c->ipam_result ? result_ips(c->ipam_result, ips, 32) : 0;
+	for (size_t i = 0; i < n; i++) {
+		err = tw_addr_add(nl, c->ifname, &ips[i].addr,
+				  ips[i].addr.family == AF_INET6 ? TW_ADDR_NODAD : 0);
+		if (err < 0)
+			return fail(c, E_INTERNAL, "cannot add an address: %s", strerror(-err));
+	}
+	if ((err = tw_link_set_up(nl, c->ifname, true)) < 0)
+		return fail(c, E_INTERNAL, "cannot bring %s up: %s", c->ifname, strerror(-err));
+	routes = c->ipam_result ? key(c->ipam_result, "routes") : NULL;
+	if (routes && !json_object_is_type(routes, json_type_array))
+		return fail(c, E_DECODE, "IPAM \"routes\" is not an array");
+	for (size_t i = 0; routes && i < json_object_array_length(routes); i++) {
+		json_object *e = json_object_array_get_idx(routes, i);
+		const char *dst = json_object_get_string(key(e, "dst"));
+		const char *gw = json_object_get_string(key(e, "gw"));
+		struct tw_route r = {0};
+
+		if (!dst || tw_prefix_parse(dst, TW_PREFIX_NEED_LEN, &r.dst) < 0)
+			return fail(c, E_DECODE, "IPAM route \"%s\" is not a prefix",
+				    dst ? dst : "");
+		tw_prefix_mask(&r.dst);
+		snprintf(r.dev, sizeof(r.dev), "%s", c->ifname);
+		if (gw) {
+			if (tw_prefix_parse(gw, TW_PREFIX_NO_LEN, &r.gateway) < 0)
+				return fail(c, E_DECODE, "IPAM gateway \"%s\" is not an address",
+					    gw);
+			r.has_gateway = true;
+		} else {
+			/* a route without gw goes via the first gateway of its family */
+			for (size_t k = 0; k < n; k++)
+				if (ips[k].has_gw && ips[k].gw.family == r.dst.family) {
+					r.gateway = ips[k].gw;
+					r.has_gateway = true;
+					break;
+				}
+		}
+		if ((err = tw_route_add(nl, &r, 0)) < 0 && err != -EEXIST)
+			return fail(c, E_INTERNAL, "cannot add route %s: %s %s", dst,
+				    strerror(-err), tw_nl_errmsg(nl));
+	}
+	if ((err = tw_link_list(nl, c->ifname, &links, &n_links)) < 0 || n_links != 1) {
+		free(links);
+		return fail(c, E_INTERNAL, "cannot read %s back: %s", c->ifname, strerror(-err));
+	}
+	snprintf(mac_out, mac_len, "%02x:%02x:%02x:%02x:%02x:%02x", links[0].addr[0],
+		 links[0].addr[1], links[0].addr[2], links[0].addr[3], links[0].addr[4],
+		 links[0].addr[5]);
+	free(links);
+	return 0;
+}
+
+static int create_tap(struct ctx *c)
+{
+	unsigned flags = TW_TUN_EXCL | TW_TUN_CLOEXEC;
+	int fd, err, extra[MAX_QUEUES];
+
+	if (c->multi_queue)
+		flags |= TW_TUN_MULTI_QUEUE;
+	if (c->vnet_hdr)
+		flags |= TW_TUN_VNET_HDR;
+	fd = tw_tun_open(c->ifname, TW_TUN_MODE_TAP, flags, NULL);
+	if (fd == -EBUSY || fd == -EEXIST)
+		return fail(c, E_INTERNAL, "an interface \"%s\" exists in the namespace already",
+			    c->ifname);
+	if (fd < 0)
+		return fail(c, E_INTERNAL, "cannot create TAP \"%s\": %s", c->ifname,
+			    strerror(-fd));
+	c->created = true;
+	err = tw_tun_set_persist(fd, true);
+	if (!err && c->owner >= 0)
+		err = tw_tun_set_owner(fd, (uid_t)c->owner);
+	if (!err && c->group >= 0)
+		err = tw_tun_set_group(fd, (gid_t)c->group);
+	/* prove the device takes the queues a VM will open, then let them go */
+	for (unsigned q = 1; !err && q < c->queues; q++) {
+		extra[q] = tw_tun_open(c->ifname, TW_TUN_MODE_TAP,
+				       (flags & ~TW_TUN_EXCL) | TW_TUN_NO_CREATE, NULL);
+		if (extra[q] < 0) {
+			err = extra[q];
+			for (unsigned k = 1; k < q; k++)
+				close(extra[k]);
+			break;
+		}
+		if (q == c->queues - 1)
+			for (unsigned k = 1; k <= q; k++)
+				close(extra[k]);
+	}
+	close(fd);
+	if (err < 0)
+		return fail(c, E_INTERNAL, "cannot set up TAP \"%s\": %s", c->ifname,
+			    strerror(-err));
+	return 0;
+}
+
+/* Deletes @c->ifname in the current namespace if it is a TUN/TAP device. */
+static int delete_tap(struct ctx *c, struct tw_nl *nl)
+{
+	struct tw_tun_info *t = NULL;
+	size_t n = 0;
+	int err = tw_tun_list(nl, c->ifname, 0, &t, &n);
+
+	if (err == -ENODEV || (err == 0 && n == 0)) {
+		tw_tun_list_free(t, n);
+		return 0; /* gone already, or not ours: nothing to do */
+	}
+	tw_tun_list_free(t, n);
+	if (err < 0)
+		return err;
+	err = tw_tun_delete(nl, c->ifname);
+	return err == -ENODEV ? 0 : err;
+}
+
+/* ---- results -------------------------------------------------------------- */
+
+static json_object *result(struct ctx *c, const char *mac)
+{
+	json_object *r = json_object_new_object(), *ifs = json_object_new_array();
+	json_object *ifc = json_object_new_object(), *ips = json_object_new_array(), *v;
+	json_object *src = c->ipam_result ? key(c->ipam_result, "ips") : NULL;
+
+	json_object_object_add(r, "cniVersion", json_object_new_string(c->version));
+	json_object_object_add(ifc, "name", json_object_new_string(c->ifname));
+	json_object_object_add(ifc, "mac", json_object_new_string(mac));
+	if (c->vnum >= 10100 && c->mtu)
+		json_object_object_add(ifc, "mtu", json_object_new_int((int)c->mtu));
+	json_object_object_add(ifc, "sandbox", json_object_new_string(c->netns));
+	json_object_array_add(ifs, ifc);
+	json_object_object_add(r, "interfaces", ifs);
+	for (size_t i = 0; src && i < json_object_array_length(src); i++) {
+		json_object *e = json_object_array_get_idx(src, i), *o = json_object_new_object();
+		const char *a = json_object_get_string(key(e, "address"));
+
+		if (c->vnum < 10000) /* 0.3.x and 0.4.0 name the family */
+			json_object_object_add(
+			    o, "version", json_object_new_string(a && strchr(a, ':') ? "6" : "4"));
+		json_object_object_add(o, "interface", json_object_new_int(0));
+		json_object_object_add(o, "address", json_object_new_string(a ? a : ""));
+		if ((v = key(e, "gateway")))
+			json_object_object_add(o, "gateway", json_object_get(v));
+		json_object_array_add(ips, o);
+	}
+	json_object_object_add(r, "ips", ips);
+	if (c->ipam_result && (v = key(c->ipam_result, "routes")))
+		json_object_object_add(r, "routes", json_object_get(v));
+	if (c->ipam_result && (v = key(c->ipam_result, "dns")))
+		json_object_object_add(r, "dns", json_object_get(v));
+	return r;
+}
+
+/* ---- commands ------------------------------------------------------------- */
+
+static int cmd_add(struct ctx *c)
+{
+	char mac[18];
+	struct tw_nl *nl = NULL;
+	json_object *r;
+	int ret, err;
+
+	if ((ret = check_env(c, true)) || (ret = open_pod(c)))
+		return ret;
+	/* IPAM runs where the runtime runs it: in the runtime's namespace */
+	if (c->ipam) {
+		if (enter(c->host_ns) < 0)
+			return fail(c, E_IO, "cannot return to the runtime's namespace");
+		if ((ret = ipam_exec(c, "ADD", &c->ipam_result)))
+			return ret;
+		c->ipam_added = true;
+		if (enter(c->pod_ns) < 0) {
+			ret = fail(c, E_CONTAINER, "cannot enter \"%s\" again", c->netns);
+			goto undo;
+		}
+	}
+	if ((err = tw_nl_open(&nl)) < 0) {
+		ret = fail(c, E_IO, "cannot open rtnetlink: %s", strerror(-err));
+		goto undo;
+	}
+	if ((ret = create_tap(c)) || (ret = configure(c, nl, mac, sizeof(mac))))
+		goto undo;
+	r = result(c, mac);
+	fputs(json_object_to_json_string_ext(r, JSON_C_TO_STRING_PLAIN), stdout);
+	fputc('\n', stdout);
+	json_object_put(r);
+	tw_nl_close(nl);
+	return 0;
+undo:
+	/* what this ADD made goes; its error object is already printed */
+	if (c->created && nl)
+		delete_tap(c, nl);
+	tw_nl_close(nl);
+	if (c->ipam_added && enter(c->host_ns) == 0) {
+		c->quiet = true;
+		ipam_exec(c, "DEL", NULL);
+	}
+	return ret;
+}
+
+static int cmd_del(struct ctx *c)
+{
+	struct tw_nl *nl = NULL;
+	int ret, err;
+
+	if ((ret = check_env(c, false)))
+		return ret;
+	c->host_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	/* DEL must succeed when things are gone: a namespace gone took the TAP along */
+	if (c->netns && *c->netns && (c->pod_ns = open(c->netns, O_RDONLY | O_CLOEXEC)) >= 0 &&
+	    enter(c->pod_ns) == 0) {
+		if ((err = tw_nl_open(&nl)) < 0)
+			return fail(c, E_IO, "cannot open rtnetlink: %s", strerror(-err));
+		err = delete_tap(c, nl);
+		tw_nl_close(nl);
+		if (err < 0)
+			return fail(c, E_INTERNAL, "cannot delete \"%s\": %s", c->ifname,
+				    strerror(-err));
+		if (enter(c->host_ns) < 0)
+			return fail(c, E_IO, "cannot return to the runtime's namespace");
+	}
+	if (c->ipam)
+		return ipam_exec(c, "DEL", NULL);
+	return 0;
+}
+
+static int cmd_check(struct ctx *c)
+{
+	struct tw_tun_info *t = NULL;
+	struct tw_link_info *l = NULL;
+	struct tw_addr_info *addrs = NULL;
+	struct tw_nl *nl = NULL;
+	size_t nt = 0, nl_n = 0, na = 0, nips;
+	json_object *ifs, *ifc = NULL;
+	struct ip ips[32];
+	char mac[18];
+	int ret, err;
+
+	if (c->vnum < 400)
+		return fail(c, E_VERSION, "CHECK needs cniVersion 0.4.0 or later");
+	if (!c->prev)
+		return fail(c, E_CONFIG, "CHECK needs \"prevResult\"");
+	if ((ret = check_env(c, true)) || (ret = open_pod(c)))
+		return ret;
+	ifs = key(c->prev, "interfaces");
+	for (size_t i = 0; ifs && i < json_object_array_length(ifs); i++) {
+		json_object *e = json_object_array_get_idx(ifs, i);
+		const char *name = json_object_get_string(key(e, "name"));
+		const char *sb = json_object_get_string(key(e, "sandbox"));
+
+		if (name && !strcmp(name, c->ifname) && sb && !strcmp(sb, c->netns))
+			ifc = e;
+	}
+	if (!ifc)
+		return fail(c, E_CONFIG, "prevResult has no interface %s in %s", c->ifname,
+			    c->netns);
+	if ((err = tw_nl_open(&nl)) < 0)
+		return fail(c, E_IO, "cannot open rtnetlink: %s", strerror(-err));
+	err = tw_tun_list(nl, c->ifname, 0, &t, &nt);
+	if (err == 0)
+		err = tw_link_list(nl, c->ifname, &l, &nl_n);
+	if (err == 0)
+		err = tw_addr_list(nl, c->ifname, AF_UNSPEC, &addrs, &na);
+	ret = 0;
+	if (err < 0 || nt != 1 || nl_n != 1)
+		ret = fail(c, E_INTERNAL, "%s is not a TUN/TAP device in %s (%s)", c->ifname,
+			   c->netns, err < 0 ? strerror(-err) : "other kind");
+	else if (t[0].mode != TW_TUN_MODE_TAP || t[0].multi_queue != c->multi_queue ||
+		 t[0].vnet_hdr != c->vnet_hdr)
+		ret =
+		    fail(c, E_INTERNAL, "%s is not the TAP the configuration asks for", c->ifname);
+	else if ((c->owner >= 0 && (!t[0].has_owner || t[0].owner != (uid_t)c->owner)) ||
+		 (c->group >= 0 && (!t[0].has_group || t[0].group != (gid_t)c->group)))
+		ret = fail(c, E_INTERNAL, "%s has another owner or group", c->ifname);
+	if (!ret) {
+		const char *want = json_object_get_string(key(ifc, "mac"));
+
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", l[0].addr[0],
+			 l[0].addr[1], l[0].addr[2], l[0].addr[3], l[0].addr[4], l[0].addr[5]);
+		if (want && strcasecmp(want, mac))
+			ret = fail(c, E_INTERNAL, "%s has MAC %s, prevResult says %s", c->ifname,
+				   mac, want);
+		else if (c->mtu && l[0].mtu != c->mtu)
+			ret = fail(c, E_INTERNAL, "%s has MTU %u, not %u", c->ifname, l[0].mtu,
+				   c->mtu);
+		else if (c->bridge && !l[0].master)
+			ret = fail(c, E_INTERNAL, "%s is not on bridge %s", c->ifname, c->bridge);
+	}
+	nips = ret ? 0 : result_ips(c->prev, ips, 32);
+	for (size_t i = 0; i < nips && !ret; i++) {
+		bool found = false;
+
+		for (size_t k = 0; k < na; k++)
+			found |= tw_prefix_equal(&addrs[k].prefix, &ips[i].addr);
+		if (!found) {
+			char buf[TW_PREFIX_STRLEN];
+
+			tw_prefix_format(&ips[i].addr, 0, buf, sizeof(buf));
+			ret = fail(c, E_INTERNAL, "%s lacks address %s", c->ifname, buf);
+		}
+	}
+	tw_tun_list_free(t, nt);
+	free(l);
+	free(addrs);
+	tw_nl_close(nl);
+	if (!ret && c->ipam) {
+		if (enter(c->host_ns) < 0)
+			return fail(c, E_IO, "cannot return to the runtime's namespace");
+		ret = ipam_exec(c, "CHECK", NULL);
+	}
+	return ret;
+}
+
+/* STATUS and GC (1.1): this plugin keeps no state of its own beyond the
+ * TAPs, which go with their namespaces; IPAM's are delegated. */
+static int cmd_status_gc(struct ctx *c, const char *cmd)
+{
+	if (c->vnum < 10100)
+		return fail(c, E_VERSION, "%s needs cniVersion 1.1.0", cmd);
+	return c->ipam ? ipam_exec(c, cmd, NULL) : 0;
+}
+
+static int cmd_version(struct ctx *c)
+{
+	json_object *o = json_object_new_object(), *a = json_object_new_array();
+
+	json_object_object_add(o, "cniVersion",
+			       json_object_new_string(c->vnum ? c->version : "1.1.0"));
+	for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++)
+		json_object_array_add(a, json_object_new_string(versions[i]));
+	json_object_object_add(o, "supportedVersions", a);
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct ctx c = {.host_ns = -1, .pod_ns = -1};
+	int ret;
+
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+			 !strcmp(argv[1], "--version"))) {
+		printf("tapwire CNI plugin %s: TAP devices for containers and VMs in pods.\n"
+		       "Run by a CNI runtime (CNI_COMMAND=ADD|DEL|CHECK|STATUS|GC|VERSION,\n"
+		       "the network configuration on standard input); CNI spec 0.3.0 to 1.1.0.\n"
+		       "See the tapwire README, \"CNI plugin\".\n",
+		       tw_version());
+		return 0;
+	}
+	c.command = getenv("CNI_COMMAND");
+	c.containerid = getenv("CNI_CONTAINERID");
+	c.netns = getenv("CNI_NETNS");
+	c.ifname = getenv("CNI_IFNAME");
+	c.args = getenv("CNI_ARGS");
+	c.path = getenv("CNI_PATH");
+	if (!c.command || !*c.command)
+		return fail(&c, E_ENV, "CNI_COMMAND is missing");
+	if (!strcmp(c.command, "VERSION")) {
+		/* the configuration is optional here: it only picks the answer's version */
+		c.quiet = true;
+		if (!isatty(STDIN_FILENO))
+			parse(&c);
+		c.quiet = false;
+		return cmd_version(&c);
+	}
+	if ((ret = parse(&c)))
+		return ret;
+	if (!strcmp(c.command, "ADD"))
+		ret = cmd_add(&c);
+	else if (!strcmp(c.command, "DEL"))
+		ret = cmd_del(&c);
+	else if (!strcmp(c.command, "CHECK"))
+		ret = cmd_check(&c);
+	else if (!strcmp(c.command, "STATUS") || !strcmp(c.command, "GC"))
+		ret = cmd_status_gc(&c, c.command);
+	else
+		ret = fail(&c, E_ENV,
+			   "CNI_COMMAND \"%s\" is not ADD, DEL, CHECK, STATUS, GC or VERSION",
+			   c.command);
+	fflush(stdout);
+	return ret;
+}
