@@ -21,6 +21,8 @@ pkgs=(
 	# the CNI plugin's runtime side: Debian's libcni (built with Debian's Go)
 	# and the reference plugins it chains with (host-local, tuning)
 	golang-go golang-github-appc-cni-dev containernetworking-plugins
+	# a real container runtime on the plugin (int/cni_podman)
+	podman runc busybox-static
 )
 if [ "${TW_DEPS_BENCH:-0}" = 1 ]; then
 	pkgs+=(fastd openvpn tinc linux-perf slirp4netns passt)
