@@ -10,7 +10,10 @@
  * owner, group, selinuxContext, bridge, ipam; runtimeConfig.mac; MAC= in
  * CNI_ARGS), matched case-insensitively as Go's JSON decoder does, plus
  * vnetHdr (on by default: virtio-net wants it) and queues (a multi-queue
- * TAP that is proved to take that many queues). IPAM is delegated to the
+ * TAP that is proved to take that many queues) and hostBridge: the TAP is
+ * joined to a bridge of the runtime's namespace (the usual VM-in-pod
+ * layout) through a bridge in the pod and a veth pair, names derived from
+ * the container id and interface name. IPAM is delegated to the
  * plugin the configuration names, found in CNI_PATH; what fails after it
  * ran is undone (the TAP deleted, IPAM's DEL called).
  */
@@ -34,6 +37,10 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
+#include <libmnl/libmnl.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
 #include <tapwire/tapwire.h>
 
 /* The specification's error codes (SPEC.md "Error"). */
@@ -67,7 +74,8 @@ struct ctx {
 	size_t input_len;
 	json_object *conf;
 	/* options */
-	const char *mac, *bridge, *selinux;
+	const char *mac, *bridge, *selinux, *host_bridge;
+	char veth_host[IFNAMSIZ], veth_pod[IFNAMSIZ], pod_bridge[IFNAMSIZ]; /* hostBridge's */
 	unsigned mtu, queues;
 	bool multi_queue, vnet_hdr;
 	long long owner, group; /* -1: none */
@@ -75,8 +83,9 @@ struct ctx {
 	json_object *ipam_result;
 	json_object *prev; /* prevResult */
 	bool ipam_added;
-	bool created;
-	bool quiet; /* undoing after a failure: its error object is out already */
+	bool created;	   /* the TAP, by this ADD */
+	bool veth_created; /* hostBridge's veth pair, by this ADD */
+	bool quiet;	   /* undoing after a failure: its error object is out already */
 	int host_ns, pod_ns;
 };
 
@@ -274,6 +283,7 @@ known:
 	else if (args_mac(c->args, macbuf, sizeof(macbuf)))
 		c->mac = strdup(macbuf);
 	c->bridge = string_member(c->conf, "bridge", &bad);
+	c->host_bridge = string_member(c->conf, "hostBridge", &bad);
 	c->selinux = string_member(c->conf, "selinuxContext", &bad);
 	if (bad)
 		return fail(c, E_CONFIG, "a string option is not a string");
@@ -299,6 +309,14 @@ known:
 	}
 	if (c->bridge && tw_ifname_valid(c->bridge) < 0)
 		return fail(c, E_CONFIG, "\"bridge\": \"%s\" is not an interface name", c->bridge);
+	if (c->host_bridge && tw_ifname_valid(c->host_bridge) < 0)
+		return fail(c, E_CONFIG, "\"hostBridge\": \"%s\" is not an interface name",
+			    c->host_bridge);
+	if (c->host_bridge && c->bridge)
+		return fail(
+		    c, E_CONFIG,
+		    "\"bridge\" and \"hostBridge\" exclude each other (hostBridge makes the "
+		    "pod's bridge)");
 	if (c->selinux && access("/sys/fs/selinux/enforce", F_OK) == 0)
 		return fail(c, E_FIELD,
 			    "\"selinuxContext\" is not supported on an SELinux system yet");
@@ -426,6 +444,145 @@ static int ipam_exec(struct ctx *c, const char *command, json_object **ret)
 	}
 	free(out);
 	return 0;
+}
+
+/* ---- hostBridge: a veth from the runtime's bridge to a bridge in the pod --- */
+
+/* The names hostBridge uses: tw + 8 hex digits of the attachment + h/p/b. */
+static void host_bridge_names(struct ctx *c)
+{
+	uint32_t h = 2166136261u; /* FNV-1a of "CONTAINERID/IFNAME" */
+
+	for (const char *p = c->containerid; p && *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	h = (h ^ '/') * 16777619u;
+	for (const char *p = c->ifname; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	snprintf(c->veth_host, sizeof(c->veth_host), "tw%08xh", h);
+	snprintf(c->veth_pod, sizeof(c->veth_pod), "tw%08xp", h);
+	snprintf(c->pod_bridge, sizeof(c->pod_bridge), "tw%08xb", h);
+}
+
+/*
+ * Creates the veth pair @name (here) / @peer (in @peer_ns) with one
+ * RTM_NEWLINK. libtapwire has no veth call (yet), so this is libmnl direct.
+ */
+static int veth_add(const char *name, const char *peer, int peer_ns)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE);
+	struct nlattr *info, *data, *pinfo;
+	struct ifinfomsg *ifm;
+	int ret = -EIO;
+	ssize_t n;
+
+	if (!nl)
+		return -errno;
+	nlh->nlmsg_type = RTM_NEWLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK;
+	nlh->nlmsg_seq = 1;
+	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	ifm->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	pinfo = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
+	/* the peer's attributes follow a struct ifinfomsg of its own */
+	memset((char *)nlh + nlh->nlmsg_len, 0, MNL_ALIGN(sizeof(struct ifinfomsg)));
+	nlh->nlmsg_len += MNL_ALIGN(sizeof(struct ifinfomsg));
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
+	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)peer_ns);
+	mnl_attr_nest_end(nlh, pinfo);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, info);
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
+	    mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+	if (n < 0) {
+		ret = -errno;
+		goto out;
+	}
+	ret = mnl_cb_run(buf, (size_t)n, 1, mnl_socket_get_portid(nl), NULL, NULL) < 0 ? -errno : 0;
+out:
+	mnl_socket_close(nl);
+	return ret;
+}
+
+/* In the runtime's namespace: the veth pair, its host end on hostBridge, up. */
+static int host_side(struct ctx *c)
+{
+	struct tw_link_info *l = NULL;
+	struct tw_nl *nl = NULL;
+	size_t n = 0;
+	int err;
+
+	host_bridge_names(c);
+	if ((err = tw_nl_open(&nl)) < 0)
+		return fail(c, E_IO, "cannot open rtnetlink: %s", strerror(-err));
+	err = tw_link_list(nl, c->host_bridge, &l, &n);
+	if (err < 0 || n != 1 || strcmp(l[0].kind, "bridge")) {
+		free(l);
+		tw_nl_close(nl);
+		return fail(c, E_CONFIG,
+			    "\"hostBridge\": no bridge \"%s\" in the runtime's namespace",
+			    c->host_bridge);
+	}
+	free(l);
+	if ((err = veth_add(c->veth_host, c->veth_pod, c->pod_ns)) < 0) {
+		tw_nl_close(nl);
+		return fail(c, E_INTERNAL, "cannot create veth %s/%s: %s", c->veth_host,
+			    c->veth_pod, strerror(-err));
+	}
+	c->veth_created = true;
+	err = tw_link_set_master(nl, c->veth_host, c->host_bridge);
+	if (!err)
+		err = tw_link_set_up(nl, c->veth_host, true);
+	tw_nl_close(nl);
+	if (err < 0)
+		return fail(c, E_INTERNAL, "cannot put %s on %s: %s", c->veth_host, c->host_bridge,
+			    strerror(-err));
+	return 0;
+}
+
+/* In the pod: the pod's bridge joining the veth's end and the TAP. */
+static int pod_side(struct ctx *c, struct tw_nl *nl)
+{
+	struct tw_bridge_opts o = {.mask = TW_BRIDGE_FORWARD_DELAY | TW_BRIDGE_STP_STATE};
+	int err = tw_bridge_add(nl, c->pod_bridge, &o);
+
+	if (!err)
+		err = tw_link_set_master(nl, c->veth_pod, c->pod_bridge);
+	if (!err)
+		err = tw_link_set_up(nl, c->veth_pod, true);
+	if (!err)
+		err = tw_link_set_up(nl, c->pod_bridge, true);
+	if (err < 0)
+		return fail(c, E_INTERNAL, "cannot make the pod's bridge %s: %s", c->pod_bridge,
+			    strerror(-err));
+	c->bridge = c->pod_bridge; /* the TAP joins it as a "bridge" would */
+	return 0;
+}
+
+/* Deletes what hostBridge made in the pod (the veth's pair goes with it). */
+static void pod_side_delete(struct ctx *c, struct tw_nl *nl)
+{
+	struct tw_link_info *l = NULL;
+	size_t n = 0;
+
+	host_bridge_names(c);
+	/* only what is ours: a veth and a bridge of these names */
+	if (tw_link_list(nl, c->veth_pod, &l, &n) == 0 && n == 1 && !strcmp(l[0].kind, "veth"))
+		tw_link_delete(nl, c->veth_pod);
+	free(l);
+	l = NULL;
+	if (tw_link_list(nl, c->pod_bridge, &l, &n) == 0 && n == 1 && !strcmp(l[0].kind, "bridge"))
+		tw_link_delete(nl, c->pod_bridge);
+	free(l);
 }
 
 /* ---- the TAP ------------------------------------------------------------ */
@@ -615,6 +772,12 @@ static json_object *result(struct ctx *c, const char *mac)
 		json_object_object_add(ifc, "mtu", json_object_new_int((int)c->mtu));
 	json_object_object_add(ifc, "sandbox", json_object_new_string(c->netns));
 	json_object_array_add(ifs, ifc);
+	if (c->host_bridge) { /* the host end, in the runtime's namespace (no sandbox) */
+		json_object *h = json_object_new_object();
+
+		json_object_object_add(h, "name", json_object_new_string(c->veth_host));
+		json_object_array_add(ifs, h);
+	}
 	json_object_object_add(r, "interfaces", ifs);
 	for (size_t i = 0; src && i < json_object_array_length(src); i++) {
 		json_object *e = json_object_array_get_idx(src, i), *o = json_object_new_object();
@@ -655,15 +818,25 @@ static int cmd_add(struct ctx *c)
 		if ((ret = ipam_exec(c, "ADD", &c->ipam_result)))
 			return ret;
 		c->ipam_added = true;
-		if (enter(c->pod_ns) < 0) {
-			ret = fail(c, E_CONTAINER, "cannot enter \"%s\" again", c->netns);
+	}
+	if (c->host_bridge) {
+		if (enter(c->host_ns) < 0) {
+			ret = fail(c, E_IO, "cannot return to the runtime's namespace");
 			goto undo;
 		}
+		if ((ret = host_side(c)))
+			goto undo;
+	}
+	if (enter(c->pod_ns) < 0) {
+		ret = fail(c, E_CONTAINER, "cannot enter \"%s\" again", c->netns);
+		goto undo;
 	}
 	if ((err = tw_nl_open(&nl)) < 0) {
 		ret = fail(c, E_IO, "cannot open rtnetlink: %s", strerror(-err));
 		goto undo;
 	}
+	if (c->host_bridge && (ret = pod_side(c, nl)))
+		goto undo;
 	if ((ret = create_tap(c)) || (ret = configure(c, nl, mac, sizeof(mac))))
 		goto undo;
 	r = result(c, mac);
@@ -674,8 +847,12 @@ static int cmd_add(struct ctx *c)
 	return 0;
 undo:
 	/* what this ADD made goes; its error object is already printed */
+	if ((c->created || c->veth_created) && !nl && enter(c->pod_ns) == 0)
+		tw_nl_open(&nl);
 	if (c->created && nl)
 		delete_tap(c, nl);
+	if (c->veth_created && nl)
+		pod_side_delete(c, nl);
 	tw_nl_close(nl);
 	if (c->ipam_added && enter(c->host_ns) == 0) {
 		c->quiet = true;
@@ -698,6 +875,8 @@ static int cmd_del(struct ctx *c)
 		if ((err = tw_nl_open(&nl)) < 0)
 			return fail(c, E_IO, "cannot open rtnetlink: %s", strerror(-err));
 		err = delete_tap(c, nl);
+		if (c->host_bridge)
+			pod_side_delete(c, nl);
 		tw_nl_close(nl);
 		if (err < 0)
 			return fail(c, E_INTERNAL, "cannot delete \"%s\": %s", c->ifname,
@@ -769,8 +948,8 @@ static int cmd_check(struct ctx *c)
 		else if (c->mtu && l[0].mtu != c->mtu)
 			ret = fail(c, E_INTERNAL, "%s has MTU %u, not %u", c->ifname, l[0].mtu,
 				   c->mtu);
-		else if (c->bridge && !l[0].master)
-			ret = fail(c, E_INTERNAL, "%s is not on bridge %s", c->ifname, c->bridge);
+		else if ((c->bridge || c->host_bridge) && !l[0].master)
+			ret = fail(c, E_INTERNAL, "%s is not on a bridge", c->ifname);
 	}
 	nips = ret ? 0 : result_ips(c->prev, ips, 32);
 	for (size_t i = 0; i < nips && !ret; i++) {
@@ -789,6 +968,22 @@ static int cmd_check(struct ctx *c)
 	free(l);
 	free(addrs);
 	tw_nl_close(nl);
+	if (!ret && c->host_bridge) { /* the host end, on hostBridge */
+		struct tw_link_info *h = NULL, *b = NULL;
+		size_t nh = 0, nb = 0;
+
+		host_bridge_names(c);
+		if (enter(c->host_ns) < 0 || tw_nl_open(&nl) < 0)
+			return fail(c, E_IO, "cannot look at the runtime's namespace");
+		if (tw_link_list(nl, c->veth_host, &h, &nh) < 0 || nh != 1 ||
+		    tw_link_list(nl, c->host_bridge, &b, &nb) < 0 || nb != 1 ||
+		    h[0].master != b[0].ifindex)
+			ret = fail(c, E_INTERNAL, "%s is not on \"%s\" in the runtime's namespace",
+				   c->veth_host, c->host_bridge);
+		free(h);
+		free(b);
+		tw_nl_close(nl);
+	}
 	if (!ret && c->ipam) {
 		if (enter(c->host_ns) < 0)
 			return fail(c, E_IO, "cannot return to the runtime's namespace");

@@ -130,6 +130,38 @@ check "1.1.0: tap1 is gone" sh -c "! ip -n $POD link show tap1 2>/dev/null"
 check_eq "1.1.0: STATUS is refused for 1.0.0 (code 1)" \
 	"$(run STATUS '{"cniVersion":"1.0.0","name":"n","type":"tapwire"}' | jq -r .code)" 1
 
+# ---- hostBridge: the TAP in the pod on a bridge of the runtime's namespace,
+# through a veth and a bridge in the pod (the VM-in-pod layout). The runtime
+# here is a namespace of its own (HOSTNS) with bridge hbr0; a user-space host
+# (examples/host_hello, lwIP) on the pod's TAP answers pings sent on hbr0.
+ns_new HOSTNS
+ns_new POD2
+ip -n "$HOSTNS" link add hbr0 type bridge
+ip -n "$HOSTNS" addr add 198.51.100.1/24 dev hbr0
+ip -n "$HOSTNS" link set hbr0 up
+hb='{"cniVersion":"1.1.0","name":"twnet","type":"tapwire","hostBridge":"hbr0","vnetHdr":false}'
+hrun() { nsx "$HOSTNS" env CNI_COMMAND="$1" CNI_CONTAINERID=ctr-hb CNI_NETNS="/var/run/netns/$POD2" \
+	CNI_IFNAME=tap0 CNI_PATH="$CNI_PATH" "$PLUGIN" <<<"$2"; }
+res=$(hrun ADD "$hb")
+veth=$(jq -r '.interfaces[1].name // empty' <<<"$res")
+check "hostBridge: ADD names the host end: $res" test -n "$veth"
+check_eq "hostBridge: the host end is on hbr0, up" \
+	"$(ip -n "$HOSTNS" -j link show "$veth" | jq -r '.[0] | [.master, .operstate != "DOWN"] | map(tostring) | join(" ")')" "hbr0 true"
+check "hostBridge: the TAP is on a bridge in the pod with the veth's other end" \
+	sh -c "ip -n $POD2 -j link show tap0 | jq -e '.[0].master != null' >/dev/null && [ \$(ip -n $POD2 -o link show master \$(ip -n $POD2 -j link show tap0 | jq -r '.[0].master') | wc -l) = 2 ]"
+bg HH ip netns exec "$POD2" "$TW_BUILD/examples/host_hello" tap0 198.51.100.50/24
+check "hostBridge: a host on the pod's TAP answers pings from hbr0" \
+	wait_for 10 nsx "$HOSTNS" ping -c 1 -W 1 198.51.100.50
+kill "$HH" 2>/dev/null; wait "$HH" 2>/dev/null
+check "hostBridge: CHECK" hrun CHECK "$(jq -c --argjson r "$res" '. + {prevResult: $r}' <<<"$hb")"
+check "hostBridge: DEL" hrun DEL "$hb"
+check "hostBridge: the host end is gone" sh -c "! ip -n $HOSTNS link show $veth 2>/dev/null"
+check_eq "hostBridge: the pod has only lo left" "$(ip -n "$POD2" -o link show | wc -l)" 1
+check "hostBridge: DEL again" hrun DEL "$hb"
+out=$(hrun ADD '{"cniVersion":"1.1.0","name":"twnet","type":"tapwire","hostBridge":"nobr"}')
+check_eq "hostBridge: no such bridge: code 7" "$(jq -r .code <<<"$out")" 7
+check_eq "... and nothing made in the pod" "$(ip -n "$POD2" -o link show | wc -l)" 1
+
 # ---- bad input: the spec's codes, nothing left behind -----------------------
 ip -n "$POD" link add tapx type veth peer name tapy
 before=$(snapshot "$POD")
