@@ -8,9 +8,11 @@
 #      distribution would, QEMU again running as nobody; the helper reads
 #      /etc/qemu/bridge.conf, given to it by an overlay on /etc in QEMU's
 #      private mount namespace (the host's /etc is never written).
-#  (c) -netdev tap on the TAP the CNI plugin "tapwire" made in the namespace
-#      (as a runtime runs it for a VM in a pod: owner nobody, vnet_hdr,
-#      on br0), QEMU again as nobody, with vnet_hdr=on; then CNI DEL.
+#  (c) -netdev tap on the TAP the CNI plugin "tapwire" made in a pod
+#      namespace, joined to br0 of the "host" namespace (hostBridge: the
+#      VM-in-pod layout; owner nobody, vnet_hdr), QEMU as nobody in the pod
+#      with vnet_hdr=on, getting its lease and boot file from the host's
+#      dnsmasq through the pod's bridge and veth; then CNI DEL.
 # Each boot passes when dnsmasq logs DHCPACK for the guest's MAC and then
 # the TFTP transfer of the boot file to the leased address.
 : "${TW_TEST_TIMEOUT:=230}"
@@ -128,21 +130,27 @@ no_helper_taps() { [ "$(helper_taps)" = 0 ]; }
 wait_for 5 no_helper_taps
 check_eq "b: the helper's TAP went away with QEMU" "$(helper_taps)" 0
 
-# (c) the CNI plugin's TAP
-cni() { # COMMAND: the plugin, as a CNI runtime runs it, for tw-vm-c in NS
-	CNI_COMMAND=$1 CNI_CONTAINERID=qemu-c CNI_NETNS=/var/run/netns/$NS CNI_IFNAME=tw-vm-c \
-		CNI_PATH=$TW_BUILD/cni "$TW_BUILD/cni/tapwire" <<<'{"cniVersion":"1.0.0","name":"vmnet","type":"tapwire","owner":'"$UID_U"',"mtu":1450,"bridge":"br0","mac":"02:00:5e:00:53:0c"}'
+# (c) the CNI plugin's TAP, in a pod namespace, on the "host" bridge br0 of
+# NS (where dnsmasq runs): the plugin runs in NS as a runtime would, with
+# hostBridge, and QEMU runs in the pod
+ns_new POD
+cni() { # COMMAND: the plugin, as a CNI runtime in NS runs it, for tw-vm-c in POD
+	nsx "$NS" env CNI_COMMAND="$1" CNI_CONTAINERID=qemu-c CNI_NETNS="/var/run/netns/$POD" \
+		CNI_IFNAME=tw-vm-c CNI_PATH="$TW_BUILD/cni" "$TW_BUILD/cni/tapwire" \
+		<<<'{"cniVersion":"1.0.0","name":"vmnet","type":"tapwire","owner":'"$UID_U"',"mtu":1450,"hostBridge":"br0","mac":"02:00:5e:00:53:0c"}'
 }
 out=$(cni ADD)
-check "c: CNI ADD made tw-vm-c: $out" jq -e '.interfaces[0].name == "tw-vm-c"' <<<"$out"
-bg QC nsx "$NS" setpriv --reuid "$UID_U" --regid "$GID_U" --clear-groups \
+check "c: CNI ADD made tw-vm-c in the pod, on br0 outside: $out" \
+	jq -e '.interfaces[0].name == "tw-vm-c" and (.interfaces[1].name | startswith("tw"))' <<<"$out"
+bg QC nsx "$POD" setpriv --reuid "$UID_U" --regid "$GID_U" --clear-groups \
 	qemu-system-x86_64 "${QEMU_ARGS[@]}" -serial file:"$TW_TMP/run/c.serial" -pidfile "$TW_TMP/run/c.pid" \
 	-device e1000,netdev=n0,mac=52:54:00:03:71:0d \
 	-netdev tap,id=n0,ifname=tw-vm-c,script=no,downscript=no,vnet_hdr=on 2>"$TW_TMP/run/c.err"
 boot_check c 52:54:00:03:71:0d
 stop c
 check "c: CNI DEL" cni DEL
-check "c: tw-vm-c gone" bash -c "! ip -n $NS link show tw-vm-c 2>/dev/null"
+check "c: tw-vm-c gone, and the pod's veth and bridge" sh -c "[ \$(ip -n $POD -o link show | wc -l) = 1 ]"
+check "c: the host end left br0" sh -c "[ \$(ip -n $NS -o link show master br0 | grep -c ' tw[0-9a-f]*h@') = 0 ]"
 
 check "a: tapwire tuntap del tw-vm-a (no mode needed)" mktap del tw-vm-a
 check "a: tw-vm-a gone" bash -c "! ip -n $NS link show tw-vm-a 2>/dev/null"
