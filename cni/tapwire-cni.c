@@ -13,7 +13,10 @@
  * TAP that is proved to take that many queues) and hostBridge: the TAP is
  * joined to a bridge of the runtime's namespace (the usual VM-in-pod
  * layout) through a bridge in the pod and a veth pair, names derived from
- * the container id and interface name. IPAM is delegated to the
+ * the container id and interface name. With "wireguard" the attachment is
+ * a WireGuard interface instead, served by tapwire-wg in the pod (its UAPI
+ * socket in /run/tapwire-cni/, so pods never share a socket path). IPAM is
+ * delegated to the
  * plugin the configuration names, found in CNI_PATH; what fails after it
  * ran is undone (the TAP deleted, IPAM's DEL called).
  */
@@ -38,6 +41,9 @@
 
 #include <json-c/json.h>
 #include <libmnl/libmnl.h>
+#include <sodium.h>
+#include <sys/mount.h>
+#include <sys/un.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
@@ -80,6 +86,11 @@ struct ctx {
 	bool multi_queue, vnet_hdr;
 	long long owner, group; /* -1: none */
 	json_object *ipam;	/* the "ipam" object, or NULL */
+	json_object *wg;	/* the "wireguard" object, or NULL */
+	const char *wg_exe;	/* "tapwireWg": the daemon, default /usr/bin/tapwire-wg */
+	char wg_dir[48];	/* its /run/wireguard, seen from outside */
+	struct tw_route pending_routes[64]; /* added once the interface is up */
+	size_t n_pending_routes;
 	json_object *ipam_result;
 	json_object *prev; /* prevResult */
 	bool ipam_added;
@@ -331,6 +342,26 @@ known:
 			return fail(c, E_CONFIG, "\"ipam\" needs a \"type\" naming a plugin");
 	}
 	c->prev = key(c->conf, "prevResult");
+	c->wg = key(c->conf, "wireguard");
+	c->wg_exe = string_member(c->conf, "tapwireWg", &bad);
+	if (bad)
+		return fail(c, E_CONFIG, "\"tapwireWg\" must be a path");
+	if (!c->wg_exe)
+		c->wg_exe = "/usr/bin/tapwire-wg";
+	if (c->wg) {
+		json_object *peers = key(c->wg, "peers");
+
+		if (!json_object_is_type(c->wg, json_type_object) || !key(c->wg, "privateKey") ||
+		    (peers && !json_object_is_type(peers, json_type_array)))
+			return fail(c, E_CONFIG,
+				    "\"wireguard\" needs \"privateKey\" and an array \"peers\"");
+		if (c->mac || c->bridge || c->host_bridge || c->multi_queue ||
+		    key(c->conf, "vnetHdr"))
+			return fail(
+			    c, E_CONFIG,
+			    "\"wireguard\" makes a WireGuard interface: mac, bridge, hostBridge, "
+			    "multiQueue, queues and vnetHdr are for TAPs");
+	}
 	return 0;
 }
 
@@ -585,6 +616,227 @@ static void pod_side_delete(struct ctx *c, struct tw_nl *nl)
 	free(l);
 }
 
+/* ---- wireguard: a tapwire-wg interface instead of a TAP ------------------- */
+
+static void wg_names(struct ctx *c)
+{
+	host_bridge_names(c); /* the same hash names the daemon's directory */
+	snprintf(c->wg_dir, sizeof(c->wg_dir), "/run/tapwire-cni/%.10s", c->veth_host);
+}
+
+/* base64 key (as wg(8) writes them) to the 64 hex digits UAPI wants */
+static int key_hex(const char *b64, char hex[65])
+{
+	unsigned char k[32];
+	size_t len = 0;
+
+	if (!b64 ||
+	    sodium_base642bin(k, sizeof(k), b64, strlen(b64), NULL, &len, NULL,
+			      sodium_base64_VARIANT_ORIGINAL) < 0 ||
+	    len != 32)
+		return -EINVAL;
+	sodium_bin2hex(hex, 65, k, 32);
+	sodium_memzero(k, sizeof(k));
+	return 0;
+}
+
+/* The UAPI "set" request for the "wireguard" object, into @out (wiped by the caller). */
+static int wg_request(struct ctx *c, char *out, size_t cap)
+{
+	json_object *peers = key(c->wg, "peers"), *v;
+	char hex[65];
+	size_t n = 0;
+
+#define PUT(...)                                                                                   \
+	do {                                                                                       \
+		int w_ = snprintf(out + n, cap - n, __VA_ARGS__);                                  \
+		if (w_ < 0 || (size_t)w_ >= cap - n)                                               \
+			return -E2BIG;                                                             \
+		n += (size_t)w_;                                                                   \
+	} while (0)
+	if (key_hex(json_object_get_string(key(c->wg, "privateKey")), hex) < 0)
+		return fail(c, E_CONFIG, "\"privateKey\" is not a base64 WireGuard key"), -EINVAL;
+	PUT("set=1\nprivate_key=%s\n", hex);
+	sodium_memzero(hex, sizeof(hex));
+	if ((v = key(c->wg, "listenPort")))
+		PUT("listen_port=%d\n", json_object_get_int(v));
+	PUT("replace_peers=true\n");
+	for (size_t i = 0; peers && i < json_object_array_length(peers); i++) {
+		json_object *p = json_object_array_get_idx(peers, i), *ips = key(p, "allowedIPs");
+		const char *ep = json_object_get_string(key(p, "endpoint"));
+
+		if (key_hex(json_object_get_string(key(p, "publicKey")), hex) < 0)
+			return fail(c, E_CONFIG, "peer %zu: \"publicKey\" is not a base64 key", i),
+			       -EINVAL;
+		PUT("public_key=%s\n", hex);
+		if (key(p, "presharedKey")) {
+			if (key_hex(json_object_get_string(key(p, "presharedKey")), hex) < 0)
+				return fail(c, E_CONFIG, "peer %zu: bad \"presharedKey\"", i),
+				       -EINVAL;
+			PUT("preshared_key=%s\n", hex);
+			sodium_memzero(hex, sizeof(hex));
+		}
+		if (ep) {
+			if (strpbrk(ep, "\n="))
+				return fail(c, E_CONFIG, "peer %zu: bad \"endpoint\"", i), -EINVAL;
+			PUT("endpoint=%s\n", ep);
+		}
+		if ((v = key(p, "persistentKeepalive")))
+			PUT("persistent_keepalive_interval=%d\n", json_object_get_int(v));
+		PUT("replace_allowed_ips=true\n");
+		for (size_t k = 0; ips && k < json_object_array_length(ips); k++) {
+			const char *a = json_object_get_string(json_object_array_get_idx(ips, k));
+			struct tw_prefix pf;
+
+			if (!a || tw_prefix_parse(a, TW_PREFIX_NEED_LEN, &pf) < 0)
+				return fail(c, E_CONFIG, "peer %zu: \"%s\" is not a prefix", i,
+					    a ? a : ""),
+				       -EINVAL;
+			PUT("allowed_ip=%s\n", a);
+		}
+	}
+	PUT("\n");
+#undef PUT
+	return (int)n;
+}
+
+/* Sends @req to the daemon's UAPI socket; 0 when it answers errno=0. */
+static int wg_uapi(struct ctx *c, const char *req, size_t len)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	static char reply[16384];
+	size_t got = 0;
+	int fd, err = 0;
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s/%s.sock", c->wg_dir, c->ifname);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		err = -errno;
+		goto out;
+	}
+	for (size_t off = 0; off < len;) {
+		ssize_t n = write(fd, req + off, len - off);
+
+		if (n <= 0) {
+			err = n < 0 ? -errno : -EIO;
+			goto out;
+		}
+		off += (size_t)n;
+	}
+	while (got < sizeof(reply) - 1) {
+		ssize_t n = read(fd, reply + got, sizeof(reply) - 1 - got);
+
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		reply[got] = '\0';
+		if (strstr(reply, "\n\n"))
+			break;
+	}
+	reply[got] = '\0';
+	/* the answer ends "errno=N" and a blank line; get=1 has lines before */
+	if (!(!strncmp(reply, "errno=0\n", 8) || strstr(reply, "\nerrno=0\n")))
+		err = -EINVAL;
+	sodium_memzero(reply, got);
+out:
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
+/*
+ * Starts tapwire-wg for CNI_IFNAME in the pod (the current namespace), in a
+ * mount namespace of its own whose /run/wireguard is c->wg_dir, and returns
+ * once the daemon is up (its own parent waits for that, as wireguard-go's).
+ */
+static int wg_start(struct ctx *c)
+{
+	int status;
+	pid_t pid;
+
+	wg_names(c);
+	if ((mkdir("/run/tapwire-cni", 0700) < 0 && errno != EEXIST) ||
+	    (mkdir(c->wg_dir, 0700) < 0 && errno != EEXIST) ||
+	    (mkdir("/run/wireguard", 0755) < 0 && errno != EEXIST))
+		return fail(c, E_IO, "cannot make %s: %s", c->wg_dir, strerror(errno));
+	pid = fork();
+	if (pid < 0)
+		return fail(c, E_IO, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		if (unshare(CLONE_NEWNS) < 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		    mount(c->wg_dir, "/run/wireguard", NULL, MS_BIND, NULL) < 0)
+			_exit(126);
+		if (null >= 0)
+			dup2(null, STDOUT_FILENO); /* stdout is the runtime's result */
+		unsetenv("WG_PROCESS_FOREGROUND");
+		execl(c->wg_exe, "tapwire-wg", c->ifname, (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return fail(c, E_INTERNAL, "%s %s did not start (%s %d)", c->wg_exe, c->ifname,
+			    WIFEXITED(status) ? "exit" : "signal",
+			    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	c->created = true;
+	return 0;
+}
+
+/* After the interface is deleted (the daemon then ends): its directory goes. */
+static void wg_forget(struct ctx *c)
+{
+	char sock[96];
+
+	wg_names(c);
+	snprintf(sock, sizeof(sock), "%s/%s.sock", c->wg_dir, c->ifname);
+	unlink(sock);
+	rmdir(c->wg_dir);
+}
+
+static int wg_configure(struct ctx *c, struct tw_nl *nl)
+{
+	char *req = malloc(65536);
+	json_object *peers = key(c->wg, "peers");
+	int n, err;
+
+	if (!req)
+		return fail(c, E_IO, "out of memory");
+	n = wg_request(c, req, 65536);
+	if (n == -E2BIG)
+		err = fail(c, E_CONFIG, "\"wireguard\" is too large");
+	else if (n < 0)
+		err = 1; /* said already */
+	else if ((err = wg_uapi(c, req, (size_t)n)) < 0)
+		err = fail(c, E_INTERNAL, "tapwire-wg refused the configuration of %s (%s)",
+			   c->ifname, strerror(-err));
+	sodium_memzero(req, 65536);
+	free(req);
+	if (err)
+		return err;
+	if (c->mtu && (err = tw_link_set_mtu(nl, c->ifname, c->mtu)) < 0)
+		return fail(c, E_INTERNAL, "cannot set MTU %u: %s", c->mtu, strerror(-err));
+	/* routes to every peer's allowed IPs, as wg-quick adds them */
+	for (size_t i = 0; peers && i < json_object_array_length(peers); i++) {
+		json_object *ips = key(json_object_array_get_idx(peers, i), "allowedIPs");
+
+		for (size_t k = 0; ips && k < json_object_array_length(ips); k++) {
+			struct tw_route r = {0};
+
+			tw_prefix_parse(json_object_get_string(json_object_array_get_idx(ips, k)),
+					TW_PREFIX_NEED_LEN, &r.dst);
+			tw_prefix_mask(&r.dst);
+			snprintf(r.dev, sizeof(r.dev), "%s", c->ifname);
+			if (c->n_pending_routes == sizeof(c->pending_routes) / sizeof(r))
+				return fail(c, E_CONFIG, "more than 64 allowed IPs");
+			c->pending_routes[c->n_pending_routes++] = r;
+		}
+	}
+	return 0;
+}
+
 /* ---- the TAP ------------------------------------------------------------ */
 
 static int enter(int ns)
@@ -634,7 +886,7 @@ static int configure(struct ctx *c, struct tw_nl *nl, char *mac_out, size_t mac_
 	uint8_t m[6];
 	int err;
 
-	if (c->mac && parse_mac(c->mac, m) == 0 &&
+	if (!c->wg && c->mac && parse_mac(c->mac, m) == 0 &&
 	    (err = tw_link_set_address(nl, c->ifname, m, 6)) < 0)
 		return fail(c, E_INTERNAL, "cannot set MAC %s: %s", c->mac, strerror(-err));
 	if (c->mtu && (err = tw_link_set_mtu(nl, c->ifname, c->mtu)) < 0)
@@ -685,13 +937,19 @@ static int configure(struct ctx *c, struct tw_nl *nl, char *mac_out, size_t mac_
 			return fail(c, E_INTERNAL, "cannot add route %s: %s %s", dst,
 				    strerror(-err), tw_nl_errmsg(nl));
 	}
+	for (size_t i = 0; i < c->n_pending_routes; i++)
+		if ((err = tw_route_add(nl, &c->pending_routes[i], 0)) < 0 && err != -EEXIST)
+			return fail(c, E_INTERNAL, "cannot add a route to an allowed IP: %s %s",
+				    strerror(-err), tw_nl_errmsg(nl));
 	if ((err = tw_link_list(nl, c->ifname, &links, &n_links)) < 0 || n_links != 1) {
 		free(links);
 		return fail(c, E_INTERNAL, "cannot read %s back: %s", c->ifname, strerror(-err));
 	}
-	snprintf(mac_out, mac_len, "%02x:%02x:%02x:%02x:%02x:%02x", links[0].addr[0],
-		 links[0].addr[1], links[0].addr[2], links[0].addr[3], links[0].addr[4],
-		 links[0].addr[5]);
+	mac_out[0] = '\0'; /* a WireGuard interface has none */
+	if (links[0].addr_len == 6)
+		snprintf(mac_out, mac_len, "%02x:%02x:%02x:%02x:%02x:%02x", links[0].addr[0],
+			 links[0].addr[1], links[0].addr[2], links[0].addr[3], links[0].addr[4],
+			 links[0].addr[5]);
 	free(links);
 	return 0;
 }
@@ -767,7 +1025,8 @@ static json_object *result(struct ctx *c, const char *mac)
 
 	json_object_object_add(r, "cniVersion", json_object_new_string(c->version));
 	json_object_object_add(ifc, "name", json_object_new_string(c->ifname));
-	json_object_object_add(ifc, "mac", json_object_new_string(mac));
+	if (*mac)
+		json_object_object_add(ifc, "mac", json_object_new_string(mac));
 	if (c->vnum >= 10100 && c->mtu)
 		json_object_object_add(ifc, "mtu", json_object_new_int((int)c->mtu));
 	json_object_object_add(ifc, "sandbox", json_object_new_string(c->netns));
@@ -837,7 +1096,9 @@ static int cmd_add(struct ctx *c)
 	}
 	if (c->host_bridge && (ret = pod_side(c, nl)))
 		goto undo;
-	if ((ret = create_tap(c)) || (ret = configure(c, nl, mac, sizeof(mac))))
+	if (c->wg ? (ret = wg_start(c)) || (ret = wg_configure(c, nl)) : (ret = create_tap(c)))
+		goto undo;
+	if ((ret = configure(c, nl, mac, sizeof(mac))))
 		goto undo;
 	r = result(c, mac);
 	fputs(json_object_to_json_string_ext(r, JSON_C_TO_STRING_PLAIN), stdout);
@@ -851,6 +1112,8 @@ undo:
 		tw_nl_open(&nl);
 	if (c->created && nl)
 		delete_tap(c, nl);
+	if (c->created && c->wg)
+		wg_forget(c);
 	if (c->veth_created && nl)
 		pod_side_delete(c, nl);
 	tw_nl_close(nl);
@@ -878,6 +1141,8 @@ static int cmd_del(struct ctx *c)
 		if (c->host_bridge)
 			pod_side_delete(c, nl);
 		tw_nl_close(nl);
+		if (c->wg) /* the daemon ends with its interface; its directory goes too */
+			wg_forget(c);
 		if (err < 0)
 			return fail(c, E_INTERNAL, "cannot delete \"%s\": %s", c->ifname,
 				    strerror(-err));
@@ -930,14 +1195,19 @@ static int cmd_check(struct ctx *c)
 	if (err < 0 || nt != 1 || nl_n != 1)
 		ret = fail(c, E_INTERNAL, "%s is not a TUN/TAP device in %s (%s)", c->ifname,
 			   c->netns, err < 0 ? strerror(-err) : "other kind");
-	else if (t[0].mode != TW_TUN_MODE_TAP || t[0].multi_queue != c->multi_queue ||
-		 t[0].vnet_hdr != c->vnet_hdr)
+	else if (c->wg) {
+		wg_names(c);
+		if (t[0].mode != TW_TUN_MODE_TUN || wg_uapi(c, "get=1\n\n", 7) < 0)
+			ret = fail(c, E_INTERNAL, "%s is not served by tapwire-wg (%s/%s.sock)",
+				   c->ifname, c->wg_dir, c->ifname);
+	} else if (t[0].mode != TW_TUN_MODE_TAP || t[0].multi_queue != c->multi_queue ||
+		   t[0].vnet_hdr != c->vnet_hdr)
 		ret =
 		    fail(c, E_INTERNAL, "%s is not the TAP the configuration asks for", c->ifname);
 	else if ((c->owner >= 0 && (!t[0].has_owner || t[0].owner != (uid_t)c->owner)) ||
 		 (c->group >= 0 && (!t[0].has_group || t[0].group != (gid_t)c->group)))
 		ret = fail(c, E_INTERNAL, "%s has another owner or group", c->ifname);
-	if (!ret) {
+	if (!ret && !c->wg) {
 		const char *want = json_object_get_string(key(ifc, "mac"));
 
 		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", l[0].addr[0],

@@ -162,6 +162,53 @@ out=$(hrun ADD '{"cniVersion":"1.1.0","name":"twnet","type":"tapwire","hostBridg
 check_eq "hostBridge: no such bridge: code 7" "$(jq -r .code <<<"$out")" 7
 check_eq "... and nothing made in the pod" "$(ip -n "$POD2" -o link show | wc -l)" 1
 
+# ---- wireguard: the attachment is a tapwire-wg interface, to a wireguard-go
+# peer in another namespace (underlay 203.0.113.0/24 on a veth, tunnel
+# 192.0.2.0/24, the pod's address from host-local)
+ns_new WGPOD
+ns_new WGPEER
+ip link add twcw$$a netns "$WGPOD" type veth peer name twcw$$b netns "$WGPEER"
+ip -n "$WGPOD" addr add 203.0.113.1/24 dev twcw$$a
+ip -n "$WGPEER" addr add 203.0.113.2/24 dev twcw$$b
+ip -n "$WGPOD" link set twcw$$a up
+ip -n "$WGPEER" link set twcw$$b up
+k_pod=$(wg genkey)
+k_peer=$(wg genkey)
+at_exit "rm -f /var/run/wireguard/twcp$$.sock; rmdir /run/tapwire-cni 2>/dev/null"
+bg WGP env WG_PROCESS_FOREGROUND=1 ip netns exec "$WGPEER" /usr/bin/wireguard-go -f twcp$$ >"$TW_TMP/wgp.log" 2>&1
+wait_for 10 test -S /var/run/wireguard/twcp$$.sock || die "wireguard-go did not start"
+printf '%s' "$k_peer" >"$TW_TMP/k_peer"
+nsx "$WGPEER" wg set twcp$$ private-key "$TW_TMP/k_peer" listen-port 51820 \
+	peer "$(wg pubkey <<<"$k_pod")" allowed-ips 192.0.2.1/32
+ip -n "$WGPEER" addr add 192.0.2.2/24 dev twcp$$
+ip -n "$WGPEER" link set twcp$$ up
+wgc=$(jq -nc --arg k "$k_pod" --arg p "$(wg pubkey <<<"$k_peer")" --arg exe "$TW_BUILD/wg/tapwire-wg" --arg d "$IPAM_DIR" '
+	{cniVersion: "1.0.0", name: "twwg", type: "tapwire", tapwireWg: $exe, mtu: 1420,
+	 wireguard: {privateKey: $k, peers: [{publicKey: $p, endpoint: "203.0.113.2:51820",
+		allowedIPs: ["192.0.2.2/32"], persistentKeepalive: 25}]},
+	 ipam: {type: "host-local", dataDir: $d,
+		ranges: [[{subnet: "192.0.2.0/24", gateway: "192.0.2.254", rangeStart: "192.0.2.1", rangeEnd: "192.0.2.1"}]]}}')
+wrun() { env CNI_COMMAND="$1" CNI_CONTAINERID=ctr-wg CNI_NETNS="/var/run/netns/$WGPOD" CNI_IFNAME=wg0 \
+	CNI_PATH="$CNI_PATH" "$PLUGIN" <<<"$2"; }
+res=$(wrun ADD "$wgc")
+check_eq "wireguard: ADD gives wg0 (no MAC) with the leased 192.0.2.1/24: $res" \
+	"$(jq -r '[.interfaces[0].name, (.interfaces[0].mac // "none"), .ips[0].address] | join(" ")' <<<"$res")" "wg0 none 192.0.2.1/24"
+check "wireguard: the pod pings the wireguard-go peer through wg0" wait_for 10 nsx "$WGPOD" ping -c 1 -W 1 192.0.2.2
+check "wireguard: ... and the peer pings back" nsx "$WGPEER" ping -c 1 -W 2 192.0.2.1
+check "wireguard: tapwire-wg serves it" sh -c "ip netns pids $WGPOD | xargs -r ps -o comm= -p | grep -qx tapwire-wg"
+check "wireguard: no socket under the shared /var/run/wireguard" test ! -e /var/run/wireguard/wg0.sock
+check "wireguard: CHECK" wrun CHECK "$(jq -c --argjson r "$res" '. + {prevResult: $r}' <<<"$wgc")"
+check "wireguard: DEL" wrun DEL "$wgc"
+check "wireguard: wg0 is gone" sh -c "! ip -n $WGPOD link show wg0 2>/dev/null"
+check "wireguard: the daemon ended with it" wait_for 5 sh -c "[ -z \"\$(ip netns pids $WGPOD)\" ]"
+check "wireguard: its socket directory is gone" sh -c "[ -z \"\$(ls /run/tapwire-cni 2>/dev/null)\" ]"
+check_eq "wireguard: the lease is released" "$(find "$IPAM_DIR" -name '192.0.2.*' | wc -l)" 0
+out=$(wrun ADD "$(jq -c '.wireguard.privateKey = "short"' <<<"$wgc")")
+check_eq "wireguard: a bad key: code 7" "$(jq -r .code <<<"$out")" 7
+check_eq "... nothing left in the pod" "$(ip -n "$WGPOD" -o link show | wc -l)" 2
+check_eq "... and the lease given back" "$(find "$IPAM_DIR" -name '192.0.2.*' | wc -l)" 0
+check "... and no socket directory" sh -c "[ -z \"\$(ls /run/tapwire-cni 2>/dev/null)\" ]"
+
 # ---- bad input: the spec's codes, nothing left behind -----------------------
 ip -n "$POD" link add tapx type veth peer name tapy
 before=$(snapshot "$POD")
