@@ -97,6 +97,7 @@ struct ctx {
 	bool created;	   /* the TAP, by this ADD */
 	bool veth_created; /* hostBridge's veth pair, by this ADD */
 	bool quiet;	   /* undoing after a failure: its error object is out already */
+	char *mac_buf;	   /* CNI_ARGS's MAC, copied */
 	int host_ns, pod_ns;
 };
 
@@ -292,7 +293,7 @@ known:
 	if (rc && string_member(rc, "mac", &bad))
 		c->mac = string_member(rc, "mac", &bad);
 	else if (args_mac(c->args, macbuf, sizeof(macbuf)))
-		c->mac = strdup(macbuf);
+		c->mac = c->mac_buf = strdup(macbuf);
 	c->bridge = string_member(c->conf, "bridge", &bad);
 	c->host_bridge = string_member(c->conf, "hostBridge", &bad);
 	c->selinux = string_member(c->conf, "selinuxContext", &bad);
@@ -1313,10 +1314,11 @@ int main(int argc, char **argv)
 		if (!isatty(STDIN_FILENO))
 			parse(&c);
 		c.quiet = false;
-		return cmd_version(&c);
+		ret = cmd_version(&c);
+		goto out;
 	}
 	if ((ret = parse(&c)))
-		return ret;
+		goto out;
 	if (!strcmp(c.command, "ADD"))
 		ret = cmd_add(&c);
 	else if (!strcmp(c.command, "DEL"))
@@ -1329,6 +1331,16 @@ int main(int argc, char **argv)
 		ret = fail(&c, E_ENV,
 			   "CNI_COMMAND \"%s\" is not ADD, DEL, CHECK, STATUS, GC or VERSION",
 			   c.command);
+out:
 	fflush(stdout);
+	/* everything freed, so a leak checker sees only real leaks */
+	json_object_put(c.ipam_result);
+	json_object_put(c.conf);
+	free(c.input);
+	free(c.mac_buf);
+	if (c.host_ns >= 0)
+		close(c.host_ns);
+	if (c.pod_ns >= 0)
+		close(c.pod_ns);
 	return ret;
 }
