@@ -320,8 +320,8 @@ int main(int argc, char **argv)
 {
 	char ifname[IFNAMSIZ] = "", uapi_path[108] = "";
 	const char *name = NULL, *fg_env = getenv("WG_PROCESS_FOREGROUND");
-	bool foreground = fg_env && !strcmp(fg_env, "1");
-	int tun_fd, uapi_fd, ready_fd = -1, err, rc;
+	bool foreground = fg_env && !strcmp(fg_env, "1"), bad = false;
+	int tun_fd = -1, uapi_fd = -1, ready_fd = -1, err, rc = 1;
 	struct wg_device *dev = NULL;
 
 	if (argc == 2 && !strcmp(argv[1], "--version")) {
@@ -337,24 +337,22 @@ int main(int argc, char **argv)
 			foreground = true;
 		else if (!name && argv[i][0] != '-')
 			name = argv[i];
-		else {
-			usage(stderr, argv[0]);
-			return 1;
-		}
+		else
+			bad = true;
 	}
-	if (!name || tw_ifname_valid(name) < 0) {
+	if (bad || !name || tw_ifname_valid(name) < 0) {
 		usage(stderr, argv[0]);
 		return 1;
 	}
 	log_init(log_level_parse(getenv("LOG_LEVEL")), name);
+	/* from here on every failure logs and goes to the one clean-up below */
 	if (wg_crypto_init() < 0) {
 		log_err("Failed to initialise the crypto libraries");
-		return 1;
+		goto out;
 	}
-
 	if (env_fd("WG_TUN_FD", &tun_fd) < 0) {
 		log_err("Failed to create TUN device: WG_TUN_FD is not an open file descriptor");
-		return 1;
+		goto out;
 	}
 	if (tun_fd >= 0) {
 		set_nonblock_cloexec(tun_fd);
@@ -362,31 +360,28 @@ int main(int argc, char **argv)
 	} else {
 		tun_fd = err = open_tun(name, ifname);
 	}
-	if (err == -EBUSY) {
-		log_err("Failed to create TUN device: %s is in use%s", name, tun_holders(name));
-		return 1;
-	}
 	if (err < 0) {
-		log_err("Failed to create TUN device: %s", strerror(-err));
-		return 1;
+		if (err == -EBUSY)
+			log_err("Failed to create TUN device: %s is in use%s", name,
+				tun_holders(name));
+		else
+			log_err("Failed to create TUN device: %s", strerror(-err));
+		goto out;
 	}
 	log_init(log_get_level(), ifname);
 
 	if (env_fd("WG_UAPI_FD", &uapi_fd) < 0) {
 		log_err("Failed to open UAPI socket: WG_UAPI_FD is not an open file descriptor");
-		return 1;
+		goto out;
 	}
 	/*
 	 * Into the background before the socket listens: a unix socket's peer
 	 * is the process that called listen(), and a second daemon names the
 	 * holder by it, so it must be the daemon, not a parent long gone.
 	 */
-	if (!foreground) {
-		err = daemonize(&ready_fd);
-		if (err < 0) {
-			log_err("Failed to daemonize: %s", strerror(-err));
-			return 1;
-		}
+	if (!foreground && (err = daemonize(&ready_fd)) < 0) {
+		log_err("Failed to daemonize: %s", strerror(-err));
+		goto out;
 	}
 	if (uapi_fd >= 0) {
 		set_nonblock_cloexec(uapi_fd);
@@ -395,19 +390,16 @@ int main(int argc, char **argv)
 		pid_t holder = 0;
 
 		uapi_fd = wg_uapi_listen(ifname, uapi_path, sizeof(uapi_path), &holder);
-		if (uapi_fd == -EADDRINUSE && holder > 0) {
+		if (uapi_fd == -EADDRINUSE && holder > 0)
 			log_err("Failed to open UAPI socket /var/run/wireguard/%s.sock: process %d "
 				"still serves %s there%s",
 				ifname, (int)holder, ifname, netns_hint(holder));
-			close(tun_fd);
-			return 1;
-		}
-		if (uapi_fd < 0) {
+		else if (uapi_fd < 0)
 			log_err("Failed to open UAPI socket /var/run/wireguard/%s.sock: %s", ifname,
 				strerror(-uapi_fd));
-			close(tun_fd);
-			return 1;
-		}
+		if (uapi_fd < 0)
+			goto out; /* the path is another daemon's, or nobody's: not ours to remove
+				   */
 	}
 
 	set_time_slice();
@@ -420,14 +412,7 @@ int main(int argc, char **argv)
 		err = wg_device_setup_workers(dev, workers_wanted());
 	if (err < 0) {
 		log_err("Failed to start the device: %s", strerror(-err));
-		if (dev) {
-			wg_device_free(dev);
-		} else {
-			close(tun_fd);
-			close(uapi_fd);
-			unlink(uapi_path);
-		}
-		return 1;
+		goto out;
 	}
 	log_info("Device started");
 	log_info("ChaCha20-Poly1305: %s for 1420-byte packets, %s for 64-byte ones",
@@ -436,6 +421,19 @@ int main(int argc, char **argv)
 	ready(&ready_fd);
 	rc = wg_device_run(dev);
 	log_info("Shutting down");
-	wg_device_free(dev);
+out:
+	/* the device owns the TUN and the socket once it exists; before, they are ours */
+	if (dev) {
+		wg_device_free(dev);
+	} else {
+		if (tun_fd >= 0)
+			close(tun_fd);
+		if (uapi_fd >= 0) {
+			close(uapi_fd);
+			unlink(uapi_path);
+		}
+	}
+	if (ready_fd >= 0) /* a daemon that failed: its parent reads EOF and exits 1 */
+		close(ready_fd);
 	return rc;
 }
