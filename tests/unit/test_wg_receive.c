@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The receive route's decisions on data messages, each shown to matter. A
+ * device with one peer completes a real Noise handshake with a second party
+ * ("them", run here with the noise API), then data messages from them go
+ * through wg_receive_batch() as the daemon runs it. The device's "TUN" is a
+ * socketpair, so delivery is counted; the peer's endpoint, rx_bytes, replay
+ * window and timers are compared before and after.
+ *
+ * A genuine message is delivered and moves all of them (the path is live);
+ * a forged one (right index, fresh counter of the forger's choice, bad tag),
+ * one under an unknown index, a replayed one, one on a keypair past
+ * REJECT_AFTER_TIME and one whose inner source is not the peer's allowed IP
+ * change nothing a forger could use. Every test runs on both decryption
+ * routes the code has: the window (rx_jobs, as wg_device_start() sets it
+ * up, which the daemon runs) and one at a time.
+ */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "clock.h"
+#include "crypto.h"
+#include "cryptpool.h"
+#include "device.h"
+#include "messages.h"
+#include "noise.h"
+#include "peer.h"
+#include "queueing.h"
+#include "socket.h"
+#include "uapi.h"
+
+struct fixture {
+	struct wg_device *dev;
+	struct wg_peer *peer;
+	struct wg_static_identity them;
+	struct wg_handshake hs_them;
+	struct wg_keypair *ki; /* them -> device */
+	struct wg_keypair *kr; /* the device's */
+	int tun;	       /* the other end of the device's TUN */
+};
+
+static struct wg_rx_batch *batch;
+static uint8_t msg[WG_RX_BUFSIZE];
+
+static struct wg_handshake *lookup(void *ctx, const uint8_t pk[WG_KEY_LEN])
+{
+	struct wg_peer *p = wg_device_find_peer(ctx, pk);
+
+	return p ? &p->handshake : NULL;
+}
+
+static int setup(void **state, bool window)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct wg_static_identity me;
+	struct wg_message_initiation init;
+	struct wg_message_response resp;
+	struct wg_uapi_conn c;
+	char req[512], me_hex[65], them_hex[65];
+	uint8_t k[WG_KEY_LEN], psk[WG_KEY_LEN] = {0};
+	struct wg_handshake *hs;
+	uint64_t now = wg_now_ns();
+	uint32_t idx;
+	int sv[2];
+
+	assert_non_null(f);
+	assert_int_equal(wg_crypto_init(), 0);
+	assert_int_equal(wg_device_new("wgrx0", &f->dev), 0);
+	memset(k, 0x31, sizeof(k));
+	assert_int_equal(wg_static_identity_set(&me, k), 0);
+	memset(k, 0x32, sizeof(k));
+	assert_int_equal(wg_static_identity_set(&f->them, k), 0);
+	wg_key_to_hex(me_hex, me.private_key);
+	wg_key_to_hex(them_hex, f->them.public_key);
+	snprintf(req, sizeof(req),
+		 "set=1\nprivate_key=%s\npublic_key=%s\nendpoint=198.51.100.2:51820\n"
+		 "allowed_ip=192.0.2.2/32\n\n",
+		 me_hex, them_hex);
+	wg_uapi_conn_init(&c, -1);
+	assert_true(wg_uapi_feed(f->dev, &c, req, strlen(req)) >= 0 && c.out &&
+		    strstr(c.out, "errno=0"));
+	wg_uapi_conn_clear(&c);
+	f->peer = wg_device_find_peer(f->dev, f->them.public_key);
+	assert_non_null(f->peer);
+
+	/* the device's TUN: plain packets, one per message */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv), 0);
+	f->dev->tun_fd = sv[0];
+	f->dev->pi = f->dev->vnet = false;
+	f->tun = sv[1];
+	if (window) {
+		f->dev->rx_jobs = calloc(WG_RX_WINDOW, sizeof(*f->dev->rx_jobs));
+		assert_non_null(f->dev->rx_jobs);
+	}
+
+	/* them initiate; the device answers as receive_initiation() does */
+	assert_int_equal(wg_noise_handshake_init(&f->hs_them, &f->them, me.public_key, psk), 0);
+	assert_int_equal(wg_noise_handshake_create_initiation(&init, &f->hs_them, 0x1234), 0);
+	hs = wg_noise_handshake_consume_initiation(&init, &f->dev->identity, lookup, f->dev, now);
+	assert_ptr_equal(hs, &f->peer->handshake);
+	idx = wg_peer_new_handshake_index(f->peer);
+	assert_int_not_equal(idx, 0);
+	assert_int_equal(wg_noise_handshake_create_response(&resp, hs, idx), 0);
+	f->kr = wg_noise_handshake_begin_session(hs, now);
+	assert_non_null(f->kr);
+	wg_peer_install_keypair(f->peer, f->kr);
+	assert_int_equal(wg_noise_handshake_consume_response(&resp, &f->hs_them), 0);
+	f->ki = wg_noise_handshake_begin_session(&f->hs_them, now);
+	assert_non_null(f->ki);
+	sodium_memzero(&me, sizeof(me));
+	*state = f;
+	return 0;
+}
+
+static int setup_window(void **state)
+{
+	return setup(state, true);
+}
+
+static int setup_one(void **state)
+{
+	return setup(state, false);
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	wg_keypair_put(f->ki);
+	wg_noise_handshake_destroy(&f->hs_them);
+	wg_device_free(f->dev); /* closes its end of the TUN */
+	close(f->tun);
+	free(f);
+	return 0;
+}
+
+/* A data message from them carrying a 28-byte IPv4 packet from @src. */
+static size_t data_msg(struct fixture *f, uint64_t counter, const char *src)
+{
+	uint8_t *p = msg + WG_MSG_DATA_HDR_LEN;
+	int n;
+
+	memset(p, 0, 28);
+	p[0] = 0x45, p[3] = 28, p[8] = 64, p[9] = 1;
+	assert_int_equal(inet_pton(AF_INET, src, p + 12), 1);
+	assert_int_equal(inet_pton(AF_INET, "192.0.2.1", p + 16), 1);
+	n = wg_keypair_encrypt(f->ki, counter, msg, sizeof(msg), 28, 1420);
+	assert_true(n > 0);
+	return (size_t)n;
+}
+
+/* Feeds @len bytes of msg as one datagram from 203.0.113.9:@port. */
+static void feed(struct fixture *f, size_t len, uint16_t port)
+{
+	struct wg_endpoint *ep = &batch->ep[0];
+
+	memset(ep, 0, sizeof(*ep));
+	ep->addr.in4.sin_family = AF_INET;
+	ep->addr.in4.sin_port = htons(port);
+	inet_pton(AF_INET, "203.0.113.9", &ep->addr.in4.sin_addr);
+	memcpy(batch->data[0], msg, len);
+	batch->msgs[0].msg_len = (unsigned)len;
+	batch->seg[0] = 0;
+	batch->n = 1;
+	wg_receive_batch(f->dev, batch);
+}
+
+/* Packets the device wrote to its TUN since the last call. */
+static unsigned delivered(struct fixture *f)
+{
+	uint8_t buf[2048];
+	unsigned n = 0;
+
+	while (recv(f->tun, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		n++;
+	return n;
+}
+
+/* What a forged message must not change. */
+struct snap {
+	uint64_t rx_bytes;
+	struct sockaddr_in ep;
+	uint64_t replay_next;
+	uint64_t timers[WG_TIMER_COUNT];
+};
+
+static struct snap snap(const struct fixture *f)
+{
+	struct snap s;
+
+	memset(&s, 0, sizeof(s));
+	s.rx_bytes = f->peer->rx_bytes;
+	s.ep = f->peer->endpoint.addr.in4;
+	s.replay_next = f->kr->receiving_counter.next;
+	memcpy(s.timers, f->peer->timers, sizeof(s.timers));
+	return s;
+}
+
+static void assert_unchanged(const struct fixture *f, const struct snap *before)
+{
+	struct snap now = snap(f);
+
+	assert_int_equal(now.rx_bytes, before->rx_bytes);
+	assert_memory_equal(&now.ep, &before->ep, sizeof(now.ep));
+	assert_int_equal(now.replay_next, before->replay_next);
+	assert_memory_equal(now.timers, before->timers, sizeof(now.timers));
+}
+
+/* The live path: a genuine message is delivered and moves everything. */
+static void test_genuine(void **state)
+{
+	struct fixture *f = *state;
+	struct snap before = snap(f);
+
+	feed(f, data_msg(f, 0, "192.0.2.2"), 4000);
+	assert_int_equal(delivered(f), 1);
+	assert_true(f->peer->rx_bytes > before.rx_bytes);
+	assert_int_equal(ntohs(f->peer->endpoint.addr.in4.sin_port), 4000);
+	assert_int_equal(f->kr->receiving_counter.next, 1);
+	assert_memory_not_equal(f->peer->timers, before.timers, sizeof(before.timers));
+}
+
+/* A bad tag: nothing delivered, endpoint, window and timers untouched. */
+static void test_forged_tag(void **state)
+{
+	struct fixture *f = *state;
+	struct snap before = snap(f);
+	size_t len;
+
+	/* a counter of the forger's choosing, far ahead */
+	len = data_msg(f, 1000, "192.0.2.2");
+	msg[len - 1] ^= 0x01;
+	feed(f, len, 6666);
+	assert_int_equal(delivered(f), 0);
+	assert_unchanged(f, &before);
+	/* the window did not move: an honest counter below 1000 still passes */
+	feed(f, data_msg(f, 5, "192.0.2.2"), 4001);
+	assert_int_equal(delivered(f), 1);
+	assert_int_equal(ntohs(f->peer->endpoint.addr.in4.sin_port), 4001);
+}
+
+/* A ciphertext bit flipped (the tag then fails too). */
+static void test_forged_body(void **state)
+{
+	struct fixture *f = *state;
+	struct snap before = snap(f);
+	size_t len = data_msg(f, 7, "192.0.2.2");
+
+	msg[WG_MSG_DATA_HDR_LEN + 3] ^= 0x80;
+	feed(f, len, 6666);
+	assert_int_equal(delivered(f), 0);
+	assert_unchanged(f, &before);
+}
+
+/* A receiver index the device never gave out. */
+static void test_unknown_index(void **state)
+{
+	struct fixture *f = *state;
+	struct snap before = snap(f);
+	size_t len = data_msg(f, 0, "192.0.2.2");
+
+	msg[4] ^= 0x5a; /* the receiver index, bytes 4-7 */
+	feed(f, len, 6666);
+	assert_int_equal(delivered(f), 0);
+	assert_unchanged(f, &before);
+}
+
+/* The same message twice: delivered once; the replay moves nothing. */
+static void test_replay(void **state)
+{
+	struct fixture *f = *state;
+	size_t len = data_msg(f, 3, "192.0.2.2");
+	uint8_t copy[256];
+	struct snap before;
+
+	assert_true(len <= sizeof(copy));
+	memcpy(copy, msg, len);
+	feed(f, len, 4000);
+	assert_int_equal(delivered(f), 1);
+	before = snap(f);
+	memcpy(msg, copy, len);
+	feed(f, len, 6666);
+	assert_int_equal(delivered(f), 0);
+	assert_unchanged(f, &before);
+}
+
+/* A keypair past REJECT_AFTER_TIME decrypts nothing. */
+static void test_rejected_after_time(void **state)
+{
+	struct fixture *f = *state;
+	struct snap before;
+	size_t len = data_msg(f, 0, "192.0.2.2");
+
+	f->kr->receiving.birthdate = wg_now_ns() - WG_REJECT_AFTER_TIME - NSEC_PER_SEC;
+	before = snap(f);
+	feed(f, len, 6666);
+	assert_int_equal(delivered(f), 0);
+	assert_unchanged(f, &before);
+	/* and only the age stopped it: the same message on a young keypair passes */
+	f->kr->receiving.birthdate = wg_now_ns();
+	feed(f, len, 4000);
+	assert_int_equal(delivered(f), 1);
+}
+
+/* Cryptokey routing inward: an inner source not in the peer's allowed IPs. */
+static void test_allowed_ips_source(void **state)
+{
+	struct fixture *f = *state;
+
+	feed(f, data_msg(f, 0, "192.0.2.77"), 4000);
+	assert_int_equal(delivered(f), 0);
+	feed(f, data_msg(f, 1, "192.0.2.2"), 4000);
+	assert_int_equal(delivered(f), 1);
+}
+
+#define BOTH(t)                                                                                    \
+	cmocka_unit_test_setup_teardown(t, setup_window, teardown),                                \
+	    cmocka_unit_test_setup_teardown(t, setup_one, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    BOTH(test_genuine),
+	    BOTH(test_forged_tag),
+	    BOTH(test_forged_body),
+	    BOTH(test_unknown_index),
+	    BOTH(test_replay),
+	    BOTH(test_rejected_after_time),
+	    BOTH(test_allowed_ips_source),
+	};
+	int rc;
+
+	batch = calloc(1, sizeof(*batch));
+	if (!batch)
+		return 1;
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	free(batch);
+	return rc;
+}
