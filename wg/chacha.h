@@ -30,11 +30,12 @@ bool wg_chacha20_avx512(uint8_t *out, const uint8_t *in, size_t len, const uint8
  * Short messages, up to four at once, each under its own key and nonce: for
  * message i, ChaCha20 blocks 0 to 3 (RFC 8439 §2.4: counter 0, its Poly1305
  * key, then the keystream of a message of up to WG_CHACHA_SHORT_MAX bytes)
- * to ks[i]. @n: 1 to 4. The caller wipes @ks. Only if
- * wg_chacha20_avx512_usable().
+ * to ks[i]. @n: 1 to 4; any other @n is refused (false, nothing read or
+ * written: the state arrays hold four). The caller wipes @ks. Only if
+ * wg_chacha20_avx512_usable(); without it, always false.
  */
 #define WG_CHACHA_SHORT_MAX 192
-void wg_chacha20_avx512_short4(unsigned n, const uint8_t *const key[], const uint8_t *const nonce[],
+bool wg_chacha20_avx512_short4(unsigned n, const uint8_t *const key[], const uint8_t *const nonce[],
 			       uint8_t ks[][256]);
 
 #endif

@@ -238,12 +238,14 @@ blocks_rows_multi(const uint32_t (*s)[16], __m512i *ks, int sets)
 	}
 }
 
-TW_AVX512 void wg_chacha20_avx512_short4(unsigned n, const uint8_t *const key[],
+TW_AVX512 bool wg_chacha20_avx512_short4(unsigned n, const uint8_t *const key[],
 					 const uint8_t *const nonce[], uint8_t ks[][256])
 {
 	uint32_t s[4][16];
 	__m512i v[16];
 
+	if (n < 1 || n > 4)
+		return false;
 	for (unsigned k = 0; k < n; k++) {
 		s[k][0] = 0x61707865, s[k][1] = 0x3320646e, s[k][2] = 0x79622d32,
 		s[k][3] = 0x6b206574;
@@ -273,6 +275,7 @@ TW_AVX512 void wg_chacha20_avx512_short4(unsigned n, const uint8_t *const key[],
 	sodium_memzero(s, sizeof(s));
 	sodium_memzero(v, sizeof(v));
 	_mm256_zeroupper();
+	return true;
 }
 
 /* Keystream blocks ctr.. to ks[]: 16, 8 or 4 of them, the fewest that cover @want. */
@@ -350,9 +353,10 @@ bool wg_chacha20_avx512(uint8_t *out, const uint8_t *in, size_t len, const uint8
 	return false;
 }
 
-void wg_chacha20_avx512_short4(unsigned n, const uint8_t *const key[], const uint8_t *const nonce[],
+bool wg_chacha20_avx512_short4(unsigned n, const uint8_t *const key[], const uint8_t *const nonce[],
 			       uint8_t ks[][256])
 {
 	(void)n, (void)key, (void)nonce, (void)ks;
+	return false;
 }
 #endif

@@ -523,11 +523,16 @@ static void short_many(struct wg_aead_msg *const *m, unsigned n, bool enc)
 	uint8_t ks[4][256], tag[WG_AEAD_TAG_LEN];
 	const uint8_t *key[4] = {NULL}, *nonce[4] = {NULL};
 
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned i = 0; i < n && i < 4; i++) {
 		key[i] = m[i]->key;
 		nonce[i] = m[i]->nonce;
 	}
-	wg_chacha20_avx512_short4(n, key, nonce, ks);
+	if (!wg_chacha20_avx512_short4(n, key, nonce, ks)) {
+		/* n outside 1-4 (run_many never asks it): fail them, touch nothing */
+		for (unsigned i = 0; i < n; i++)
+			m[i]->result = -EINVAL;
+		return;
+	}
 	for (unsigned i = 0; i < n; i++) {
 		struct wg_aead_msg *x = m[i];
 

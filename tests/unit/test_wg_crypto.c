@@ -240,6 +240,28 @@ static bool refuse(void *arg, const uint8_t poly_key[32])
 	return false;
 }
 
+/* short4 refuses any count but 1-4, reading and writing nothing. */
+static void test_chacha20_short4_bounds(void **state)
+{
+	static uint8_t ks[8][256], before[8][256];
+	uint8_t key[32] = {1}, nonce[12] = {2};
+	const uint8_t *keys[8], *nonces[8];
+
+	(void)state;
+	if (!wg_chacha20_avx512_usable()) /* (valgrind has no AVX-512) */
+		skip();
+	for (int i = 0; i < 8; i++)
+		keys[i] = key, nonces[i] = nonce;
+	memset(ks, 0x5a, sizeof(ks));
+	memcpy(before, ks, sizeof(ks));
+	assert_false(wg_chacha20_avx512_short4(0, keys, nonces, ks));
+	assert_false(wg_chacha20_avx512_short4(5, keys, nonces, ks));
+	assert_false(wg_chacha20_avx512_short4(8, keys, nonces, ks));
+	assert_memory_equal(ks, before, sizeof(ks));
+	assert_true(wg_chacha20_avx512_short4(4, keys, nonces, ks));
+	sodium_memzero(ks, sizeof(ks));
+}
+
 static void test_chacha20_avx512(void **state)
 {
 	static uint8_t in[4200], out[4200 + 64], ref[4200 + 64], inplace[4200];
@@ -467,6 +489,7 @@ int main(void)
 	    cmocka_unit_test(test_aead_key_switch),
 	    cmocka_unit_test(test_aead_both_libraries),
 	    cmocka_unit_test(test_chacha20_avx512),
+	    cmocka_unit_test(test_chacha20_short4_bounds),
 	    cmocka_unit_test(test_poly1305),
 	    cmocka_unit_test(test_aead_in_place),
 	    cmocka_unit_test(test_xaead),
