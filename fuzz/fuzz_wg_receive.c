@@ -3,9 +3,9 @@
  * tapwire-wg's received-datagram path as the daemon runs it: a batch of
  * datagrams (as recvmmsg and UDP GRO deliver them) goes through
  * wg_receive_batch() on a device with a key and one peer, but no sockets or
- * TUN (what it sends or writes fails and is dropped), with the receive
- * window the daemon allocates, so data messages take the daemon's route
- * (decryptions inline rather than on pool threads). Under-load detection,
+ * TUN (what it sends or writes fails and is dropped). Data messages take
+ * the daemon's one route, the receive window every device has (decryptions
+ * inline rather than on pool threads). Under-load detection,
  * cookie replies, the rate limiter, GRO segment splitting and the message
  * handlers all run. Handshake messages get a valid mac1 when the flags say
  * so, and with flag 4 the first datagram is replaced by a fresh, genuine
@@ -22,7 +22,6 @@
 
 #include "cookie.h"
 #include "crypto.h"
-#include "cryptpool.h"
 #include "device.h"
 #include "noise.h"
 #include "queueing.h"
@@ -42,15 +41,6 @@ static void setup(void)
 	uint8_t k[WG_KEY_LEN];
 
 	if (wg_crypto_init() || wg_device_new("wgfuzz1", &dev))
-		abort();
-	/*
-	 * the receive window, as wg_device_start() sets it up: data messages
-	 * then take the daemon's route (decrypted together, handed on in
-	 * order), not the one-at-a-time branch only a bare device has; its
-	 * decryptions run inline, as on a daemon without a crypto pool
-	 */
-	dev->rx_jobs = calloc(WG_RX_WINDOW, sizeof(*dev->rx_jobs));
-	if (!dev->rx_jobs)
 		abort();
 	memset(k, 0x21, sizeof(k));
 	wg_static_identity_set(&me, k);

@@ -65,6 +65,9 @@ int wg_device_new(const char *ifname, struct wg_device **ret_dev)
 	err = wg_ratelimiter_new(&dev->ratelimiter, 0);
 	if (!err)
 		err = wg_index_new(&dev->index);
+	/* the receive window is the only data route: every device has it */
+	if (!err && !(dev->rx_jobs = calloc(WG_RX_WINDOW, sizeof(*dev->rx_jobs))))
+		err = -ENOMEM;
 	if (err < 0) {
 		wg_device_free(dev);
 		return err;
@@ -247,8 +250,7 @@ int wg_device_start(struct wg_device *dev, int tun_fd, int uapi_fd, const char *
 	}
 	dev->rx = malloc(sizeof(*dev->rx));
 	dev->jobs = calloc(WG_TUN_BATCH, sizeof(*dev->jobs));
-	dev->rx_jobs = calloc(WG_RX_WINDOW, sizeof(*dev->rx_jobs));
-	if (!dev->rx || !dev->jobs || !dev->rx_jobs)
+	if (!dev->rx || !dev->jobs)
 		return -ENOMEM;
 	/*
 	 * Touch every page of the batch buffers now: the daemon's memory is then

@@ -219,38 +219,21 @@ static size_t inner_packet(const uint8_t *pkt, size_t len, int *family, const ui
 }
 
 /*
- * A data message, decrypted here or, with @job, already decrypted in
- * parallel (see wg_receive_batch()); everything after decryption, the
- * replay check first, runs here in arrival order.
+ * A data message, decrypted in its window (see wg_receive_batch()) with the
+ * keypair @job holds a reference to, from @p; everything after decryption,
+ * the replay check first, runs here in arrival order.
  */
-static void receive_data(struct wg_device *dev, uint8_t *buf, size_t len, struct wg_endpoint *ep,
-			 uint64_t now, const struct wg_crypt_job *job)
+static void receive_data(struct wg_device *dev, struct wg_crypt_job *job, struct wg_peer *p,
+			 struct wg_endpoint *ep, uint64_t now)
 {
-	struct wg_index_entry *e = wg_index_lookup(dev->index, wg_message_receiver_index(buf));
+	struct wg_keypair *kp = job->kp;
+	uint8_t *buf = job->buf;
 	const uint8_t *src;
-	struct wg_keypair *kp;
-	struct wg_peer *p;
-	uint64_t counter;
 	size_t inner;
-	int plain, family;
+	int plain = job->result, family;
 	char name[24];
 
-	if (!e || !e->keypair)
-		return;
-	kp = e->keypair;
-	p = e->peer;
-	if (!wg_keypair_receive_valid(kp, now))
-		return;
-	if (job) {
-		/* an index names one keypair for life: another one here means it was replaced */
-		if (job->kp != kp)
-			return;
-		plain = job->result;
-		counter = job->counter;
-	} else {
-		plain = wg_keypair_decrypt(kp, buf, len, &counter);
-	}
-	if (plain < 0 || !wg_replay_check(&kp->receiving_counter, counter))
+	if (plain < 0 || !wg_replay_check(&kp->receiving_counter, job->counter))
 		return;
 
 	/* authenticated from here on */
@@ -266,7 +249,7 @@ static void receive_data(struct wg_device *dev, uint8_t *buf, size_t len, struct
 	wg_timers_any_authenticated_packet_received(p);
 	wg_timers_any_authenticated_packet_traversal(p);
 	update_endpoint(p, ep);
-	p->rx_bytes += len;
+	p->rx_bytes += job->len;
 	if (plain == 0) {
 		log_info("%s - Receiving keepalive packet", log_peer_name(p->public_key, name));
 		return;
@@ -302,10 +285,7 @@ static void receive_one(struct wg_device *dev, uint8_t *buf, size_t len, struct 
 	case WG_MSG_HANDSHAKE_COOKIE:
 		receive_cookie(dev, buf, now);
 		break;
-	case WG_MSG_DATA:
-		receive_data(dev, buf, len, ep, now, NULL);
-		break;
-	default:
+	default: /* data messages go through the window */
 		break;
 	}
 }
@@ -329,11 +309,16 @@ static size_t datagram_at(const struct wg_rx_batch *b, unsigned i, size_t off)
  * wg_crypt_jobs_run()), then handed to receive_data() one by one in arrival
  * order: the replay window, timers and TUN writes see the same sequence as
  * one at a time. Any other message ends the window first, so a handshake can
- * only change keypairs between windows, never under a decryption.
+ * only change keypairs between windows, never under a decryption. This is
+ * the only route a data message takes. The receiver index is looked up once,
+ * here; the job holds a reference to the keypair it found (as the kernel's
+ * receive queue does), so what an earlier message of the window does to the
+ * peer's keypairs cannot free it under a later one.
  */
 struct rx_window {
 	unsigned n;
 	struct wg_endpoint *ep[WG_RX_WINDOW];
+	struct wg_peer *peer[WG_RX_WINDOW];
 };
 
 /* Queues a data message for decryption; false: not one (handle it at once). */
@@ -342,14 +327,15 @@ static bool window_add(struct wg_device *dev, struct rx_window *w, uint8_t *buf,
 {
 	struct wg_index_entry *e;
 
-	if (!dev->rx_jobs || wg_message_type(buf, len) != WG_MSG_DATA)
+	if (wg_message_type(buf, len) != WG_MSG_DATA)
 		return false;
 	e = wg_index_lookup(dev->index, wg_message_receiver_index(buf));
 	if (!e || !e->keypair || !wg_keypair_receive_valid(e->keypair, now))
-		return true; /* dropped, as receive_data() would */
-	dev->rx_jobs[w->n] =
-	    (struct wg_crypt_job){.kp = e->keypair, .buf = buf, .len = len, .op = WG_CRYPT_DECRYPT};
-	w->ep[w->n++] = ep;
+		return true; /* dropped: unknown index, a handshake's, or too old */
+	dev->rx_jobs[w->n] = (struct wg_crypt_job){
+	    .kp = wg_keypair_get(e->keypair), .buf = buf, .len = len, .op = WG_CRYPT_DECRYPT};
+	w->ep[w->n] = ep;
+	w->peer[w->n++] = e->peer;
 	return true;
 }
 
@@ -361,9 +347,11 @@ static void window_flush(struct wg_device *dev, struct rx_window *w, uint64_t no
 		wg_cryptpool_run(dev->pool, dev->rx_jobs, w->n);
 	else
 		wg_crypt_jobs_run(dev->rx_jobs, w->n);
-	for (unsigned k = 0; k < w->n; k++)
-		receive_data(dev, dev->rx_jobs[k].buf, dev->rx_jobs[k].len, w->ep[k], now,
-			     &dev->rx_jobs[k]);
+	for (unsigned k = 0; k < w->n; k++) {
+		receive_data(dev, &dev->rx_jobs[k], w->peer[k], w->ep[k], now);
+		wg_keypair_put(dev->rx_jobs[k].kp);
+		dev->rx_jobs[k].kp = NULL;
+	}
 	w->n = 0;
 }
 
