@@ -68,6 +68,9 @@ static void keep_key_fresh_send(struct wg_peer *p, struct wg_keypair *kp, uint64
  * one batch: in place when they sit in the device's TUN slots (@in_place),
  * else in the scratch slots after those. Returns how many were consumed
  * (all, unless the keypair expired midway: the rest are for a new session).
+ * A packet whose encryption fails is consumed too, and dropped alone: the
+ * others of the batch are sent, and none is handed back to be encrypted a
+ * second time (in place, it would be ciphertext by then).
  */
 static unsigned encrypt_and_send(struct wg_peer *p, struct wg_keypair *kp, uint8_t *const *pkts,
 				 const uint16_t *lens, unsigned n, bool in_place, uint64_t now)
@@ -76,7 +79,7 @@ static unsigned encrypt_and_send(struct wg_peer *p, struct wg_keypair *kp, uint8
 	struct wg_crypt_job *jobs = dev->jobs;
 	struct iovec iov[WG_TUN_BATCH];
 	size_t slot = wg_tx_slot_size(dev);
-	unsigned count = 0, done, data = 0;
+	unsigned count = 0, ok = 0, data = 0;
 	uint64_t bytes = 0;
 	int sent;
 
@@ -104,15 +107,18 @@ static unsigned encrypt_and_send(struct wg_peer *p, struct wg_keypair *kp, uint8
 		wg_cryptpool_run(dev->pool, jobs, count);
 	else
 		wg_crypt_jobs_run(jobs, count);
-	for (done = 0; done < count && jobs[done].result >= 0; done++) {
-		iov[done].iov_base = jobs[done].buf;
-		iov[done].iov_len = (size_t)jobs[done].result;
-		bytes += (size_t)jobs[done].result;
-		data += lens[done] != 0;
+	for (unsigned i = 0; i < count; i++) {
+		if (jobs[i].result < 0)
+			continue;
+		iov[ok].iov_base = jobs[i].buf;
+		iov[ok].iov_len = (size_t)jobs[i].result;
+		bytes += (size_t)jobs[i].result;
+		data += lens[i] != 0;
+		ok++;
 	}
-	if (!done)
-		return 0;
-	sent = wg_socket_send_batch(&dev->sock, &p->endpoint, iov, done);
+	if (!ok)
+		return count;
+	sent = wg_socket_send_batch(&dev->sock, &p->endpoint, iov, ok);
 	if (sent > 0) {
 		p->tx_bytes += bytes;
 		wg_timers_any_authenticated_packet_traversal(p);
@@ -120,7 +126,7 @@ static unsigned encrypt_and_send(struct wg_peer *p, struct wg_keypair *kp, uint8
 		if (data)
 			wg_timers_data_sent(p);
 	}
-	return done;
+	return count;
 }
 
 void wg_send_staged(struct wg_peer *p)
