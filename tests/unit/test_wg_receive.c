@@ -11,9 +11,10 @@
  * a forged one (right index, fresh counter of the forger's choice, bad tag),
  * one under an unknown index, a replayed one, one on a keypair past
  * REJECT_AFTER_TIME and one whose inner source is not the peer's allowed IP
- * change nothing a forger could use. This is the daemon's one route: the
- * receive window every device has (decryptions inline here, on the crypto
- * pool's threads in a daemon that has one).
+ * change nothing a forger could use. Handshake admission: an initiation
+ * without mac1, and under load one without a cookie, is not processed. This is the daemon's one
+ * route: the receive window every device has (decryptions inline here, on the crypto pool's threads
+ * in a daemon that has one).
  */
 #include <arpa/inet.h>
 #include <setjmp.h>
@@ -30,6 +31,7 @@
 #include <sodium.h>
 
 #include "clock.h"
+#include "cookie.h"
 #include "crypto.h"
 #include "cryptpool.h"
 #include "device.h"
@@ -48,6 +50,7 @@ struct fixture {
 	struct wg_keypair *ki; /* them -> device */
 	struct wg_keypair *kr; /* the device's */
 	int tun;	       /* the other end of the device's TUN */
+	uint8_t me_pub[WG_KEY_LEN];
 };
 
 static struct wg_rx_batch *batch;
@@ -115,6 +118,7 @@ static int setup(void **state)
 	assert_int_equal(wg_noise_handshake_consume_response(&resp, &f->hs_them), 0);
 	f->ki = wg_noise_handshake_begin_session(&f->hs_them, now);
 	assert_non_null(f->ki);
+	memcpy(f->me_pub, me.public_key, WG_KEY_LEN);
 	sodium_memzero(&me, sizeof(me));
 	*state = f;
 	return 0;
@@ -147,20 +151,56 @@ static size_t data_msg(struct fixture *f, uint64_t counter, const char *src)
 	return (size_t)n;
 }
 
-/* Feeds @len bytes of msg as one datagram from 203.0.113.9:@port. */
-static void feed(struct fixture *f, size_t len, uint16_t port)
+/* Adds @len bytes of @buf to the batch as a datagram from 203.0.113.9:@port. */
+static void add(const void *buf, size_t len, uint16_t port)
 {
-	struct wg_endpoint *ep = &batch->ep[0];
+	unsigned i = batch->n++;
+	struct wg_endpoint *ep = &batch->ep[i];
 
 	memset(ep, 0, sizeof(*ep));
 	ep->addr.in4.sin_family = AF_INET;
 	ep->addr.in4.sin_port = htons(port);
 	inet_pton(AF_INET, "203.0.113.9", &ep->addr.in4.sin_addr);
-	memcpy(batch->data[0], msg, len);
-	batch->msgs[0].msg_len = (unsigned)len;
-	batch->seg[0] = 0;
-	batch->n = 1;
+	memcpy(batch->data[i], buf, len);
+	batch->msgs[i].msg_len = (unsigned)len;
+	batch->seg[i] = 0;
+}
+
+/* Feeds @len bytes of msg as one datagram from 203.0.113.9:@port. */
+static void feed(struct fixture *f, size_t len, uint16_t port)
+{
+	batch->n = 0;
+	add(msg, len, port);
 	wg_receive_batch(f->dev, batch);
+}
+
+/* A fresh initiation from them; with @mac1, as a real peer sends it. */
+static void initiation(struct fixture *f, struct wg_message_initiation *m, bool mac1)
+{
+	struct wg_cookie to_me;
+
+	assert_int_equal(wg_noise_handshake_create_initiation(m, &f->hs_them, 0x4321), 0);
+	if (!mac1)
+		return;
+	wg_cookie_init(&to_me, f->me_pub);
+	wg_cookie_add_mac_to_packet(&to_me, m, sizeof(*m), wg_now_ns());
+	wg_cookie_destroy(&to_me);
+}
+
+/*
+ * The device forgets the initiation of the set-up, so a new one is not
+ * refused as a flood (50 a second) or a replay (TAI64N timestamps are
+ * coarse: two in one tick look the same).
+ */
+static void forget_last_initiation(struct fixture *f)
+{
+	f->peer->handshake.last_initiation_consumption = 0;
+	memset(f->peer->handshake.latest_timestamp, 0, WG_TIMESTAMP_LEN);
+}
+
+static uint16_t endpoint_port(const struct fixture *f)
+{
+	return ntohs(f->peer->endpoint.addr.in4.sin_port);
 }
 
 /* Packets the device wrote to its TUN since the last call. */
@@ -311,6 +351,53 @@ static void test_allowed_ips_source(void **state)
 	assert_int_equal(delivered(f), 1);
 }
 
+/* mac1: a genuine initiation without it is not even looked at; with it, it is. */
+static void test_handshake_mac1(void **state)
+{
+	struct fixture *f = *state;
+	struct wg_message_initiation m;
+
+	initiation(f, &m, false);
+	forget_last_initiation(f);
+	batch->n = 0;
+	add(&m, sizeof(m), 7001);
+	wg_receive_batch(f->dev, batch);
+	assert_int_equal(endpoint_port(f), 51820);
+	initiation(f, &m, true);
+	batch->n = 0;
+	add(&m, sizeof(m), 7002);
+	wg_receive_batch(f->dev, batch);
+	assert_int_equal(endpoint_port(f), 7002);
+}
+
+/*
+ * Under load (a batch with WG_RX_BATCH / 8 handshakes or more): a valid
+ * mac1 without a cookie (mac2) is answered with a cookie, not processed;
+ * once the load is gone, the same kind of message is.
+ */
+static void test_handshake_under_load(void **state)
+{
+	struct fixture *f = *state;
+	struct wg_message_initiation m;
+
+	forget_last_initiation(f);
+	batch->n = 0;
+	for (unsigned i = 0; i < WG_RX_BATCH / 8; i++) {
+		initiation(f, &m, true);
+		add(&m, sizeof(m), (uint16_t)(7100 + i));
+	}
+	wg_receive_batch(f->dev, batch);
+	assert_int_equal(endpoint_port(f), 51820);
+	assert_true(f->dev->last_under_load != 0);
+	f->dev->last_under_load = 0; /* the load is over */
+	forget_last_initiation(f);
+	initiation(f, &m, true);
+	batch->n = 0;
+	add(&m, sizeof(m), 7200);
+	wg_receive_batch(f->dev, batch);
+	assert_int_equal(endpoint_port(f), 7200);
+}
+
 #define T(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 
 int main(void)
@@ -323,6 +410,8 @@ int main(void)
 	    T(test_replay),
 	    T(test_rejected_after_time),
 	    T(test_allowed_ips_source),
+	    T(test_handshake_mac1),
+	    T(test_handshake_under_load),
 	};
 	int rc;
 
