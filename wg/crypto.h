@@ -37,13 +37,11 @@ enum wg_aead_path {
 };
 
 /*
- * Which path a packet of @len bytes of plaintext takes, and why. These
- * thresholds and choices were measured on one CPU, the project's 2-core
- * build machine (Xeon with AVX-512 F/BW/VL and IFMA, OpenSSL 3.0, libsodium
- * 1.0.18), with bench/crypto_speed (every path forced in turn, one core,
- * encryption and decryption of each packet; figures in bench/README.md).
- * Another CPU may put the crossings elsewhere; every path is correct
- * everywhere, so a wrong guess costs speed only.
+ * Which path a packet of @len bytes of plaintext takes, and why. The
+ * thresholds come from bench/crypto_speed (every path forced in turn); the
+ * machine, the figures and what each decided are in bench/README.md,
+ * "ChaCha20-Poly1305 paths". Another CPU may put the crossings elsewhere;
+ * every path is correct everywhere, so a wrong guess costs speed only.
  *
  *  - With AVX-512 F/BW/VL: our ChaCha20 for every length; up to
  *    WG_CHACHA_SHORT_MAX bytes (a 64-byte datagram's packet and the like),
@@ -54,17 +52,16 @@ enum wg_aead_path {
  *    partial last block with another; ours does both in the message's own
  *    pass. Poly1305 is ours too: the scalar form below
  *    WG_POLY1305_IFMA_MIN_LEN bytes (or, without IFMA, below
- *    WG_EVP_POLY1305_MIN_LEN), where libcrypto's through EVP_MAC costs
- *    twice as much in per-message set-up; with IFMA the eight-block vector
+ *    WG_EVP_POLY1305_MIN_LEN), where libcrypto's through EVP_MAC spends
+ *    more on per-message set-up than the tag costs; with IFMA the eight-block vector
  *    form from WG_POLY1305_IFMA_MIN_LEN, where it pays for computing the
  *    key's powers; without IFMA, libcrypto's from WG_EVP_POLY1305_MIN_LEN,
  *    where its AVX-512 code overtakes our scalar form.
  *    TW_WG_AVX512_CHACHA=0 and TW_WG_OWN_POLY1305=0 turn our code off
  *    (tapwire-wg(8)).
  *  - Otherwise libcrypto through EVP from WG_OPENSSL_MIN_LEN bytes and
- *    libsodium below, whose one-shot call has less fixed cost per packet.
- *    (Measured on this CPU with our code switched off; a CPU without
- *    AVX-512 has not been measured.)
+ *    libsodium below, whose one-shot call has less fixed cost per packet
+ *    (a CPU without AVX-512 has not been measured: bench/README.md).
  *  - Without libcrypto's ChaCha20-Poly1305 (a configuration or provider that
  *    lacks it), libsodium everywhere.
  */
