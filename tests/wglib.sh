@@ -225,15 +225,36 @@ wg_iperf_server() {
 	local pid
 	bg pid ip netns exec "$1" iperf3 -s -p 5201 >"$TW_TMP/iperf-server-$1.log" 2>&1
 	wait_for 5 sh -c "ip netns exec $1 ss -ltn | grep -q ':5201 '" || die "iperf3 server"
+	_wg_iperf_ns=$1
+}
+
+# The server takes one test at a time and, on a lossy path, may still be
+# closing the last one when the next client comes ("the server is busy
+# running a test", or a reset control connection): wait until it holds no
+# connection (10 s at most).
+_wg_iperf_idle() {
+	[ -n "${_wg_iperf_ns:-}" ] || return 0
+	! ip netns exec "$_wg_iperf_ns" ss -Htn state established '( sport = :5201 )' | grep -q .
 }
 
 # wg_iperf NAME NS DST ARGS...: a short iperf3 client run; JSON in
-# $TW_TMP/NAME.json. Returns iperf3's status.
+# $TW_TMP/NAME.json. Returns iperf3's status. A run the server refused
+# before measuring anything (busy, control connection reset) is retried
+# once the server is idle again, three times at most.
 wg_iperf() {
-	local name=$1 ns=$2 dst=$3
+	local name=$1 ns=$2 dst=$3 rc try
 	shift 3
-	nsx "$ns" timeout 30 iperf3 -c "$dst" -p 5201 --connect-timeout 3000 -J "$@" \
-		>"$TW_TMP/$name.json" 2>"$TW_TMP/$name.err"
+	for try in 1 2 3; do
+		wait_for 10 _wg_iperf_idle
+		nsx "$ns" timeout 30 iperf3 -c "$dst" -p 5201 --connect-timeout 3000 -J "$@" \
+			>"$TW_TMP/$name.json" 2>"$TW_TMP/$name.err"
+		rc=$?
+		[ "$rc" = 0 ] && break
+		jq -e '(.error // "") | test("busy|control message|reset by peer")' \
+			"$TW_TMP/$name.json" >/dev/null 2>&1 || break
+		log "iperf3 $name: the server refused ($(jq -r .error "$TW_TMP/$name.json")), try $((try + 1))"
+	done
+	return "$rc"
 }
 
 # wg_iperf_tcp_mbps NAME: the receiver's rate of a TCP run, Mbit/s (integer).

@@ -38,7 +38,9 @@ pm() {
 		--runroot "$TW_TMP/run" --tmpdir "$TW_TMP/tmp" --storage-driver vfs --runtime runc "$@"
 }
 leases() { find "$TW_TMP/ipam" -type f -name '198.51.100.*' | wc -l; }
-netns_before=$(ip netns list | sort)
+# podman's own namespaces (cni-*): other tests' come and go meanwhile
+podman_netns() { ip netns list | awk '$1 ~ /^cni-/ { print $1 }' | sort; }
+netns_before=$(podman_netns)
 
 check "podman sees the network" grep -qx twpod <<<"$(pm network ls --format '{{.Name}}')"
 out=$(pm run --rm --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --network twpod --rootfs "$R" \
@@ -52,5 +54,5 @@ check "... multi-queue and vnet_hdr (0x100, 0x4000)" test $((flags & 0x4100)) = 
 check "... with the leased address: $(sed -n '2p' <<<"$out")" grep -q 'inet 198\.51\.100\.[0-9]*/24' <<<"$out"
 check_eq "... and the MTU asked" "$(sed -n '3p' <<<"$out")" 1400
 check_eq "--rm: podman's CNI DEL gave the lease back" "$(leases)" 0
-check_eq "... and removed its namespace" "$(ip netns list | sort)" "$netns_before"
+check_eq "... and removed its namespace" "$(podman_netns)" "$netns_before"
 finish
