@@ -438,11 +438,13 @@ static int ipam_exec(struct ctx *c, const char *command, json_object **ret)
 		ssize_t n;
 
 		if (len + 4096 + 1 > cap) {
-			char *q = realloc(out, cap = cap ? cap * 2 : 8192);
+			size_t want = cap ? cap * 2 : 8192;
+			char *q = want > CNI_MAX_INPUT ? NULL : realloc(out, want);
 
-			if (!q || cap > CNI_MAX_INPUT)
-				break;
+			if (!q)
+				break; /* too large, or no memory: what was read stays in out */
 			out = q;
+			cap = want;
 		}
 		n = read(outp[0], out + len, cap - len - 1);
 		if (n < 0 && errno == EINTR)
