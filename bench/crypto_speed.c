@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "aead.h"
 #include "crypto.h"
 
 static double now_s(void)

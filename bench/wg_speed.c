@@ -93,14 +93,13 @@ static void run_pool(struct wg_keypair *kp, unsigned int workers, size_t len, do
 	do {
 		for (int b = 0; b < 100; b++) {
 			for (int i = 0; i < BATCH; i++) {
-				jobs[i] = (struct wg_crypt_job){.kp = kp,
-								.buf = bufs[i],
-								.cap = sizeof(bufs[i]),
-								.len = len,
-								.mtu = 1420,
-								.op = WG_CRYPT_ENCRYPT};
-				if (wg_keypair_next_counter(kp, 1, &jobs[i].counter))
+				uint64_t counter;
+
+				if (wg_keypair_next_counter(kp, 1, &counter) ||
+				    wg_keypair_encrypt_begin(kp, counter, bufs[i], sizeof(bufs[i]),
+							     len, 1420, &jobs[i].msg) < 0)
 					abort();
+				jobs[i].encrypt = true;
 			}
 			wg_cryptpool_run(pool, jobs, BATCH);
 			n += BATCH;

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "aead.h"
 #include "crypto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -23,7 +23,7 @@
  */
 #include "cryptpool.h"
 
-#include "crypto.h"
+#include "aead.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -145,7 +145,8 @@ bool wg_cryptpool_parallel(const struct wg_cryptpool *p)
 
 /*
  * Jobs four at a time (a chunk): their AEADs go to wg_aead_*_many() together,
- * where short messages share one keystream pass.
+ * where short messages share one keystream pass. Each job's result is its
+ * own: a failed one fails alone.
  */
 static void jobs_run_chunk(struct wg_crypt_job *jobs, size_t n)
 {
@@ -154,28 +155,20 @@ static void jobs_run_chunk(struct wg_crypt_job *jobs, size_t n)
 	unsigned ne = 0, nd = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		struct wg_crypt_job *j = &jobs[i];
-
-		if (j->op == WG_CRYPT_ENCRYPT) {
-			j->result = wg_keypair_encrypt_begin(j->kp, j->counter, j->buf, j->cap,
-							     j->len, j->mtu, &enc[ne]);
-			if (j->result >= 0)
-				je[ne++] = j;
+		if (jobs[i].encrypt) {
+			je[ne] = &jobs[i];
+			enc[ne++] = jobs[i].msg;
 		} else {
-			j->result =
-			    wg_keypair_decrypt_begin(j->kp, j->buf, j->len, &j->counter, &dec[nd]);
-			if (j->result >= 0)
-				jd[nd++] = j;
+			jd[nd] = &jobs[i];
+			dec[nd++] = jobs[i].msg;
 		}
 	}
 	wg_aead_encrypt_many(enc, ne);
 	wg_aead_decrypt_many(dec, nd);
 	for (unsigned k = 0; k < ne; k++)
-		if (enc[k].result)
-			je[k]->result = -ENOMEM;
+		je[k]->msg.result = enc[k].result;
 	for (unsigned k = 0; k < nd; k++)
-		if (dec[k].result)
-			jd[k]->result = -EBADMSG;
+		jd[k]->msg.result = dec[k].result;
 }
 
 void wg_crypt_jobs_run(struct wg_crypt_job *jobs, size_t n)
@@ -288,7 +281,7 @@ void wg_cryptpool_run(struct wg_cryptpool *p, struct wg_crypt_job *jobs, size_t 
 	if (p->nworkers)
 		check_spare_cpu(p);
 	for (size_t i = 0; i < n && bytes < MIN_PARALLEL_BYTES && !p->solo; i++)
-		bytes += jobs[i].len;
+		bytes += jobs[i].msg.len;
 	if (!p->nworkers || p->solo || n < MIN_PARALLEL || bytes < MIN_PARALLEL_BYTES) {
 		wg_crypt_jobs_run(jobs, n);
 		return;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Parallel encryption and decryption of a batch of data messages, for the
+ * Parallel encryption and decryption of a batch of AEAD messages, for the
  * data path's "every core busy" (issue 5): the event loop hands a whole batch
  * to wg_cryptpool_run(), which spreads it over the pool's worker threads and
  * the calling thread, and returns when every job is done. Order is the
@@ -19,22 +19,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "noise.h"
+#include "aead.h"
 
-enum wg_crypt_op {
-	WG_CRYPT_ENCRYPT,
-	WG_CRYPT_DECRYPT,
-};
-
+/*
+ * One AEAD of a batch. The pool knows nothing of the protocol: the caller
+ * fills @msg (wg_keypair_encrypt_begin()/wg_keypair_decrypt_begin() do it
+ * for a data message) and keeps whatever it needs besides (keypair, lengths,
+ * counters) in its own arrays, by index.
+ */
 struct wg_crypt_job {
-	struct wg_keypair *kp; /* the caller holds a reference until run() returns */
-	uint8_t *buf;	       /* whole message: WG_MSG_DATA_HDR_LEN of header first */
-	size_t cap;	       /* encrypt: capacity of buf */
-	size_t len;	       /* encrypt: plaintext length; decrypt: message length */
-	uint64_t counter;      /* encrypt: in, from wg_keypair_next_counter(); decrypt: out */
-	unsigned int mtu;      /* encrypt: for padding */
-	enum wg_crypt_op op;
-	int result; /* out: as wg_keypair_encrypt() / wg_keypair_decrypt() return */
+	struct wg_aead_msg msg; /* msg.result out: 0, -ENOMEM or -EBADMSG */
+	bool encrypt;
 };
 
 struct wg_cryptpool;

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The device: one TUN, its UDP sockets, the UAPI listener, the peers, and the
- * event loop (epoll + signalfd + timerfd) that drives them all.
+ * The device: the data model (identity, peers, allowed IPs, indexes) with
+ * its lifecycle and the setters UAPI requests call, and the I/O it owns (one
+ * TUN, the UDP sockets, the batch buffers). The event loop that drives it is
+ * above it, in loop.c; nothing here calls up into the loop, send, receive,
+ * timers or the UAPI protocol.
  *
  * Threading: one thread runs the loop and processes packets in batches
  * (struct wg_rx_batch and the TUN batch: flat buffers allocated once, no
@@ -9,10 +12,10 @@
  * whole batch; only the encryption and decryption of a batch may be spread
  * over the crypto pool's threads (cryptpool.h), which touch nothing else.
  *
- * Files: device.c has the lifecycle, the configuration and the event loop;
- * tun.c the TUN's reads and writes; socket.c the UDP side; uapi.c the
- * configuration protocol and its connections; send.c and receive.c the
- * protocol's two directions.
+ * Files: device.c has the lifecycle and the configuration; loop.c the event
+ * loop and the UAPI listener; tun.c the TUN's reads, writes and transmit
+ * slots; socket.c the UDP side; uapi.c the configuration protocol; send.c
+ * and receive.c the protocol's two directions.
  */
 #ifndef TWWG_DEVICE_H
 #define TWWG_DEVICE_H
@@ -31,7 +34,6 @@
 #include "socket.h"
 
 struct wg_peer;
-struct wg_uapi_conn;
 struct wg_index_table;
 struct wg_cryptpool;
 
@@ -75,13 +77,8 @@ struct wg_cryptpool;
 
 struct wg_device {
 	char ifname[IFNAMSIZ];
-	int tun_fd;  /* -1 in a config-only device (unit tests) */
-	int uapi_fd; /* listening socket, -1 if none */
-	char uapi_path[108];
-	dev_t uapi_dev; /* the socket file we made, to unlink only that */
-	ino_t uapi_ino;
-	int epfd, sigfd, timerfd;
-	int inotify_fd; /* watches the UAPI socket: its removal stops the daemon */
+	int tun_fd;   /* -1 in a config-only device (unit tests) */
+	bool started; /* wg_device_start() succeeded: the sockets are bound */
 	unsigned mtu;
 
 	struct wg_socket sock;
@@ -100,12 +97,9 @@ struct wg_device {
 	size_t n_peers;
 	uint64_t next_peer_id;
 
-	struct wg_uapi_conn *conns[WG_UAPI_MAX_CONNS];
-
 	uint64_t last_under_load; /* wg_now_ns() when handshakes last queued up */
-	uint64_t next_gc;
-	bool timers_dirty;	 /* the timerfd must be re-armed (timers.c) */
-	uint64_t timer_armed_at; /* protocol time the timerfd is armed for */
+	bool timers_dirty;	  /* the timerfd must be re-armed (timers.c) */
+	uint64_t timer_armed_at;  /* protocol time the timerfd is armed for */
 
 	struct wg_rx_batch *rx; /* UDP receive batch */
 	uint8_t *tx_buf;	/* 2 * n_slots transmit slots: TUN reads, then scratch */
@@ -139,9 +133,6 @@ struct wg_device {
 	struct wg_cryptpool *pool;
 	struct wg_crypt_job *jobs;    /* WG_TUN_BATCH */
 	struct wg_crypt_job *rx_jobs; /* WG_RX_WINDOW: decryptions of a receive batch */
-
-	bool stopping;
-	int exit_code;
 };
 
 /*
@@ -151,10 +142,17 @@ struct wg_device {
 int wg_device_new(const char *ifname, struct wg_device **ret_dev);
 
 /*
- * Starts the I/O: takes @tun_fd and @uapi_fd (either may be -1), creates
- * the event loop and binds the UDP sockets to a random port.
+ * Takes @tun_fd (-1: none) and allocates the batch buffers and transmit
+ * slots: the data path runs, with no sockets (what it sends is dropped).
+ * For tests and fuzzers; the daemon calls wg_device_start(). 0 or -errno.
  */
-int wg_device_start(struct wg_device *dev, int tun_fd, int uapi_fd, const char *uapi_path);
+int wg_device_attach(struct wg_device *dev, int tun_fd);
+
+/*
+ * Starts the I/O: wg_device_attach(), then binds the UDP sockets (to a random port unless one is
+ * configured). The event loop (loop.h) comes after. 0 or -errno.
+ */
+int wg_device_start(struct wg_device *dev, int tun_fd);
 
 /*
  * Allows UDP GSO and GRO if @enable, and sets up the TUN's offloads
@@ -168,17 +166,7 @@ int wg_device_setup_offloads(struct wg_device *dev, bool enable);
  */
 int wg_device_setup_workers(struct wg_device *dev, unsigned workers);
 
-/*
- * Makes the transmit slots hold packets of @len bytes (they only grow, up to
- * WG_TUN_SLOT_MAX). No packet may sit in a slot: the buffer moves. 0, or
- * -ENOMEM (the old slots are kept), -EMSGSIZE (@len is beyond any slot).
- */
-int wg_device_grow_slots(struct wg_device *dev, size_t len);
-
-/* Runs the event loop until a signal or a fatal error; returns the exit code. */
-int wg_device_run(struct wg_device *dev);
-
-/* Removes all peers, wipes keys, closes everything, unlinks the UAPI socket. NULL is fine. */
+/* Removes all peers, wipes keys, closes the TUN and the sockets. NULL is fine. */
 void wg_device_free(struct wg_device *dev);
 
 /* Configuration, as UAPI requests change it. */
@@ -187,22 +175,6 @@ int wg_device_set_listen_port(struct wg_device *dev, uint16_t port);
 int wg_device_set_fwmark(struct wg_device *dev, uint32_t mark);
 void wg_device_remove_all_peers(struct wg_device *dev);
 struct wg_peer *wg_device_find_peer(struct wg_device *dev, const uint8_t public_key[32]);
-
-/* epoll tags: what an event of the loop is about */
-enum {
-	WG_EV_TUN = 1,
-	WG_EV_SOCK4,
-	WG_EV_SOCK6,
-	WG_EV_UAPI,
-	WG_EV_SIGNAL,
-	WG_EV_TIMER,
-	WG_EV_INOTIFY,
-	WG_EV_CONN = 16, /* + UAPI connection slot (uapi.c) */
-};
-
-/* Adds @fd (-1: nothing) to the loop with @tag, or changes its events. 0 or -errno. */
-int wg_device_watch(struct wg_device *dev, int fd, uint32_t events, uint64_t tag);
-int wg_device_rewatch(struct wg_device *dev, int fd, uint32_t events, uint64_t tag);
 
 /* Bytes of one transmit slot: a packet with its header before, padding and tag after. */
 static inline size_t wg_tx_slot_size(const struct wg_device *dev)

@@ -23,9 +23,11 @@
 
 #include <tapwire/tapwire.h>
 
+#include "aead.h"
 #include "crypto.h"
 #include "device.h"
 #include "log.h"
+#include "loop.h"
 #include "uapi.h"
 
 #define TUN_TXQUEUELEN	 2000
@@ -323,6 +325,7 @@ int main(int argc, char **argv)
 	bool foreground = fg_env && !strcmp(fg_env, "1"), bad = false;
 	int tun_fd = -1, uapi_fd = -1, ready_fd = -1, err, rc = 1;
 	struct wg_device *dev = NULL;
+	struct wg_loop *loop = NULL;
 
 	if (argc == 2 && !strcmp(argv[1], "--version")) {
 		version();
@@ -404,8 +407,14 @@ int main(int argc, char **argv)
 
 	set_time_slice();
 	err = wg_device_new(ifname, &dev);
-	if (!err)
-		err = wg_device_start(dev, tun_fd, uapi_fd, uapi_path);
+	if (!err) {
+		err = wg_device_start(dev, tun_fd);
+		tun_fd = -1; /* the device's now */
+	}
+	if (!err) {
+		err = wg_loop_new(dev, uapi_fd, uapi_path, &loop);
+		uapi_fd = -1; /* the loop's now, even on failure */
+	}
 	if (!err)
 		err = wg_device_setup_offloads(dev, offloads_wanted());
 	if (!err)
@@ -419,19 +428,17 @@ int main(int argc, char **argv)
 		 wg_aead_path_name(wg_aead_path_for(1420)),
 		 wg_aead_path_name(wg_aead_path_for(64)));
 	ready(&ready_fd);
-	rc = wg_device_run(dev);
+	rc = wg_loop_run(loop);
 	log_info("Shutting down");
 out:
-	/* the device owns the TUN and the socket once it exists; before, they are ours */
-	if (dev) {
-		wg_device_free(dev);
-	} else {
-		if (tun_fd >= 0)
-			close(tun_fd);
-		if (uapi_fd >= 0) {
-			close(uapi_fd);
-			unlink(uapi_path);
-		}
+	/* what the loop or the device has not taken yet is still ours */
+	wg_loop_free(loop);
+	wg_device_free(dev);
+	if (tun_fd >= 0)
+		close(tun_fd);
+	if (uapi_fd >= 0) {
+		close(uapi_fd);
+		unlink(uapi_path);
 	}
 	if (ready_fd >= 0) /* a daemon that failed: its parent reads EOF and exits 1 */
 		close(ready_fd);

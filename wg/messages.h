@@ -11,14 +11,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aead.h"
 #include "clock.h"
+#include "crypto.h"
 
-#define WG_KEY_LEN	      32
-#define WG_HASH_LEN	      32
-#define WG_AEAD_TAG_LEN	      16
+/* Key, hash, tag and nonce lengths are the primitives' (crypto.h, aead.h). */
 #define WG_TIMESTAMP_LEN      12 /* TAI64N */
 #define WG_COOKIE_LEN	      16
-#define WG_COOKIE_NONCE_LEN   24
+#define WG_COOKIE_NONCE_LEN   WG_XAEAD_NONCE_LEN
 #define WG_MAC_LEN	      16
 #define WG_ENCRYPTED_LEN(len) ((len) + WG_AEAD_TAG_LEN)
 

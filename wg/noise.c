@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "aead.h"
 #include "crypto.h"
 
 static const char construction[] = "Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s";

@@ -79,7 +79,10 @@ static unsigned encrypt_and_send(struct wg_peer *p, struct wg_keypair *kp, uint8
 	struct wg_crypt_job *jobs = dev->jobs;
 	struct iovec iov[WG_TUN_BATCH];
 	size_t slot = wg_tx_slot_size(dev);
-	unsigned count = 0, ok = 0, data = 0;
+	unsigned count = 0, njobs = 0, ok = 0, data = 0;
+	uint8_t *bufs[WG_TUN_BATCH];
+	int msg_len[WG_TUN_BATCH];
+	bool keepalive[WG_TUN_BATCH];
 	uint64_t bytes = 0;
 	int sent;
 
@@ -89,31 +92,33 @@ static unsigned encrypt_and_send(struct wg_peer *p, struct wg_keypair *kp, uint8
 				   ? pkts[i] - WG_MSG_DATA_HDR_LEN
 				   : wg_tx_slot_pkt(dev, dev->n_slots + i) - WG_MSG_DATA_HDR_LEN;
 		uint64_t counter;
+		int len;
 
 		if (wg_keypair_next_counter(kp, now, &counter) < 0)
 			break;
+		count++; /* consumed, whatever happens to it now */
 		if (!in_place)
 			memcpy(buf + WG_MSG_DATA_HDR_LEN, pkts[i], lens[i]);
-		jobs[i] = (struct wg_crypt_job){.kp = kp,
-						.buf = buf,
-						.cap = slot,
-						.len = lens[i],
-						.counter = counter,
-						.mtu = dev->mtu,
-						.op = WG_CRYPT_ENCRYPT};
-		count++;
+		len = wg_keypair_encrypt_begin(kp, counter, buf, slot, lens[i], dev->mtu,
+					       &jobs[njobs].msg);
+		if (len < 0)
+			continue;
+		jobs[njobs].encrypt = true;
+		bufs[njobs] = buf;
+		msg_len[njobs] = len;
+		keepalive[njobs++] = lens[i] == 0;
 	}
 	if (dev->pool)
-		wg_cryptpool_run(dev->pool, jobs, count);
+		wg_cryptpool_run(dev->pool, jobs, njobs);
 	else
-		wg_crypt_jobs_run(jobs, count);
-	for (unsigned i = 0; i < count; i++) {
-		if (jobs[i].result < 0)
+		wg_crypt_jobs_run(jobs, njobs);
+	for (unsigned i = 0; i < njobs; i++) {
+		if (jobs[i].msg.result < 0)
 			continue;
-		iov[ok].iov_base = jobs[i].buf;
-		iov[ok].iov_len = (size_t)jobs[i].result;
-		bytes += (size_t)jobs[i].result;
-		data += lens[i] != 0;
+		iov[ok].iov_base = bufs[i];
+		iov[ok].iov_len = (size_t)msg_len[i];
+		bytes += (size_t)msg_len[i];
+		data += !keepalive[i];
 		ok++;
 	}
 	if (!ok)

@@ -176,9 +176,8 @@ static int read_vnet(struct wg_device *dev, unsigned first, uint8_t **pkts, uint
 		 * its whole length.
 		 */
 		if (attempt == 2 ||
-		    wg_device_grow_slots(dev, attempt
-						  ? len - TW_VNET_HDR_LEN
-						  : segment_bound(hdr, len - TW_VNET_HDR_LEN)) < 0)
+		    wg_tun_grow_slots(dev, attempt ? len - TW_VNET_HDR_LEN
+						   : segment_bound(hdr, len - TW_VNET_HDR_LEN)) < 0)
 			break;
 	}
 	dev->tun_rlen = 0;
@@ -235,7 +234,7 @@ static int read_plain(struct wg_device *dev, unsigned first, uint8_t **pkts, uin
 		return -ENOBUFS;
 	}
 	dev->tun_rlen = 0;
-	if (wg_device_grow_slots(dev, len) < 0)
+	if (wg_tun_grow_slots(dev, len) < 0)
 		return 0; /* no memory for it: dropped */
 	slot = wg_tx_slot_pkt(dev, 0);
 	memcpy(slot, dev->tun_rbuf, len);
@@ -366,4 +365,58 @@ void wg_tun_flush(struct wg_device *dev)
 void wg_tun_room(struct wg_device *dev)
 {
 	flush(dev, true);
+}
+
+/* ---- the transmit slots and the MTU ---- */
+
+/* Bytes of one half of the transmit slots, whatever their size. */
+#define TX_HALF_BUDGET                                                                             \
+	((size_t)WG_TUN_BATCH * (WG_TUN_SLOT_MIN + WG_MSG_DATA_OVERHEAD + WG_MESSAGE_PADDING))
+
+int wg_tun_grow_slots(struct wg_device *dev, size_t len)
+{
+	size_t slot, bytes;
+	unsigned n;
+	uint8_t *buf;
+
+	if (len > WG_TUN_SLOT_MAX)
+		return -EMSGSIZE;
+	if (dev->tx_buf && len <= dev->tun_slot)
+		return 0;
+	/* whole cache lines, and never less than the first size */
+	slot = len < WG_TUN_SLOT_MIN ? WG_TUN_SLOT_MIN : (len + 63) & ~(size_t)63;
+	if (slot > WG_TUN_SLOT_MAX)
+		slot = WG_TUN_SLOT_MAX;
+	bytes = slot + WG_MSG_DATA_OVERHEAD + WG_MESSAGE_PADDING;
+	/* a super-packet of up to 64 segments must fit (tw_gro's limit too) */
+	n = (unsigned)(TX_HALF_BUDGET / bytes);
+	if (n > WG_TUN_BATCH)
+		n = WG_TUN_BATCH;
+	if (n < WG_TUN_BATCH / 2)
+		n = WG_TUN_BATCH / 2;
+	buf = malloc(2 * n * bytes);
+	if (!buf)
+		return -ENOMEM;
+	wg_prefault(buf, 2 * n * bytes);
+	free(dev->tx_buf);
+	dev->tx_buf = buf;
+	dev->tun_slot = slot;
+	dev->n_slots = n;
+	if (slot > WG_TUN_SLOT_MIN)
+		log_info("Transmit slots for %zu-byte packets: %u of them", slot, n);
+	return 0;
+}
+
+void wg_tun_read_mtu(struct wg_device *dev)
+{
+	struct ifreq ifr = {0};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev->ifname);
+	/* fails once the interface moved to another namespace: keep the last value */
+	if (ioctl(fd, SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu > 0)
+		dev->mtu = (unsigned)ifr.ifr_mtu;
+	close(fd);
 }

@@ -35,7 +35,7 @@ int wg_tun_setup_offloads(struct wg_device *dev, bool enable);
  * and it is split without another read), -EBADFD when the TUN is gone.
  *
  * Packets larger than the slots make them grow (with @first 0, so that no
- * packet sits in them; see wg_device_grow_slots()): nothing is lost.
+ * packet sits in them; see wg_tun_grow_slots()): nothing is lost.
  */
 int wg_tun_read_packets(struct wg_device *dev, unsigned first, uint8_t **ret_pkts,
 			uint16_t *ret_lens);
@@ -64,5 +64,15 @@ static inline void wg_tun_queue(struct wg_device *dev, uint8_t *pkt, size_t len)
 	dev->tun_out[dev->n_tun_out] = pkt;
 	dev->tun_out_len[dev->n_tun_out++] = len;
 }
+
+/*
+ * Makes the transmit slots hold packets of @len bytes (they only grow, up to
+ * WG_TUN_SLOT_MAX). No packet may sit in a slot: the buffer moves. 0, or
+ * -ENOMEM (the old slots are kept), -EMSGSIZE (@len is beyond any slot).
+ */
+int wg_tun_grow_slots(struct wg_device *dev, size_t len);
+
+/* Reads the interface's MTU into dev->mtu (kept if it can't be read: moved to another netns). */
+void wg_tun_read_mtu(struct wg_device *dev);
 
 #endif

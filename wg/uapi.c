@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -155,7 +154,7 @@ static void do_get(struct wg_device *dev, struct wg_uapi_conn *c)
 		sodium_memzero(hex, sizeof(hex));
 	}
 	/* the bound port (a random one if 0 was asked); before start, the configured one */
-	port = dev->epfd >= 0 ? dev->sock.port : dev->listen_port;
+	port = dev->started ? dev->sock.port : dev->listen_port;
 	if (port)
 		out_add(c, "listen_port=%u\n", port);
 	if (dev->fwmark)
@@ -524,67 +523,7 @@ int wg_uapi_listen(const char *ifname, char *ret_path, size_t path_len, pid_t *r
 	return fd;
 }
 
-/* ---- the connections: a server on the device's event loop ---- */
-
-void wg_uapi_close(struct wg_device *dev, unsigned slot)
-{
-	struct wg_uapi_conn *c = dev->conns[slot];
-
-	if (!c)
-		return;
-	close(c->fd);
-	wg_uapi_conn_clear(c);
-	free(c);
-	dev->conns[slot] = NULL;
-}
-
-/* A free connection slot, or the one idle longest if that is past WG_UAPI_IDLE_NS. */
-static unsigned conn_slot(struct wg_device *dev, uint64_t now)
-{
-	unsigned i, oldest = 0;
-
-	for (i = 0; i < WG_UAPI_MAX_CONNS; i++) {
-		if (!dev->conns[i])
-			return i;
-		if (dev->conns[i]->active_ns < dev->conns[oldest]->active_ns)
-			oldest = i;
-	}
-	if (now - dev->conns[oldest]->active_ns < WG_UAPI_IDLE_NS)
-		return WG_UAPI_MAX_CONNS;
-	log_info("UAPI: closing a connection idle for %" PRIu64 " ms to make room",
-		 (uint64_t)((now - dev->conns[oldest]->active_ns) / NSEC_PER_MSEC));
-	wg_uapi_close(dev, oldest);
-	return oldest;
-}
-
-void wg_uapi_accept(struct wg_device *dev)
-{
-	int fd;
-
-	while ((fd = accept4(dev->uapi_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-		struct wg_uapi_conn *c;
-		uint64_t now = wg_now_ns();
-		unsigned i = conn_slot(dev, now);
-
-		c = i < WG_UAPI_MAX_CONNS ? malloc(sizeof(*c)) : NULL;
-		if (!c) {
-			close(fd); /* too many clients at once */
-			continue;
-		}
-		wg_uapi_conn_init(c, fd);
-		c->active_ns = now;
-		if (wg_device_watch(dev, fd, EPOLLIN, WG_EV_CONN + i) < 0) {
-			wg_uapi_conn_clear(c);
-			free(c);
-			close(fd);
-			continue;
-		}
-		dev->conns[i] = c;
-	}
-}
-
-/* Sends what is pending; true if everything went. */
-static bool conn_flush(struct wg_uapi_conn *c)
+bool wg_uapi_conn_flush(struct wg_uapi_conn *c)
 {
 	while (c->out_off < c->out_len) {
 		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
@@ -598,33 +537,4 @@ static bool conn_flush(struct wg_uapi_conn *c)
 		wg_wipe(c->out, c->out_len); /* sent: a get reply may have held the private key */
 	c->out_off = c->out_len = 0;
 	return true;
-}
-
-void wg_uapi_conn_event(struct wg_device *dev, unsigned slot, uint32_t events)
-{
-	struct wg_uapi_conn *c = dev->conns[slot];
-	char buf[4096];
-	bool closing = false;
-	ssize_t n;
-
-	if (events & EPOLLIN) {
-		n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
-			closing = true;
-		else if (n > 0 && wg_uapi_feed(dev, c, buf, (size_t)n) < 0)
-			closing = true;
-		if (n > 0)
-			c->active_ns = wg_now_ns();
-		wg_wipe(buf, sizeof(buf));
-	}
-	if (!conn_flush(c) && errno != EAGAIN && errno != EWOULDBLOCK)
-		closing = true;
-	if (closing || (events & (EPOLLERR | EPOLLHUP))) {
-		conn_flush(c);
-		wg_uapi_close(dev, slot);
-		return;
-	}
-	/* while a reply is pending, read nothing more: a client that never reads can't grow it */
-	wg_device_rewatch(dev, c->fd, c->out_len > c->out_off ? EPOLLOUT : EPOLLIN,
-			  WG_EV_CONN + slot);
 }

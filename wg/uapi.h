@@ -56,15 +56,11 @@ void wg_uapi_conn_clear(struct wg_uapi_conn *c);
 int wg_uapi_feed(struct wg_device *dev, struct wg_uapi_conn *c, const char *buf, size_t len);
 
 /*
- * The connection server, run by the device's event loop: accepts clients on
- * dev->uapi_fd into dev->conns (WG_UAPI_MAX_CONNS slots; with all taken, the
- * client idle longest makes room), serves their requests, and closes them.
+ * Sends what is pending on @c (the loop, loop.c, calls it when the socket
+ * can take more); true if everything went, false with errno set. A reply
+ * sent is wiped: a get may have held the private key.
  */
-void wg_uapi_accept(struct wg_device *dev);
-/* Handles epoll @events on the connection in @slot. */
-void wg_uapi_conn_event(struct wg_device *dev, unsigned slot, uint32_t events);
-/* Closes the connection in @slot, if any. */
-void wg_uapi_close(struct wg_device *dev, unsigned slot);
+bool wg_uapi_conn_flush(struct wg_uapi_conn *c);
 
 /*
  * Opens the listening socket /var/run/wireguard/@ifname.sock. A socket file

@@ -36,6 +36,7 @@
 #include <sodium.h>
 
 #include "chacha.h"
+#include "aead.h"
 #include "crypto.h"
 #include "poly1305.h"
 
@@ -515,7 +516,8 @@ static void fill(uint8_t *p, size_t n)
 /*
  * Random keys, nonces, associated data and every length to 2100 (every
  * partial block, both ChaCha20 pass widths, the vector Poly1305 threshold),
- * against libsodium byte for byte, tags included.
+ * against libsodium byte for byte, tags included; after each call, no
+ * libcrypto context of the thread still holds the key.
  */
 static void test_random(void **state)
 {
@@ -532,6 +534,8 @@ static void test_random(void **state)
 		crypto_aead_chacha20poly1305_ietf_encrypt(ref, NULL, pt, len, ad, adlen, NULL,
 							  nonce, key);
 		assert_int_equal(wg_aead_path_encrypt(path, ct, pt, len, ad, adlen, nonce, key), 0);
+		/* no key stays behind in this thread's libcrypto contexts */
+		assert_int_equal(wg_aead_thread_keys(), 0);
 		if (memcmp(ct, ref, len + 16))
 			fail_msg("%zu bytes, %zu of associated data: differs from libsodium", len,
 				 adlen);
@@ -542,6 +546,7 @@ static void test_random(void **state)
 		assert_int_equal(
 		    wg_aead_path_decrypt(path, back, ref, len + 16, ad, adlen, nonce, key),
 		    -EBADMSG);
+		assert_int_equal(wg_aead_thread_keys(), 0);
 	}
 }
 

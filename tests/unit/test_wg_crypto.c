@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include "chacha.h"
+#include "aead.h"
 #include "crypto.h"
 #include "noise.h"
 #include "poly1305.h"

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * The parallel crypto pool: batches encrypted by 0, 1 and 3 worker threads
- * give byte for byte what sequential encryption gives, decrypt back in place
- * with the right counters, and a corrupted message fails only in its slot;
+ * give byte for byte what sequential encryption gives, decrypt back in
+ * place, and a corrupted message fails only in its slot;
  * the same with the pool gone solo. A pool whose caller must share its CPU
  * with a busy thread stops waking its workers (it measures the wait).
  */
@@ -20,58 +20,39 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "aead.h"
 #include "cryptpool.h"
 #include "crypto.h"
 
 #define N   300
-#define CAP (16 + 1440 + 16)
-
-static struct wg_handshake *lookup(void *ctx, const uint8_t pk[32])
-{
-	return ctx;
-}
-
-static void session(struct wg_keypair **ki, struct wg_keypair **kr)
-{
-	struct wg_static_identity a = {0}, b = {0};
-	struct wg_handshake ha, hb;
-	struct wg_message_initiation init;
-	struct wg_message_response resp;
-	uint8_t k[32];
-
-	wg_x25519_generate(k);
-	assert_int_equal(wg_static_identity_set(&a, k), 0);
-	wg_x25519_generate(k);
-	assert_int_equal(wg_static_identity_set(&b, k), 0);
-	wg_noise_handshake_init(&ha, &a, b.public_key, NULL);
-	wg_noise_handshake_init(&hb, &b, a.public_key, NULL);
-	assert_int_equal(wg_noise_handshake_create_initiation(&init, &ha, 1), 0);
-	assert_non_null(wg_noise_handshake_consume_initiation(&init, &b, lookup, &hb, 1));
-	assert_int_equal(wg_noise_handshake_create_response(&resp, &hb, 2), 0);
-	assert_int_equal(wg_noise_handshake_consume_response(&resp, &ha), 0);
-	*ki = wg_noise_handshake_begin_session(&ha, 1);
-	*kr = wg_noise_handshake_begin_session(&hb, 1);
-	wg_noise_handshake_destroy(&ha);
-	wg_noise_handshake_destroy(&hb);
-}
+#define CAP (1440 + 16)
 
 static void fill(uint8_t *buf, size_t len, unsigned seed)
 {
 	for (size_t i = 0; i < len; i++)
-		buf[16 + i] = (uint8_t)(seed * 13 + i);
+		buf[i] = (uint8_t)(seed * 13 + i);
+}
+
+/* Job @i of a batch: under one of two keys, nonce from its counter, in place in @buf. */
+static void job(struct wg_crypt_job *j, bool enc, uint8_t *buf, size_t len,
+		const uint8_t key[WG_AEAD_KEY_LEN], uint64_t counter)
+{
+	*j = (struct wg_crypt_job){.msg = {.dst = buf, .src = buf, .len = len, .key = key},
+				   .encrypt = enc};
+	wg_aead_nonce(j->msg.nonce, counter);
 }
 
 static void run_with(unsigned int workers, unsigned int wait)
 {
 	static uint8_t bufs[N][CAP], want[N][CAP];
 	static struct wg_crypt_job jobs[N];
-	struct wg_keypair *ki, *ri, *kj, *rj;
+	uint8_t k1[WG_AEAD_KEY_LEN], k2[WG_AEAD_KEY_LEN];
 	struct wg_cryptpool *pool;
-	int want_len[N];
+	size_t len[N];
 
 	wg_crypto_init();
-	session(&ki, &ri);
-	session(&kj, &rj); /* a second session mixed into the batch */
+	wg_random(k1, sizeof(k1));
+	wg_random(k2, sizeof(k2)); /* a second key mixed into the batch */
 	assert_int_equal(wg_cryptpool_new(workers, &pool), 0);
 	assert_int_equal(wg_cryptpool_threads(pool), workers + 1);
 	wg_cryptpool_set_wait(pool, wait);
@@ -80,48 +61,42 @@ static void run_with(unsigned int workers, unsigned int wait)
 		size_t n = round % 5 == 4 ? 5 : N; /* small batches run inline */
 
 		for (size_t i = 0; i < n; i++) {
-			size_t len = (i * 37 + (size_t)round) % 1421;
-			struct wg_keypair *kp = i % 3 ? ki : kj;
+			const uint8_t *key = i % 3 ? k1 : k2;
+			uint64_t counter = i + (size_t)round * N;
 
-			fill(want[i], len, (unsigned)i);
-			want_len[i] =
-			    wg_keypair_encrypt(kp, i + (size_t)round * N, want[i], CAP, len, 1420);
-			fill(bufs[i], len, (unsigned)i);
-			jobs[i] = (struct wg_crypt_job){.kp = kp,
-							.buf = bufs[i],
-							.cap = CAP,
-							.len = len,
-							.counter = i + (size_t)round * N,
-							.mtu = 1420,
-							.op = WG_CRYPT_ENCRYPT};
+			len[i] = (i * 37 + (size_t)round) % 1421;
+			fill(want[i], len[i], (unsigned)i);
+			assert_int_equal(
+			    wg_aead_encrypt(want[i], want[i], len[i], NULL, 0, counter, key), 0);
+			fill(bufs[i], len[i], (unsigned)i);
+			job(&jobs[i], true, bufs[i], len[i], key, counter);
 		}
 		wg_cryptpool_run(pool, jobs, n);
 		for (size_t i = 0; i < n; i++) {
-			assert_int_equal(jobs[i].result, want_len[i]);
-			assert_memory_equal(bufs[i], want[i], (size_t)want_len[i]);
-			jobs[i].op = WG_CRYPT_DECRYPT;
-			jobs[i].kp = jobs[i].kp == ki ? ri : rj;
-			jobs[i].len = (size_t)jobs[i].result;
-			jobs[i].counter = 0;
+			assert_int_equal(jobs[i].msg.result, 0);
+			assert_memory_equal(bufs[i], want[i], len[i] + WG_AEAD_TAG_LEN);
+			job(&jobs[i], false, bufs[i], len[i] + WG_AEAD_TAG_LEN, jobs[i].msg.key,
+			    i + (size_t)round * N);
 		}
 		/* One corrupted message: only its slot fails. */
-		bufs[n / 2][20] ^= 1;
+		bufs[n / 2][4] ^= 1;
 		wg_cryptpool_run(pool, jobs, n);
 		for (size_t i = 0; i < n; i++) {
+			uint8_t plain[CAP];
+
 			if (i == n / 2) {
-				assert_int_equal(jobs[i].result, -EBADMSG);
+				assert_int_equal(jobs[i].msg.result, -EBADMSG);
 				continue;
 			}
-			assert_int_equal(jobs[i].result, want_len[i] - 32);
-			assert_int_equal(jobs[i].counter, i + (size_t)round * N);
+			assert_int_equal(jobs[i].msg.result, 0);
+			fill(plain, len[i], (unsigned)i);
+			assert_memory_equal(bufs[i], plain, len[i]);
 		}
 	}
 	wg_cryptpool_free(pool);
 	wg_cryptpool_free(NULL);
-	wg_keypair_put(ki);
-	wg_keypair_put(kj);
-	wg_keypair_put(ri);
-	wg_keypair_put(rj);
+	wg_wipe(k1, sizeof(k1));
+	wg_wipe(k2, sizeof(k2));
 }
 
 static void test_inline(void **state)
@@ -183,14 +158,14 @@ static void test_busy_cpu_goes_solo(void **state)
 {
 	static uint8_t bufs[64][CAP];
 	static struct wg_crypt_job jobs[64];
-	struct wg_keypair *ki, *ri;
+	uint8_t key[WG_AEAD_KEY_LEN];
 	struct wg_cryptpool *pool;
 	cpu_set_t one, saved;
 	pthread_t t;
 	double t0;
 
 	wg_crypto_init();
-	session(&ki, &ri);
+	wg_random(key, sizeof(key));
 	assert_int_equal(wg_cryptpool_new(1, &pool), 0);
 	assert_true(wg_cryptpool_parallel(pool));
 	assert_int_equal(pthread_getaffinity_np(pthread_self(), sizeof(saved), &saved), 0);
@@ -203,24 +178,17 @@ static void test_busy_cpu_goes_solo(void **state)
 	t0 = now_s();
 	while (wg_cryptpool_parallel(pool) && now_s() - t0 < 5) {
 		for (size_t i = 0; i < 64; i++)
-			jobs[i] = (struct wg_crypt_job){.kp = ki,
-							.buf = bufs[i],
-							.cap = CAP,
-							.len = 1400,
-							.counter = i,
-							.mtu = 1420,
-							.op = WG_CRYPT_ENCRYPT};
+			job(&jobs[i], true, bufs[i], 1400, key, i);
 		wg_cryptpool_run(pool, jobs, 64);
 		for (size_t i = 0; i < 64; i++)
-			assert_true(jobs[i].result > 0);
+			assert_int_equal(jobs[i].msg.result, 0);
 	}
 	atomic_store(&hog_stop, true);
 	pthread_join(t, NULL);
 	pthread_setaffinity_np(pthread_self(), sizeof(saved), &saved);
 	assert_false(wg_cryptpool_parallel(pool));
 	wg_cryptpool_free(pool);
-	wg_keypair_put(ki);
-	wg_keypair_put(ri);
+	wg_wipe(key, sizeof(key));
 }
 
 int main(void)

@@ -23,21 +23,21 @@ static void test_slots(void **state)
 	struct wg_device *dev;
 
 	assert_int_equal(wg_device_new("twt0", &dev), 0);
-	assert_int_equal(wg_device_grow_slots(dev, 1420), 0);
+	assert_int_equal(wg_tun_grow_slots(dev, 1420), 0);
 	assert_int_equal(dev->tun_slot, WG_TUN_SLOT_MIN);
 	assert_int_equal(dev->n_slots, WG_TUN_BATCH);
 	/* smaller: nothing changes */
-	assert_int_equal(wg_device_grow_slots(dev, 100), 0);
+	assert_int_equal(wg_tun_grow_slots(dev, 100), 0);
 	assert_int_equal(dev->tun_slot, WG_TUN_SLOT_MIN);
 	/* a jumbo packet: bigger slots, fewer of them, never fewer than a super-packet's 64 */
-	assert_int_equal(wg_device_grow_slots(dev, 34736), 0);
+	assert_int_equal(wg_tun_grow_slots(dev, 34736), 0);
 	assert_true(dev->tun_slot >= 34736 && dev->tun_slot % 64 == 0);
 	assert_int_equal(dev->n_slots, WG_TUN_BATCH / 2);
-	assert_int_equal(wg_device_grow_slots(dev, 65535), 0);
+	assert_int_equal(wg_tun_grow_slots(dev, 65535), 0);
 	assert_int_equal(dev->tun_slot, 65535);
 	/* every slot of both halves is there to write into */
 	memset(wg_tx_slot_pkt(dev, 2 * dev->n_slots - 1), 0xab, dev->tun_slot);
-	assert_int_equal(wg_device_grow_slots(dev, 65536), -EMSGSIZE);
+	assert_int_equal(wg_tun_grow_slots(dev, 65536), -EMSGSIZE);
 	assert_int_equal(dev->tun_slot, 65535);
 	wg_device_free(dev);
 }
