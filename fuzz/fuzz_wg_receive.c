@@ -25,14 +25,14 @@
 #include "device.h"
 #include "noise.h"
 #include "queueing.h"
-#include "socket.h"
+#include "udp.h"
 #include "uapi.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct wg_device *dev;
 static struct wg_static_identity me, them;
-static struct wg_rx_batch batch;
+static struct tw_udp_batch batch;
 
 static void setup(void)
 {
@@ -90,10 +90,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	wg_cookie_init(&to_me, me.public_key);
 	memset(&batch.seg, 0, sizeof(batch.seg));
 	batch.n = 0;
-	while (end - p >= 3 && batch.n < WG_RX_BATCH) {
+	while (end - p >= 3 && batch.n < TW_UDP_BATCH) {
 		size_t len = p[0] | (size_t)p[1] << 8, seg = (size_t)p[2] * 16;
 		unsigned i = batch.n;
-		struct wg_endpoint *ep = &batch.ep[i];
+		struct tw_endpoint *ep = &batch.ep[i];
 
 		p += 3;
 		if (len > (size_t)(end - p))

@@ -111,7 +111,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	flags = data[0];
-	dev->vnet = flags & 1;
+	dev->tun.vnet = flags & 1;
 	dev->mtu = flags & 4 ? 1280 : 1420;
 	kp = wg_keypairs_get_current(&peer->keypairs);
 	if (kp && (flags & 2))

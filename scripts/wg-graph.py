@@ -7,7 +7,10 @@ directory's headers is called in A.c (static inline helpers in headers are
 not counted: they belong to no .c). Prints the edges, then the cycles: every strongly connected component of
 more than one file, which is what a layering review looks for.
 
-  python3 scripts/wg-graph.py [DIR] [--dot]
+  python3 scripts/wg-graph.py [DIR...] [--dot]
+
+With several directories (e.g. `wg io`), files are named DIR/FILE and
+calls across the directories count too.
 """
 import os
 import re
@@ -24,15 +27,21 @@ def strip(src):
 
 
 def main():
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    d = args[0] if args else "wg"
-    files = sorted(f[:-2] for f in os.listdir(d) if f.endswith(".c"))
-    src = {f: strip(open(os.path.join(d, f + ".c")).read()) for f in files}
+    dirs = [a for a in sys.argv[1:] if not a.startswith("--")] or ["wg"]
+    d = dirs[0]
+    path = {}
+    for dd in dirs:
+        for f in os.listdir(dd):
+            if f.endswith(".c"):
+                path[f[:-2] if len(dirs) == 1 else os.path.join(dd, f[:-2])] = os.path.join(dd, f)
+    files = sorted(path)
+    src = {f: strip(open(path[f]).read()) for f in files}
     # only functions a header declares: what other files may call
     declared = set()
-    for h in os.listdir(d):
-        if h.endswith(".h"):
-            declared.update(CALL.findall(strip(open(os.path.join(d, h)).read())))
+    for dd in dirs:
+        for h in os.listdir(dd):
+            if h.endswith(".h"):
+                declared.update(CALL.findall(strip(open(os.path.join(dd, h)).read())))
     owner = {}
     for f in files:
         for m in DEF.finditer(src[f]):

@@ -2,7 +2,7 @@
 /*
  * ChaCha20 (RFC 8439, 96-bit nonce) for the data path's full-sized packets,
  * sixteen and eight blocks at a time with AVX-512 (wg/chacha_avx512.c).
- * Poly1305 is libcrypto's or wg/poly1305.c; wg/crypto.c puts them together.
+ * Poly1305 is libcrypto's or wg/poly1305.c; wg/aead.c puts them together.
  */
 #ifndef TW_WG_CHACHA_H
 #define TW_WG_CHACHA_H

@@ -23,9 +23,11 @@ int wg_device_new(const char *ifname, struct wg_device **ret_dev)
 	if (!dev)
 		return -ENOMEM;
 	snprintf(dev->ifname, sizeof(dev->ifname), "%s", ifname);
-	dev->tun_fd = -1;
+	tw_tunio_init(&dev->tun);
+	dev->tun.log = log_io;
 	dev->mtu = WG_DEFAULT_MTU;
-	wg_socket_init(&dev->sock, false);
+	tw_udp_init(&dev->sock, false);
+	dev->sock.log = log_io;
 	wg_cookie_checker_init(&dev->cookie_checker, NULL);
 	wg_allowedips_init(&dev->allowedips);
 	err = wg_ratelimiter_new(&dev->ratelimiter, 0);
@@ -47,9 +49,8 @@ void wg_device_free(struct wg_device *dev)
 	if (!dev)
 		return;
 	wg_device_remove_all_peers(dev);
-	wg_socket_close(&dev->sock);
-	if (dev->tun_fd >= 0)
-		close(dev->tun_fd);
+	tw_udp_close(&dev->sock);
+	tw_tunio_close(&dev->tun);
 	wg_allowedips_free(&dev->allowedips);
 	wg_aip_index_free(&dev->aips);
 	wg_index_free(dev->index);
@@ -57,18 +58,19 @@ void wg_device_free(struct wg_device *dev)
 	wg_cookie_checker_destroy(&dev->cookie_checker);
 	free(dev->rx);
 	free(dev->tx_buf);
-	free(dev->tun_rbuf);
 	wg_cryptpool_free(dev->pool);
 	free(dev->jobs);
 	free(dev->rx_jobs);
-	tw_gro_free(dev->gro);
 	wg_wipe(&dev->identity, sizeof(dev->identity));
 	free(dev);
 }
 
 int wg_device_attach(struct wg_device *dev, int tun_fd)
 {
-	dev->tun_fd = tun_fd;
+	int err = tw_tunio_open(&dev->tun, tun_fd);
+
+	if (err < 0)
+		return err;
 	dev->rx = malloc(sizeof(*dev->rx));
 	dev->jobs = calloc(WG_TUN_BATCH, sizeof(*dev->jobs));
 	if (!dev->rx || !dev->jobs)
@@ -80,10 +82,7 @@ int wg_device_attach(struct wg_device *dev, int tun_fd)
 	 */
 	wg_prefault(dev->rx, sizeof(*dev->rx));
 	/* one super-packet as read (vnet mode), or a packet too big for the slots */
-	dev->tun_rbuf = malloc(TW_VNET_HDR_LEN + TW_VNET_MAX_PACKET);
-	if (!dev->tun_rbuf)
-		return -ENOMEM;
-	wg_prefault(dev->tun_rbuf, TW_VNET_HDR_LEN + TW_VNET_MAX_PACKET);
+	wg_prefault(dev->tun.rbuf, TW_VNET_HDR_LEN + TW_VNET_MAX_PACKET);
 	wg_tun_read_mtu(dev);
 	return wg_tun_grow_slots(dev, dev->mtu);
 }
@@ -93,7 +92,7 @@ int wg_device_start(struct wg_device *dev, int tun_fd)
 	int err = wg_device_attach(dev, tun_fd);
 
 	if (!err)
-		err = wg_socket_bind(&dev->sock, dev->listen_port, dev->fwmark);
+		err = tw_udp_bind(&dev->sock, dev->listen_port, dev->fwmark);
 	if (err < 0)
 		return err;
 	dev->started = true;
@@ -103,7 +102,7 @@ int wg_device_start(struct wg_device *dev, int tun_fd)
 int wg_device_setup_offloads(struct wg_device *dev, bool enable)
 {
 	dev->sock.gso = enable;
-	wg_socket_set_gro(&dev->sock, enable);
+	tw_udp_set_gro(&dev->sock, enable);
 	return wg_tun_setup_offloads(dev, enable);
 }
 
@@ -158,7 +157,7 @@ int wg_device_set_listen_port(struct wg_device *dev, uint16_t port)
 		return 0; /* bound at start */
 	if (port && port == dev->sock.port)
 		return 0;
-	err = wg_socket_bind(&dev->sock, port, dev->fwmark);
+	err = tw_udp_bind(&dev->sock, port, dev->fwmark);
 	if (err < 0) {
 		log_err("Failed to bind UDP port %u: %s", port, strerror(-err));
 		return err == -EADDRINUSE ? err : -EADDRINUSE;
@@ -173,7 +172,7 @@ int wg_device_set_fwmark(struct wg_device *dev, uint32_t mark)
 	if (!dev->started)
 		return 0;
 	forget_sources(dev);
-	return wg_socket_set_fwmark(&dev->sock, mark);
+	return tw_udp_set_fwmark(&dev->sock, mark);
 }
 
 void wg_device_remove_all_peers(struct wg_device *dev)

@@ -7,7 +7,7 @@
  * timers or the UAPI protocol.
  *
  * Threading: one thread runs the loop and processes packets in batches
- * (struct wg_rx_batch and the TUN batch: flat buffers allocated once, no
+ * (struct tw_udp_batch and the TUN batch: flat buffers allocated once, no
  * allocation per packet). wg_send_from_tun() and wg_receive_batch() take a
  * whole batch; only the encryption and decryption of a batch may be spread
  * over the crypto pool's threads (cryptpool.h), which touch nothing else.
@@ -31,7 +31,8 @@
 #include "messages.h"
 #include "noise.h"
 #include "ratelimiter.h"
-#include "socket.h"
+#include "tunio.h"
+#include "udp.h"
 
 struct wg_peer;
 struct wg_index_table;
@@ -51,16 +52,6 @@ struct wg_cryptpool;
 /* Cookie replies gathered before one sendmmsg. */
 #define WG_COOKIE_OUT_MAX 64
 
-/*
- * Decrypted packets gathered before they are written to the TUN (coalesced
- * where possible): 64, the most segments one super-packet may carry. Larger
- * gatherings made no TCP super-packet larger but delivered small packets in
- * bursts of hundreds, which overflowed the receiving application's socket
- * while it waited for a CPU: fewer small packets arrived (the comparison is
- * in bench/README.md).
- */
-#define WG_TUN_OUT_MAX 64
-
 /* Packets (segments of TUN super-packets) handled per turn of the loop, at most. */
 #define WG_TUN_BATCH 128
 /*
@@ -77,11 +68,17 @@ struct wg_cryptpool;
 
 struct wg_device {
 	char ifname[IFNAMSIZ];
-	int tun_fd;   /* -1 in a config-only device (unit tests) */
+	/*
+	 * The TUN and its offloads (io/tunio.h; each probed at start, dropped
+	 * at run time if the kernel refuses it, and off altogether with
+	 * TW_WG_OFFLOAD=0), with the decrypted packets of the current receive
+	 * batch gathered for it. tun.fd is -1 in a config-only device.
+	 */
+	struct tw_tunio tun;
 	bool started; /* wg_device_start() succeeded: the sockets are bound */
 	unsigned mtu;
 
-	struct wg_socket sock;
+	struct tw_udp sock;
 	uint16_t listen_port; /* as configured; sock.port is what is bound */
 	uint32_t fwmark;
 
@@ -101,32 +98,14 @@ struct wg_device {
 	bool timers_dirty;	  /* the timerfd must be re-armed (timers.c) */
 	uint64_t timer_armed_at;  /* protocol time the timerfd is armed for */
 
-	struct wg_rx_batch *rx; /* UDP receive batch */
-	uint8_t *tx_buf;	/* 2 * n_slots transmit slots: TUN reads, then scratch */
-	size_t tun_slot;	/* largest packet a slot holds */
-	unsigned n_slots;	/* slots of each half, <= WG_TUN_BATCH */
+	struct tw_udp_batch *rx; /* UDP receive batch */
+	uint8_t *tx_buf;	 /* 2 * n_slots transmit slots: TUN reads, then scratch */
+	size_t tun_slot;	 /* largest packet a slot holds */
+	unsigned n_slots;	 /* slots of each half, <= WG_TUN_BATCH */
 
-	/*
-	 * Offloads (each probed at start, dropped at run time if the kernel
-	 * refuses it, and off altogether with TW_WG_OFFLOAD=0): TUN with
-	 * IFF_VNET_HDR, TSO/USO super-packets split on read, GRO-coalesced writes.
-	 */
-	bool vnet;	    /* the TUN carries a virtio_net_hdr */
-	bool pi;	    /* an inherited TUN without IFF_NO_PI: struct tun_pi first */
-	unsigned gro_flags; /* TW_GRO_* allowed on writes */
-	struct tw_gro *gro;
-	uint8_t *tun_rbuf; /* a super-packet as read, or a plain packet too big for the slots */
-	size_t tun_rlen;   /* bytes in tun_rbuf still to be handed over (tun.c), 0: none */
-	/* proof the offloads work, logged at exit with LOG_LEVEL=verbose */
-	uint64_t gso_reads, gso_segs;  /* super-packets read from the TUN, their segments */
-	uint64_t gro_writes, gro_pkts; /* coalesced TUN writes, the packets in them */
-	/* decrypted packets of the current receive batch, written to the TUN at its end */
-	uint8_t *tun_out[WG_TUN_OUT_MAX];
-	size_t tun_out_len[WG_TUN_OUT_MAX];
-	unsigned n_tun_out;
 	/* cookie replies of the current receive batch, sent together at its end */
 	struct wg_message_cookie cookie_out[WG_COOKIE_OUT_MAX];
-	struct wg_endpoint *cookie_ep[WG_COOKIE_OUT_MAX];
+	struct tw_endpoint *cookie_ep[WG_COOKIE_OUT_MAX];
 	unsigned n_cookie_out;
 
 	/* encryption of a batch spread over cores (NULL: on the loop's thread) */

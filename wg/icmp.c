@@ -10,7 +10,6 @@
 #include "device.h"
 #include "icmp.h"
 #include "messages.h"
-#include "tun.h"
 
 /* IPv6's minimum MTU: an ICMPv6 error quotes as much as fits in it. */
 #define IPV6_MIN_MTU 1280
@@ -20,7 +19,7 @@ size_t wg_icmp_max_inner(int family)
 	size_t udp = family == AF_INET ? 65535 - 20 - 8 : 65535 - 8;
 
 	if (family != AF_INET && family != AF_INET6)
-		return WG_MAX_DATAGRAM - WG_MSG_DATA_OVERHEAD;
+		return TW_UDP_MAX_DATAGRAM - WG_MSG_DATA_OVERHEAD;
 	return (udp - WG_MSG_DATA_OVERHEAD) & ~(size_t)(WG_MESSAGE_PADDING - 1);
 }
 
@@ -70,7 +69,7 @@ static void too_big4(struct wg_device *dev, const uint8_t *pkt, size_t len, unsi
 	icmp->un.frag.mtu = htons((uint16_t)(mtu > 0xffff ? 0xffff : mtu));
 	memcpy(out + 28, pkt, quote);
 	icmp->checksum = fold(sum16(0, out + 20, 8 + quote));
-	wg_tun_write(dev, out, 28 + quote);
+	tw_tunio_write(&dev->tun, out, 28 + quote);
 }
 
 static void too_big6(struct wg_device *dev, const uint8_t *pkt, size_t len, unsigned mtu)
@@ -100,7 +99,7 @@ static void too_big6(struct wg_device *dev, const uint8_t *pkt, size_t len, unsi
 	sum = sum16(0, out + 8, 32);
 	sum += (uint32_t)(8 + quote) + IPPROTO_ICMPV6;
 	icmp6->icmp6_cksum = fold(sum16(sum, out + 40, 8 + quote));
-	wg_tun_write(dev, out, 48 + quote);
+	tw_tunio_write(&dev->tun, out, 48 + quote);
 }
 
 void wg_icmp_too_big(struct wg_device *dev, const uint8_t *pkt, size_t len, unsigned mtu)

@@ -80,3 +80,11 @@ const char *log_peer_name(const uint8_t pubkey[32], char buf[24])
 	snprintf(buf, 24, "peer(%.4s…%.4s)", b64, b64 + 39);
 	return buf;
 }
+
+void log_io(bool error, const char *msg)
+{
+	if (error)
+		log_err("%s", msg);
+	else
+		log_info("%s", msg);
+}

@@ -8,6 +8,7 @@
 #ifndef TWWG_LOG_H
 #define TWWG_LOG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 enum log_level {
@@ -25,6 +26,8 @@ enum log_level log_get_level(void);
 
 void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* What the shared I/O layer (io/) reports: @error at error level, else verbose. */
+void log_io(bool error, const char *msg);
 
 /* "peer(AbCd…WxYz)" for a public key: how peers are named in log lines. */
 const char *log_peer_name(const uint8_t pubkey[32], char buf[24]);

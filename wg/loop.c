@@ -20,7 +20,7 @@
 #include "loop.h"
 #include "queueing.h"
 #include "ratelimiter.h"
-#include "socket.h"
+#include "udp.h"
 #include "timers.h"
 #include "tun.h"
 #include "uapi.h"
@@ -47,7 +47,7 @@ static int rewatch(struct wg_loop *loop, int fd, uint32_t events, uint64_t tag)
  */
 static int sync_sockets(struct wg_loop *loop)
 {
-	struct wg_socket *s = &loop->dev->sock;
+	struct tw_udp *s = &loop->dev->sock;
 	int err = 0;
 
 	if (s->fd4 != loop->fd4 && !(err = watch(loop, s->fd4, EPOLLIN, WG_EV_SOCK4)))
@@ -69,7 +69,7 @@ static void release_uapi(struct wg_loop *loop)
 {
 	struct stat st;
 
-	wg_socket_close(&loop->dev->sock);
+	tw_udp_close(&loop->dev->sock);
 
 	if (loop->uapi_path[0] && stat(loop->uapi_path, &st) == 0 && st.st_dev == loop->uapi_dev &&
 	    st.st_ino == loop->uapi_ino)
@@ -172,7 +172,7 @@ int wg_loop_new(struct wg_device *dev, int uapi_fd, const char *uapi_path,
 	watch_uapi_path(loop);
 	if ((err = watch(loop, loop->sigfd, EPOLLIN, WG_EV_SIGNAL)) ||
 	    (err = watch(loop, loop->timerfd, EPOLLIN, WG_EV_TIMER)) ||
-	    (err = watch(loop, dev->tun_fd, EPOLLIN, WG_EV_TUN)) ||
+	    (err = watch(loop, dev->tun.fd, EPOLLIN, WG_EV_TUN)) ||
 	    (err = watch(loop, loop->uapi_fd, EPOLLIN, WG_EV_UAPI)) ||
 	    (err = watch(loop, loop->inotify_fd, EPOLLIN, WG_EV_INOTIFY)) ||
 	    (err = sync_sockets(loop)))
@@ -362,12 +362,12 @@ static void on_tun(struct wg_loop *loop, uint32_t events)
 static void on_udp(struct wg_device *dev, int fd)
 {
 	for (int i = 0; i < 4; i++) {
-		int n = wg_socket_recv_batch(fd, dev->rx);
+		int n = tw_udp_recv_batch(fd, dev->rx);
 
 		if (n <= 0)
 			return;
 		wg_receive_batch(dev, dev->rx);
-		if (n < WG_RX_BATCH)
+		if (n < TW_UDP_BATCH)
 			return;
 	}
 }
@@ -428,10 +428,11 @@ int wg_loop_run(struct wg_loop *loop)
 		for (int i = 0; i < n && !loop->stopping; i++)
 			dispatch(loop, &evs[i]);
 	}
-	if (dev->vnet)
+	if (dev->tun.vnet)
 		log_info("Offloads: %" PRIu64 " TUN super-packets split into %" PRIu64
 			 " packets, %" PRIu64 " coalesced TUN writes of %" PRIu64 " packets",
-			 dev->gso_reads, dev->gso_segs, dev->gro_writes, dev->gro_pkts);
+			 dev->tun.gso_reads, dev->tun.gso_segs, dev->tun.gro_writes,
+			 dev->tun.gro_pkts);
 	return loop->exit_code;
 }
 

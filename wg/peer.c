@@ -149,7 +149,7 @@ void wg_peer_set_preshared_key(struct wg_peer *p, const uint8_t key[32])
 	wg_noise_handshake_set_preshared_key(&p->handshake, key);
 }
 
-void wg_peer_set_endpoint(struct wg_peer *p, const struct wg_endpoint *ep)
+void wg_peer_set_endpoint(struct wg_peer *p, const struct tw_endpoint *ep)
 {
 	p->endpoint = *ep;
 }

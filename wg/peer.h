@@ -16,7 +16,7 @@
 #include "allowedips.h"
 #include "cookie.h"
 #include "noise.h"
-#include "socket.h"
+#include "udp.h"
 
 struct wg_device;
 
@@ -48,7 +48,7 @@ struct wg_peer {
 
 	uint8_t public_key[32];
 	uint8_t preshared_key[32];
-	struct wg_endpoint endpoint;
+	struct tw_endpoint endpoint;
 	uint16_t persistent_keepalive; /* seconds, 0 = off */
 	struct wg_aip *aips, *aips_tail;
 
@@ -76,7 +76,7 @@ int wg_peer_create(struct wg_device *dev, const uint8_t public_key[32], struct w
 void wg_peer_remove(struct wg_peer *peer);
 
 void wg_peer_set_preshared_key(struct wg_peer *peer, const uint8_t key[32]);
-void wg_peer_set_endpoint(struct wg_peer *peer, const struct wg_endpoint *ep);
+void wg_peer_set_endpoint(struct wg_peer *peer, const struct tw_endpoint *ep);
 /* Sets persistent keepalive; turning it on sends a keepalive at once (as wireguard-go). */
 void wg_peer_set_keepalive(struct wg_peer *peer, uint16_t seconds);
 

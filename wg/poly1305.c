@@ -5,7 +5,7 @@
  * Why not libcrypto's: a packet's tag through the default provider's MAC
  * calls (init/update/final) costs per-message set-up that this avoids, and
  * OpenSSL's own AVX-512 IFMA code derives its key powers again on every
- * update call (bench/crypto_speed; figures in bench/README.md). Below 384 bytes wg/crypto.c keeps
+ * update call (bench/crypto_speed; figures in bench/README.md). Below 384 bytes wg/aead.c keeps
  * libcrypto's, whose hand-written scalar code is as fast as the scalar form here or faster.
  *
  * The scalar form keeps h in radix 2^64 (two words and a few bits above

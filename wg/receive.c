@@ -22,7 +22,7 @@
 #include "tun.h"
 
 /* Handshake messages in one batch beyond which we consider ourselves under load. */
-#define UNDER_LOAD_HANDSHAKES (WG_RX_BATCH / 8)
+#define UNDER_LOAD_HANDSHAKES (TW_UDP_BATCH / 8)
 #define UNDER_LOAD_LINGER     NSEC_PER_SEC
 
 static struct wg_handshake *lookup_handshake(void *ctx, const uint8_t public_key[WG_KEY_LEN])
@@ -38,7 +38,7 @@ static struct wg_handshake *lookup_handshake(void *ctx, const uint8_t public_key
  */
 #define DROP_LOGS_PER_SEC 5
 
-static void log_drop(const char *what, const struct wg_endpoint *ep, uint64_t now)
+static void log_drop(const char *what, const struct tw_endpoint *ep, uint64_t now)
 {
 	static uint64_t window;
 	static unsigned n;
@@ -51,7 +51,7 @@ static void log_drop(const char *what, const struct wg_endpoint *ep, uint64_t no
 		n = 0;
 	}
 	if (n++ < DROP_LOGS_PER_SEC)
-		log_info("Dropped %s from %s", what, wg_endpoint_format(ep, where, sizeof(where)));
+		log_info("Dropped %s from %s", what, tw_endpoint_format(ep, where, sizeof(where)));
 }
 
 static struct wg_peer *peer_of(struct wg_handshake *hs)
@@ -60,7 +60,7 @@ static struct wg_peer *peer_of(struct wg_handshake *hs)
 }
 
 /* Roaming: the peer is where its last authenticated packet came from. */
-static void update_endpoint(struct wg_peer *p, const struct wg_endpoint *ep)
+static void update_endpoint(struct wg_peer *p, const struct tw_endpoint *ep)
 {
 	p->endpoint = *ep;
 }
@@ -78,12 +78,12 @@ static void flush_cookies(struct wg_device *dev)
 		iov[i].iov_len = sizeof(dev->cookie_out[i]);
 	}
 	if (dev->n_cookie_out)
-		wg_socket_send_many(&dev->sock, dev->cookie_ep, iov, dev->n_cookie_out);
+		tw_udp_send_many(&dev->sock, dev->cookie_ep, iov, dev->n_cookie_out);
 	dev->n_cookie_out = 0;
 }
 
 static bool handshake_admissible(struct wg_device *dev, const uint8_t *msg, size_t len,
-				 struct wg_endpoint *ep, bool under_load, uint64_t now)
+				 struct tw_endpoint *ep, bool under_load, uint64_t now)
 {
 	enum wg_cookie_mac_state st;
 	struct wg_message_cookie *reply;
@@ -114,7 +114,7 @@ static bool handshake_admissible(struct wg_device *dev, const uint8_t *msg, size
 	return true;
 }
 
-static void receive_initiation(struct wg_device *dev, const uint8_t *buf, struct wg_endpoint *ep,
+static void receive_initiation(struct wg_device *dev, const uint8_t *buf, struct tw_endpoint *ep,
 			       uint64_t now)
 {
 	const struct wg_message_initiation *msg = (const void *)buf;
@@ -149,7 +149,7 @@ static void receive_initiation(struct wg_device *dev, const uint8_t *buf, struct
 		p->tx_bytes += sizeof(resp);
 }
 
-static void receive_response(struct wg_device *dev, const uint8_t *buf, struct wg_endpoint *ep,
+static void receive_response(struct wg_device *dev, const uint8_t *buf, struct tw_endpoint *ep,
 			     uint64_t now)
 {
 	const struct wg_message_response *msg = (const void *)buf;
@@ -225,7 +225,7 @@ static size_t inner_packet(const uint8_t *pkt, size_t len, int *family, const ui
  */
 struct rx_window {
 	unsigned n;
-	struct wg_endpoint *ep[WG_RX_WINDOW];
+	struct tw_endpoint *ep[WG_RX_WINDOW];
 	struct wg_peer *peer[WG_RX_WINDOW];
 	struct wg_keypair *kp[WG_RX_WINDOW];
 	uint8_t *buf[WG_RX_WINDOW];
@@ -280,11 +280,11 @@ static void receive_data(struct wg_device *dev, const struct rx_window *w, unsig
 	 * written 64 at a time (a super-packet still growing at the edge waits for
 	 * the rest) and at the end of the batch, coalesced where possible
 	 */
-	wg_tun_queue(dev, buf + WG_MSG_DATA_HDR_LEN, inner);
+	tw_tunio_queue(&dev->tun, buf + WG_MSG_DATA_HDR_LEN, inner);
 	wg_timers_data_received(p);
 }
 
-static void receive_one(struct wg_device *dev, uint8_t *buf, size_t len, struct wg_endpoint *ep,
+static void receive_one(struct wg_device *dev, uint8_t *buf, size_t len, struct tw_endpoint *ep,
 			bool under_load, uint64_t now)
 {
 	switch (wg_message_type(buf, len)) {
@@ -310,7 +310,7 @@ static void receive_one(struct wg_device *dev, uint8_t *buf, size_t len, struct 
  * Length of the datagram at @off in receive buffer @i, 0 past the end: a UDP
  * GRO train is cut at its segment size (all equal but the last).
  */
-static size_t datagram_at(const struct wg_rx_batch *b, unsigned i, size_t off)
+static size_t datagram_at(const struct tw_udp_batch *b, unsigned i, size_t off)
 {
 	size_t total = b->msgs[i].msg_len, seg = b->seg[i] ? b->seg[i] : total;
 
@@ -333,7 +333,7 @@ static size_t datagram_at(const struct wg_rx_batch *b, unsigned i, size_t off)
  */
 /* Queues a data message for decryption; false: not one (handle it at once). */
 static bool window_add(struct wg_device *dev, struct rx_window *w, uint8_t *buf, size_t len,
-		       struct wg_endpoint *ep, uint64_t now)
+		       struct tw_endpoint *ep, uint64_t now)
 {
 	struct wg_index_entry *e;
 	unsigned n = w->n;
@@ -375,7 +375,7 @@ static void window_flush(struct wg_device *dev, struct rx_window *w, uint64_t no
 	w->n = 0;
 }
 
-void wg_receive_batch(struct wg_device *dev, struct wg_rx_batch *b)
+void wg_receive_batch(struct wg_device *dev, struct tw_udp_batch *b)
 {
 	struct rx_window win; /* not zeroed: 6 KiB a batch; n says what is valid */
 	uint64_t now = wg_now_ns();
@@ -409,5 +409,5 @@ void wg_receive_batch(struct wg_device *dev, struct wg_rx_batch *b)
 	}
 	window_flush(dev, &win, now);
 	flush_cookies(dev);
-	wg_tun_flush(dev);
+	tw_tunio_flush(&dev->tun);
 }

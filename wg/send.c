@@ -21,11 +21,11 @@
 #include "timers.h"
 #include "tun.h"
 
-int wg_send_raw(struct wg_device *dev, struct wg_endpoint *ep, const void *buf, size_t len)
+int wg_send_raw(struct wg_device *dev, struct tw_endpoint *ep, const void *buf, size_t len)
 {
 	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
 
-	return wg_socket_send_batch(&dev->sock, ep, &iov, 1);
+	return tw_udp_send_batch(&dev->sock, ep, &iov, 1);
 }
 
 void wg_send_handshake_initiation(struct wg_peer *p, bool is_retry)
@@ -123,7 +123,7 @@ static unsigned encrypt_and_send(struct wg_peer *p, struct wg_keypair *kp, uint8
 	}
 	if (!ok)
 		return count;
-	sent = wg_socket_send_batch(&dev->sock, &p->endpoint, iov, ok);
+	sent = tw_udp_send_batch(&dev->sock, &p->endpoint, iov, ok);
 	if (sent > 0) {
 		p->tx_bytes += bytes;
 		wg_timers_any_authenticated_packet_traversal(p);

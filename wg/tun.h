@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The device's TUN: reads (a GSO super-packet split into MTU-sized packets
- * straight into the transmit slots), writes of decrypted packets (coalesced
- * into super-packets where the kernel takes them), and the offload probing
- * that decides which of those the kernel does for us.
+ * straight into the transmit slots) over the shared I/O layer (io/tunio.h,
+ * which also writes the decrypted packets, coalesced: tw_tunio_queue() and
+ * tw_tunio_flush() on dev->tun), the slots' growth, and the MTU.
  *
  * Everything here runs on the event loop's thread.
  */
@@ -16,13 +16,7 @@
 
 #include "device.h"
 
-/*
- * Sets up the TUN offloads for @dev->tun_fd if it carries a virtio_net_hdr
- * (IFF_VNET_HDR): with @enable, the best set of TSO/USO the kernel takes;
- * without, none (headers are still read and written). Also finds out whether
- * an inherited TUN carries packet information headers. 0, -EINVAL (a TUN with
- * both kinds of header) or -ENOMEM.
- */
+/* tw_tunio_setup_offloads() for the device's TUN. */
 int wg_tun_setup_offloads(struct wg_device *dev, bool enable);
 
 /*
@@ -39,31 +33,6 @@ int wg_tun_setup_offloads(struct wg_device *dev, bool enable);
  */
 int wg_tun_read_packets(struct wg_device *dev, unsigned first, uint8_t **ret_pkts,
 			uint16_t *ret_lens);
-
-/*
- * Writes the decrypted packets gathered in dev->tun_out. Call at the end of a
- * receive batch: the packets point into the batch's buffers.
- */
-void wg_tun_flush(struct wg_device *dev);
-
-/*
- * Makes room in a full dev->tun_out in the middle of a receive batch: writes
- * all but a super-packet still growing at the end, which stays (its packets
- * must stay valid until wg_tun_flush() at the end of the batch).
- */
-void wg_tun_room(struct wg_device *dev);
-
-/* Writes one packet into the TUN at once (not for the data path). */
-void wg_tun_write(struct wg_device *dev, const uint8_t *pkt, size_t len);
-
-/* Gathers a decrypted packet for the TUN; @pkt must stay valid until wg_tun_flush(). */
-static inline void wg_tun_queue(struct wg_device *dev, uint8_t *pkt, size_t len)
-{
-	if (dev->n_tun_out == WG_TUN_OUT_MAX)
-		wg_tun_room(dev);
-	dev->tun_out[dev->n_tun_out] = pkt;
-	dev->tun_out_len[dev->n_tun_out++] = len;
-}
 
 /*
  * Makes the transmit slots hold packets of @len bytes (they only grow, up to

@@ -132,7 +132,7 @@ static void get_peer(struct wg_uapi_conn *c, const struct wg_peer *p)
 	sodium_memzero(hex, sizeof(hex));
 	out_add(c, "protocol_version=1\n");
 	if (p->endpoint.addr.sa.sa_family)
-		out_add(c, "endpoint=%s\n", wg_endpoint_format(&p->endpoint, buf, sizeof(buf)));
+		out_add(c, "endpoint=%s\n", tw_endpoint_format(&p->endpoint, buf, sizeof(buf)));
 	out_add(c, "last_handshake_time_sec=%llu\n",
 		(unsigned long long)(p->last_handshake_wall_ns / 1000000000ULL));
 	out_add(c, "last_handshake_time_nsec=%llu\n",
@@ -271,7 +271,7 @@ static int begin_peer(struct wg_device *dev, struct wg_uapi_conn *c, const char 
 static int set_peer_key(struct wg_peer *p, struct wg_uapi_conn *c, const char *k, const char *v)
 {
 	unsigned long long n;
-	struct wg_endpoint ep;
+	struct tw_endpoint ep;
 	uint8_t key[32], addr[16], cidr;
 	int family, err;
 
@@ -299,7 +299,7 @@ static int set_peer_key(struct wg_peer *p, struct wg_uapi_conn *c, const char *k
 		return 0;
 	}
 	if (!strcmp(k, "endpoint")) {
-		if (wg_endpoint_parse(&ep, v) < 0)
+		if (tw_endpoint_parse(&ep, v) < 0)
 			return -EINVAL;
 		wg_peer_set_endpoint(p, &ep);
 		return 0;

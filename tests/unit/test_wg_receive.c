@@ -39,7 +39,7 @@
 #include "noise.h"
 #include "peer.h"
 #include "queueing.h"
-#include "socket.h"
+#include "udp.h"
 #include "uapi.h"
 
 struct fixture {
@@ -53,8 +53,8 @@ struct fixture {
 	uint8_t me_pub[WG_KEY_LEN];
 };
 
-static struct wg_rx_batch *batch;
-static uint8_t msg[WG_RX_BUFSIZE];
+static struct tw_udp_batch *batch;
+static uint8_t msg[TW_UDP_BUFSIZE];
 
 static struct wg_handshake *lookup(void *ctx, const uint8_t pk[WG_KEY_LEN])
 {
@@ -99,8 +99,7 @@ static int setup(void **state)
 
 	/* the device's TUN: plain packets, one per message */
 	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv), 0);
-	f->dev->tun_fd = sv[0];
-	f->dev->pi = f->dev->vnet = false;
+	assert_int_equal(tw_tunio_open(&f->dev->tun, sv[0]), 0);
 	f->tun = sv[1];
 	assert_non_null(f->dev->rx_jobs); /* the window, from wg_device_new() */
 
@@ -155,7 +154,7 @@ static size_t data_msg(struct fixture *f, uint64_t counter, const char *src)
 static void add(const void *buf, size_t len, uint16_t port)
 {
 	unsigned i = batch->n++;
-	struct wg_endpoint *ep = &batch->ep[i];
+	struct tw_endpoint *ep = &batch->ep[i];
 
 	memset(ep, 0, sizeof(*ep));
 	ep->addr.in4.sin_family = AF_INET;
@@ -371,7 +370,7 @@ static void test_handshake_mac1(void **state)
 }
 
 /*
- * Under load (a batch with WG_RX_BATCH / 8 handshakes or more): a valid
+ * Under load (a batch with TW_UDP_BATCH / 8 handshakes or more): a valid
  * mac1 without a cookie (mac2) is answered with a cookie, not processed;
  * once the load is gone, the same kind of message is.
  */
@@ -382,7 +381,7 @@ static void test_handshake_under_load(void **state)
 
 	forget_last_initiation(f);
 	batch->n = 0;
-	for (unsigned i = 0; i < WG_RX_BATCH / 8; i++) {
+	for (unsigned i = 0; i < TW_UDP_BATCH / 8; i++) {
 		initiation(f, &m, true);
 		add(&m, sizeof(m), (uint16_t)(7100 + i));
 	}

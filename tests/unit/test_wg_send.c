@@ -46,7 +46,7 @@
 #include "noise.h"
 #include "peer.h"
 #include "queueing.h"
-#include "socket.h"
+#include "udp.h"
 #include "uapi.h"
 
 struct fixture {

@@ -61,7 +61,7 @@ static struct wg_device *pipe_dev(int *rfd)
 
 	assert_int_equal(pipe(p), 0);
 	assert_int_equal(wg_device_new("twt1", &dev), 0);
-	dev->tun_fd = p[1];
+	dev->tun.fd = p[1];
 	*rfd = p[0];
 	return dev;
 }
@@ -107,8 +107,8 @@ static void test_too_big4(void **state)
 	wg_icmp_too_big(dev, pkt, sizeof(pkt), 65472);
 	pkt[9] = 6, pkt[6] = 0x00, pkt[7] = 0x10;
 	wg_icmp_too_big(dev, pkt, sizeof(pkt), 65472);
-	close(dev->tun_fd);
-	dev->tun_fd = -1;
+	close(dev->tun.fd);
+	dev->tun.fd = -1;
 	assert_int_equal(read(rfd, out, sizeof(out)), 0);
 	close(rfd);
 	wg_device_free(dev);

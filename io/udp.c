@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,9 +10,7 @@
 #include <net/if.h>
 #include <netinet/udp.h>
 
-#include "log.h"
-
-#include "socket.h"
+#include "udp.h"
 
 /* Large buffers absorb bursts between two turns of the event loop. */
 #define SOCK_BUF_BYTES (4 << 20)
@@ -20,15 +19,31 @@
 #define UDP_GRO 104
 #endif
 
-void wg_socket_init(struct wg_socket *s, bool gso)
+void tw_udp_init(struct tw_udp *s, bool gso)
 {
 	s->gso = gso;
-	s->gso_seg_max = WG_MAX_DATAGRAM;
+	s->gso_seg_max = TW_UDP_MAX_DATAGRAM;
 	s->gro = false;
 	s->fd4 = -1;
 	s->fd6 = -1;
 	s->port = 0;
 	s->fwmark = 0;
+	s->log = NULL;
+}
+
+static void note(const struct tw_udp *s, bool error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void note(const struct tw_udp *s, bool error, const char *fmt, ...)
+{
+	char msg[160];
+	va_list ap;
+
+	if (!s->log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	s->log(error, msg);
 }
 
 static void set_bufs(int fd)
@@ -50,7 +65,7 @@ static void apply_gro(int fd, bool on)
 		setsockopt(fd, SOL_UDP, UDP_GRO, &v, sizeof(v)); /* absent: single datagrams */
 }
 
-void wg_socket_set_gro(struct wg_socket *s, bool on)
+void tw_udp_set_gro(struct tw_udp *s, bool on)
 {
 	s->gro = on;
 	apply_gro(s->fd4, on);
@@ -121,7 +136,7 @@ static int open_pair(uint16_t port, uint32_t fwmark, int *fd4, int *fd6, uint16_
 	return 0;
 }
 
-int wg_socket_bind(struct wg_socket *s, uint16_t port, uint32_t fwmark)
+int tw_udp_bind(struct tw_udp *s, uint16_t port, uint32_t fwmark)
 {
 	int fd4 = -1, fd6 = -1, err = -EADDRINUSE, tries;
 	uint16_t got = 0;
@@ -134,16 +149,16 @@ int wg_socket_bind(struct wg_socket *s, uint16_t port, uint32_t fwmark)
 	}
 	if (err < 0)
 		return err;
-	wg_socket_close(s);
+	tw_udp_close(s);
 	s->fd4 = fd4;
 	s->fd6 = fd6;
 	s->port = got;
-	wg_socket_set_gro(s, s->gro);
+	tw_udp_set_gro(s, s->gro);
 	s->fwmark = fwmark;
 	return 0;
 }
 
-int wg_socket_set_fwmark(struct wg_socket *s, uint32_t fwmark)
+int tw_udp_set_fwmark(struct tw_udp *s, uint32_t fwmark)
 {
 	int fds[2] = {s->fd4, s->fd6};
 
@@ -156,7 +171,7 @@ int wg_socket_set_fwmark(struct wg_socket *s, uint32_t fwmark)
 	return 0;
 }
 
-void wg_socket_close(struct wg_socket *s)
+void tw_udp_close(struct tw_udp *s)
 {
 	if (s->fd4 >= 0)
 		close(s->fd4);
@@ -167,7 +182,7 @@ void wg_socket_close(struct wg_socket *s)
 	s->port = 0;
 }
 
-static void parse_cmsgs(struct msghdr *mh, struct wg_endpoint *ep, uint16_t *seg)
+static void parse_cmsgs(struct msghdr *mh, struct tw_endpoint *ep, uint16_t *seg)
 {
 	struct cmsghdr *c;
 
@@ -199,15 +214,15 @@ static void parse_cmsgs(struct msghdr *mh, struct wg_endpoint *ep, uint16_t *seg
 	}
 }
 
-int wg_socket_recv_batch(int fd, struct wg_rx_batch *b)
+int tw_udp_recv_batch(int fd, struct tw_udp_batch *b)
 {
 	int n;
 
-	for (unsigned i = 0; i < WG_RX_BATCH; i++) {
+	for (unsigned i = 0; i < TW_UDP_BATCH; i++) {
 		struct msghdr *mh = &b->msgs[i].msg_hdr;
 
 		b->iov[i].iov_base = b->data[i];
-		b->iov[i].iov_len = WG_RX_BUFSIZE;
+		b->iov[i].iov_len = TW_UDP_BUFSIZE;
 		memset(mh, 0, sizeof(*mh));
 		mh->msg_name = &b->from[i];
 		mh->msg_namelen = sizeof(b->from[i]);
@@ -216,7 +231,7 @@ int wg_socket_recv_batch(int fd, struct wg_rx_batch *b)
 		mh->msg_control = b->ctrl[i];
 		mh->msg_controllen = sizeof(b->ctrl[i]);
 	}
-	n = recvmmsg(fd, b->msgs, WG_RX_BATCH, MSG_DONTWAIT, NULL);
+	n = recvmmsg(fd, b->msgs, TW_UDP_BATCH, MSG_DONTWAIT, NULL);
 	if (n < 0) {
 		b->n = 0;
 		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
@@ -224,7 +239,7 @@ int wg_socket_recv_batch(int fd, struct wg_rx_batch *b)
 	b->n = (unsigned)n;
 	for (int i = 0; i < n; i++) {
 		struct msghdr *mh = &b->msgs[i].msg_hdr;
-		struct wg_endpoint *ep = &b->ep[i];
+		struct tw_endpoint *ep = &b->ep[i];
 
 		memset(ep, 0, sizeof(*ep));
 		memcpy(&ep->addr, &b->from[i],
@@ -232,13 +247,13 @@ int wg_socket_recv_batch(int fd, struct wg_rx_batch *b)
 		parse_cmsgs(mh, ep, &b->seg[i]);
 		if (mh->msg_flags & MSG_TRUNC)
 			b->msgs[i].msg_len = 0; /* too big for us: dropped */
-		if (!b->seg[i] && b->msgs[i].msg_len > WG_MAX_DATAGRAM)
+		if (!b->seg[i] && b->msgs[i].msg_len > TW_UDP_MAX_DATAGRAM)
 			b->msgs[i].msg_len = 0;
 	}
 	return n;
 }
 
-static size_t build_src_cmsg(const struct wg_endpoint *ep, char *ctrl, size_t cap)
+static size_t build_src_cmsg(const struct tw_endpoint *ep, char *ctrl, size_t cap)
 {
 	struct msghdr mh = {.msg_control = ctrl, .msg_controllen = cap};
 	struct cmsghdr *c;
@@ -286,7 +301,7 @@ static size_t build_src_cmsg(const struct wg_endpoint *ep, char *ctrl, size_t ca
  * How many datagrams from @iov[0] can go as one GSO send: all of the size of
  * the first, but the last may be shorter.
  */
-static unsigned gso_run(const struct wg_socket *s, const struct iovec *iov, unsigned n)
+static unsigned gso_run(const struct tw_udp *s, const struct iovec *iov, unsigned n)
 {
 	size_t seg = iov[0].iov_len, total = seg;
 	unsigned k = 1;
@@ -318,7 +333,7 @@ static size_t add_segment_cmsg(char *ctrl, size_t used, size_t cap, uint16_t seg
 }
 
 /* Sends up to TX_BATCH datagrams; returns how many went, or -errno if none. */
-static int send_some(struct wg_socket *s, int fd, struct wg_endpoint *ep, struct iovec *iov,
+static int send_some(struct tw_udp *s, int fd, struct tw_endpoint *ep, struct iovec *iov,
 		     unsigned n)
 {
 	struct mmsghdr msgs[TX_BATCH];
@@ -359,13 +374,15 @@ static int send_some(struct wg_socket *s, int fd, struct wg_endpoint *ep, struct
 			    msgs[done].msg_hdr.msg_iov[0].iov_len > GSO_PLAIN_SEG) {
 				/* segments beyond the path's MTU: such runs go one by one */
 				s->gso_seg_max = msgs[done].msg_hdr.msg_iov[0].iov_len - 1;
-				log_info("UDP GSO refused for %zu-byte datagrams: sent singly",
-					 msgs[done].msg_hdr.msg_iov[0].iov_len);
+				note(s, false,
+				     "UDP GSO refused for %zu-byte datagrams: sent singly",
+				     msgs[done].msg_hdr.msg_iov[0].iov_len);
 				return send_some(s, fd, ep, iov, n);
 			}
 			if (s->gso && counts[done] > 1 && (errno == EIO || errno == EINVAL)) {
 				/* the egress device cannot segment: send one by one from now on */
-				log_err("UDP GSO refused (%s), switching it off", strerror(errno));
+				note(s, true, "UDP GSO refused (%s), switching it off",
+				     strerror(errno));
 				s->gso = false;
 				return send_some(s, fd, ep, iov, n);
 			}
@@ -378,7 +395,7 @@ static int send_some(struct wg_socket *s, int fd, struct wg_endpoint *ep, struct
 	return (int)sent;
 }
 
-int wg_socket_send_batch(struct wg_socket *s, struct wg_endpoint *ep, struct iovec *iov, unsigned n)
+int tw_udp_send_batch(struct tw_udp *s, struct tw_endpoint *ep, struct iovec *iov, unsigned n)
 {
 	int fd, r, sent = 0;
 
@@ -409,8 +426,8 @@ int wg_socket_send_batch(struct wg_socket *s, struct wg_endpoint *ep, struct iov
 	return sent;
 }
 
-int wg_socket_send_many(struct wg_socket *s, struct wg_endpoint *const *eps, struct iovec *iov,
-			unsigned n)
+int tw_udp_send_many(struct tw_udp *s, struct tw_endpoint *const *eps, struct iovec *iov,
+		     unsigned n)
 {
 	static const int families[2] = {AF_INET, AF_INET6};
 	struct mmsghdr msgs[TX_BATCH];
@@ -464,7 +481,7 @@ static unsigned zone_index(const char *zone)
 	return if_nametoindex(zone);
 }
 
-int wg_endpoint_parse(struct wg_endpoint *ep, const char *s)
+int tw_endpoint_parse(struct tw_endpoint *ep, const char *s)
 {
 	char host[INET6_ADDRSTRLEN + 1 + IF_NAMESIZE];
 	char *zone;
@@ -508,14 +525,15 @@ int wg_endpoint_parse(struct wg_endpoint *ep, const char *s)
 		ep->addr.in6.sin6_family = AF_INET6;
 		ep->addr.in6.sin6_port = htons((uint16_t)p);
 		if (zone && !(ep->addr.in6.sin6_scope_id = zone_index(zone)))
-			return -EINVAL;
+			goto bad; /* an unknown interface: nothing half-parsed is left */
 		return 0;
 	}
+bad:
 	memset(ep, 0, sizeof(*ep));
 	return -EINVAL;
 }
 
-char *wg_endpoint_format(const struct wg_endpoint *ep, char *buf, size_t len)
+char *tw_endpoint_format(const struct tw_endpoint *ep, char *buf, size_t len)
 {
 	char host[INET6_ADDRSTRLEN], zone[12] = "";
 
