@@ -43,7 +43,7 @@
 
 #define SLOTS 8
 
-static uint8_t slot_mem[SLOTS * 2048];
+static uint8_t slot_mem[SLOTS * 2048] __attribute__((aligned(64)));
 
 static struct tw_tunio_slots slots_of(size_t cap)
 {
@@ -58,26 +58,33 @@ static struct tw_tunio_slots slots_of(size_t cap)
 	return (struct tw_tunio_slots){.base = big, .stride = cap, .cap = cap, .n = SLOTS};
 }
 
-/* An IPv4 TCP packet of @len bytes (a 20-byte TCP header, sequence @seq). */
+/*
+ * An IPv4 TCP packet of @len bytes (a 20-byte TCP header, sequence @seq) at
+ * @b, which need not be aligned (behind a 10-byte virtio_net_hdr it is not):
+ * the headers are built aside and copied.
+ */
 static size_t tcp4(uint8_t *b, size_t len, uint32_t seq)
 {
-	struct iphdr *ip = (struct iphdr *)b;
-	struct tcphdr *th = (struct tcphdr *)(b + 20);
+	struct {
+		struct iphdr ip;
+		struct tcphdr th;
+	} h;
 
-	memset(b, 0, 40);
-	ip->version = 4;
-	ip->ihl = 5;
-	ip->tot_len = htons((uint16_t)len);
-	ip->ttl = 64;
-	ip->protocol = IPPROTO_TCP;
-	inet_pton(AF_INET, "192.0.2.1", &ip->saddr);
-	inet_pton(AF_INET, "198.51.100.2", &ip->daddr);
-	th->source = htons(40000);
-	th->dest = htons(5201);
-	th->seq = htonl(seq);
-	th->doff = 5;
-	th->ack = 1;
-	th->window = htons(1000);
+	memset(&h, 0, sizeof(h));
+	h.ip.version = 4;
+	h.ip.ihl = 5;
+	h.ip.tot_len = htons((uint16_t)len);
+	h.ip.ttl = 64;
+	h.ip.protocol = IPPROTO_TCP;
+	inet_pton(AF_INET, "192.0.2.1", &h.ip.saddr);
+	inet_pton(AF_INET, "198.51.100.2", &h.ip.daddr);
+	h.th.source = htons(40000);
+	h.th.dest = htons(5201);
+	h.th.seq = htonl(seq);
+	h.th.doff = 5;
+	h.th.ack = 1;
+	h.th.window = htons(1000);
+	memcpy(b, &h, 40);
 	for (size_t i = 40; i < len; i++)
 		b[i] = (uint8_t)(seq + i);
 	return len;
@@ -151,16 +158,17 @@ static void test_plain_read(void **state)
 /* A TSO super-packet of @payload bytes in 100-byte segments behind its virtio_net_hdr. */
 static size_t tso4(uint8_t *b, size_t payload)
 {
-	struct virtio_net_hdr *vh = (struct virtio_net_hdr *)b;
+	struct virtio_net_hdr vh = {
+	    .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+	    .gso_type = VIRTIO_NET_HDR_GSO_TCPV4,
+	    .hdr_len = 40,
+	    .gso_size = 100,
+	    .csum_start = 20,
+	    .csum_offset = 16,
+	};
 
-	memset(vh, 0, sizeof(*vh));
-	vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-	vh->gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
-	vh->hdr_len = 40;
-	vh->gso_size = 100;
-	vh->csum_start = 20;
-	vh->csum_offset = 16;
-	return sizeof(*vh) + tcp4(b + sizeof(*vh), 40 + payload, 1000);
+	memcpy(b, &vh, sizeof(vh));
+	return sizeof(vh) + tcp4(b + sizeof(vh), 40 + payload, 1000);
 }
 
 static void test_vnet_split(void **state)
