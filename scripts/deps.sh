@@ -15,7 +15,7 @@ pkgs=(
 	iproute2 procps psmisc kmod iptables nftables tcpdump jq python3 iputils-ping
 	wireguard-go wireguard-tools iperf3
 	qemu-system-x86 ipxe-qemu dnsmasq-base curl
-	bridge-utils uml-utilities nmap bash-completion libcap2-bin
+	bridge-utils uml-utilities nmap bash-completion libcap2-bin ethtool
 	# the Debian packages: built, linted and installed by int/pkg_debian
 	debhelper lintian man-db
 	# the CNI plugin's runtime side: Debian's libcni (built with Debian's Go)

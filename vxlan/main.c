@@ -1,0 +1,907 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tapwire-vxlan: one Ethernet segment across hosts. Frames read from a TAP
+ * go out as VXLAN (RFC 7348) in UDP to the remote their destination MAC was
+ * learned behind, or, for broadcast, multicast and unknown destinations, to
+ * every --remote (head-end replication) or to the --group; VXLAN packets
+ * received for our VNI are written to the TAP, and their inner source MAC
+ * learned behind their outer source address. Wire-compatible with the
+ * kernel's vxlan device (`ip link add ... type vxlan id N dstport 4789`).
+ *
+ * No privilege is needed once the TAP exists (an unprivileged UDP socket and
+ * a TAP the user may open, or one inherited with --fd); setting the TAP's
+ * MTU needs CAP_NET_ADMIN in its network namespace and is skipped, said,
+ * without it.
+ *
+ * One thread, one epoll loop: the TAP, the receiving sockets, a signalfd
+ * and a one-second timerfd for ageing. Frames are read and datagrams
+ * received in batches (io/tunio.c, io/udp.c: recvmmsg, sendmmsg with UDP
+ * GSO runs); frames leave from a small set of sockets bound to ephemeral
+ * ports, chosen by the inner flow's hash (the kernel's srcport range).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/if_tun.h>
+
+#include <tapwire/link.h>
+#include <tapwire/nl.h>
+#include <tapwire/tapwire.h>
+#include <tapwire/tun.h>
+
+#include "fdb.h"
+#include "tunio.h"
+#include "udp.h"
+#include "vxlan.h"
+
+#ifndef UDP_NO_CHECK6_RX
+#define UDP_NO_CHECK6_RX 102
+#endif
+
+#define MAX_REMOTES 64
+#define TX_SOCKS    8  /* source ports the flows are spread over */
+#define BATCH	    64 /* frames read per turn of the loop */
+#define SLOT	    (VX_HDR_LEN + 65536)
+
+static struct {
+	const char *dev;
+	int fd;
+	bool foreground, learning, raw, quiet;
+	uint32_t vni;
+	uint16_t port;
+	unsigned ageing, mtu, fdb_max;
+	struct vx_addr local;
+	bool has_local;
+	struct vx_addr remotes[MAX_REMOTES];
+	unsigned n_remotes;
+	struct vx_addr group;
+	bool has_group;
+	const char *group_dev;
+	struct {
+		uint8_t mac[6];
+		struct vx_addr addr;
+	} fdb[MAX_REMOTES];
+	unsigned n_fdb;
+} O = {.fd = -1, .learning = true, .port = VX_PORT, .ageing = 300, .fdb_max = 4096};
+
+static struct {
+	char ifname[IFNAMSIZ];
+	struct tw_tunio tap;
+	struct tw_udp rx;	    /* bound to --port: VXLAN arrives here */
+	struct tw_udp tx[TX_SOCKS]; /* ephemeral source ports */
+	struct tw_udp_batch *batch;
+	struct vx_fdb fdb;
+	uint8_t *slots; /* BATCH frames as read, VXLAN header room before each */
+	int epfd, sigfd, timerfd;
+	uint64_t rx_frames, tx_frames, rx_dropped, tx_dropped;
+	bool stopping;
+} S = {.epfd = -1, .sigfd = -1, .timerfd = -1};
+
+static void logmsg(bool error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void logmsg(bool error, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (O.quiet && !error)
+		return;
+	fprintf(stderr, "tapwire-vxlan: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void log_io(bool error, const char *msg)
+{
+	logmsg(error, "%s", msg);
+}
+
+static _Noreturn void usage(int status)
+{
+	fprintf(
+	    status ? stderr : stdout,
+	    "Usage: tapwire-vxlan [-f] {--dev TAP | --fd N} --vni N [--local ADDR] [--port 4789]\n"
+	    "                     [--remote ADDR]... [--group MCAST --group-dev IF]\n"
+	    "                     [--no-learning] [--fdb MAC=ADDR]... [--ageing SECONDS]\n"
+	    "                     [--fdb-max N] [--mtu N] [--raw] [-q]\n"
+	    "One Ethernet segment across hosts: VXLAN (RFC 7348) between a TAP and UDP,\n"
+	    "as the kernel's vxlan device speaks it (give it `dstport 4789`). See "
+	    "tapwire-vxlan(8).\n");
+	exit(status);
+}
+
+static _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static _Noreturn void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "tapwire-vxlan: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+/* ---- addresses ---- */
+
+static bool parse_addr(const char *s, struct vx_addr *a)
+{
+	struct in_addr v4;
+
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, s, &v4) == 1) {
+		a->a.s6_addr[10] = a->a.s6_addr[11] = 0xff;
+		memcpy(&a->a.s6_addr[12], &v4, 4);
+		return true;
+	}
+	return inet_pton(AF_INET6, s, &a->a) == 1;
+}
+
+static bool is_v4(const struct vx_addr *a)
+{
+	return IN6_IS_ADDR_V4MAPPED(&a->a);
+}
+
+static const char *addr_str(const struct vx_addr *a, char *buf, size_t len)
+{
+	if (is_v4(a))
+		inet_ntop(AF_INET, &a->a.s6_addr[12], buf, (socklen_t)len);
+	else
+		inet_ntop(AF_INET6, &a->a, buf, (socklen_t)len);
+	return buf;
+}
+
+/* The endpoint a frame for @a goes to: its address, always at --port (never a source port seen). */
+static void endpoint_of(const struct vx_addr *a, struct tw_endpoint *ep)
+{
+	memset(ep, 0, sizeof(*ep));
+	if (is_v4(a)) {
+		ep->addr.in4.sin_family = AF_INET;
+		ep->addr.in4.sin_port = htons(O.port);
+		memcpy(&ep->addr.in4.sin_addr, &a->a.s6_addr[12], 4);
+		if (O.has_local && is_v4(&O.local)) {
+			memcpy(&ep->src4, &O.local.a.s6_addr[12], 4);
+			ep->has_src = true;
+		}
+	} else {
+		ep->addr.in6.sin6_family = AF_INET6;
+		ep->addr.in6.sin6_port = htons(O.port);
+		ep->addr.in6.sin6_addr = a->a;
+		if (IN6_IS_ADDR_MULTICAST(&a->a) && O.group_dev)
+			ep->addr.in6.sin6_scope_id = if_nametoindex(O.group_dev);
+		if (O.has_local && !is_v4(&O.local)) {
+			ep->src6 = O.local.a;
+			ep->has_src = true;
+		}
+	}
+}
+
+static void addr_of(const struct tw_endpoint *ep, struct vx_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (ep->addr.sa.sa_family == AF_INET) {
+		a->a.s6_addr[10] = a->a.s6_addr[11] = 0xff;
+		memcpy(&a->a.s6_addr[12], &ep->addr.in4.sin_addr, 4);
+	} else {
+		a->a = ep->addr.in6.sin6_addr;
+	}
+}
+
+static bool parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned v[6];
+	char end;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+		   &end) != 6)
+		return false;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)v[i];
+	return true;
+}
+
+static unsigned long parse_num(const char *opt, const char *s, unsigned long max)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v > max || *s == '-')
+		die("%s: \"%s\" is not a number from 0 to %lu", opt, s, max);
+	return v;
+}
+
+static void parse_args(int argc, char **argv)
+{
+	enum {
+		OPT_DEV = 256,
+		OPT_FD,
+		OPT_VNI,
+		OPT_LOCAL,
+		OPT_PORT,
+		OPT_REMOTE,
+		OPT_GROUP,
+		OPT_GROUP_DEV,
+		OPT_NO_LEARNING,
+		OPT_FDB,
+		OPT_AGEING,
+		OPT_FDB_MAX,
+		OPT_MTU,
+		OPT_RAW
+	};
+	static const struct option opts[] = {
+	    {"foreground", no_argument, NULL, 'f'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"dev", required_argument, NULL, OPT_DEV},
+	    {"fd", required_argument, NULL, OPT_FD},
+	    {"vni", required_argument, NULL, OPT_VNI},
+	    {"local", required_argument, NULL, OPT_LOCAL},
+	    {"port", required_argument, NULL, OPT_PORT},
+	    {"remote", required_argument, NULL, OPT_REMOTE},
+	    {"group", required_argument, NULL, OPT_GROUP},
+	    {"group-dev", required_argument, NULL, OPT_GROUP_DEV},
+	    {"no-learning", no_argument, NULL, OPT_NO_LEARNING},
+	    {"fdb", required_argument, NULL, OPT_FDB},
+	    {"ageing", required_argument, NULL, OPT_AGEING},
+	    {"fdb-max", required_argument, NULL, OPT_FDB_MAX},
+	    {"mtu", required_argument, NULL, OPT_MTU},
+	    {"raw", no_argument, NULL, OPT_RAW},
+	    {NULL, 0, NULL, 0},
+	};
+	bool have_vni = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "fqhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			O.foreground = true;
+			break;
+		case 'q':
+			O.quiet = true;
+			break;
+		case 'h':
+			usage(0);
+		case 'V':
+			printf("tapwire-vxlan %s\n", tw_version());
+			exit(0);
+		case OPT_DEV:
+			if (tw_ifname_valid(optarg) < 0)
+				die("--dev: \"%s\" is not a valid interface name", optarg);
+			O.dev = optarg;
+			break;
+		case OPT_FD:
+			O.fd = (int)parse_num("--fd", optarg, 1 << 20);
+			if (fcntl(O.fd, F_GETFD) < 0)
+				die("--fd %d: not an open file descriptor", O.fd);
+			break;
+		case OPT_VNI:
+			O.vni = (uint32_t)parse_num("--vni", optarg, VX_VNI_MAX);
+			have_vni = true;
+			break;
+		case OPT_LOCAL:
+			if (!parse_addr(optarg, &O.local))
+				die("--local: \"%s\" is not an IPv4 or IPv6 address", optarg);
+			O.has_local = true;
+			break;
+		case OPT_PORT:
+			O.port = (uint16_t)parse_num("--port", optarg, 65535);
+			if (!O.port)
+				die("--port: 0 is no port");
+			break;
+		case OPT_REMOTE:
+			if (O.n_remotes == MAX_REMOTES)
+				die("--remote: at most %d", MAX_REMOTES);
+			if (!parse_addr(optarg, &O.remotes[O.n_remotes]) ||
+			    IN6_IS_ADDR_MULTICAST(&O.remotes[O.n_remotes].a))
+				die("--remote: \"%s\" is not a unicast IPv4 or IPv6 address "
+				    "(a multicast group is --group)",
+				    optarg);
+			O.n_remotes++;
+			break;
+		case OPT_GROUP:
+			if (!parse_addr(optarg, &O.group) ||
+			    !(is_v4(&O.group) ? (O.group.a.s6_addr[12] & 0xf0) == 0xe0
+					      : IN6_IS_ADDR_MULTICAST(&O.group.a)))
+				die("--group: \"%s\" is not a multicast address", optarg);
+			O.has_group = true;
+			break;
+		case OPT_GROUP_DEV:
+			O.group_dev = optarg;
+			break;
+		case OPT_NO_LEARNING:
+			O.learning = false;
+			break;
+		case OPT_FDB: {
+			char *eq = strchr(optarg, '=');
+
+			if (O.n_fdb == MAX_REMOTES)
+				die("--fdb: at most %d", MAX_REMOTES);
+			if (!eq)
+				die("--fdb: \"%s\" is not MAC=ADDR", optarg);
+			*eq = '\0';
+			if (!parse_mac(optarg, O.fdb[O.n_fdb].mac) ||
+			    vx_mac_is_group(O.fdb[O.n_fdb].mac))
+				die("--fdb: \"%s\" is not a unicast MAC address", optarg);
+			if (!parse_addr(eq + 1, &O.fdb[O.n_fdb].addr))
+				die("--fdb: \"%s\" is not an IPv4 or IPv6 address", eq + 1);
+			O.n_fdb++;
+			break;
+		}
+		case OPT_AGEING:
+			O.ageing = (unsigned)parse_num("--ageing", optarg, 1000000);
+			break;
+		case OPT_FDB_MAX:
+			O.fdb_max = (unsigned)parse_num("--fdb-max", optarg, 1 << 20);
+			if (!O.fdb_max)
+				die("--fdb-max: at least 1");
+			break;
+		case OPT_MTU:
+			O.mtu = (unsigned)parse_num("--mtu", optarg, 65535 - VX_OVERHEAD6);
+			if (O.mtu < 68)
+				die("--mtu: at least 68");
+			break;
+		case OPT_RAW:
+			O.raw = true;
+			break;
+		default:
+			usage(1);
+		}
+	}
+	if (optind < argc)
+		die("unexpected argument \"%s\" (see --help)", argv[optind]);
+	if (!O.dev == (O.fd < 0))
+		die("give one of --dev TAP and --fd N");
+	if (!have_vni && !O.raw)
+		die("--vni is required (the kernel's `id`)");
+	if (!O.n_remotes && !O.has_group && !O.n_fdb)
+		die("nowhere to send: give --remote, --group or --fdb");
+	if (O.has_group && !O.group_dev)
+		die("--group needs --group-dev: the interface the group is joined on");
+	if (O.raw && O.n_remotes != 1)
+		die("--raw speaks to exactly one --remote (QEMU's -netdev dgram)");
+}
+
+/* ---- the TAP ---- */
+
+static void open_tap(void)
+{
+	struct ifreq ifr = {0};
+	int fd = O.fd;
+
+	if (fd < 0) {
+		fd =
+		    tw_tun_open(O.dev, TW_TUN_MODE_TAP, TW_TUN_CLOEXEC | TW_TUN_NONBLOCK, S.ifname);
+		if (fd < 0)
+			die("--dev %s: %s", O.dev, strerror(-fd));
+	} else {
+		if (ioctl(fd, TUNGETIFF, &ifr) < 0 || !(ifr.ifr_flags & IFF_TAP))
+			die("--fd %d: not a TAP", fd);
+		snprintf(S.ifname, sizeof(S.ifname), "%s", ifr.ifr_name);
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	}
+	tw_tunio_init(&S.tap);
+	S.tap.log = log_io;
+	if (tw_tunio_open(&S.tap, fd) < 0 || tw_tunio_setup_offloads(&S.tap, false) < 0)
+		die("%s: cannot set up its I/O", S.ifname);
+	if (S.tap.vnet || S.tap.pi)
+		die("%s: a TAP with %s headers is not supported: make it without", S.ifname,
+		    S.tap.vnet ? "vnet" : "packet information");
+}
+
+/* The MTU of the path to @a (the route's device), 0 if unknown. */
+static unsigned path_mtu(const struct vx_addr *a)
+{
+	struct tw_endpoint ep;
+	int fd, mtu = 0;
+	socklen_t len = sizeof(mtu);
+
+	endpoint_of(a, &ep);
+	fd = socket(ep.addr.sa.sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	if (connect(fd, &ep.addr.sa,
+		    ep.addr.sa.sa_family == AF_INET ? sizeof(ep.addr.in4) : sizeof(ep.addr.in6)) ||
+	    getsockopt(fd, ep.addr.sa.sa_family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6,
+		       ep.addr.sa.sa_family == AF_INET ? IP_MTU : IPV6_MTU, &mtu, &len))
+		mtu = 0;
+	close(fd);
+	return mtu > 0 ? (unsigned)mtu : 0;
+}
+
+/*
+ * The overlay's MTU: the smallest path MTU to a remote or the group, less
+ * VXLAN's overhead (50 bytes over IPv4, 70 over IPv6), unless --mtu says.
+ * Outer packets are never fragmented (DF), so a frame larger than this
+ * would be lost: the TAP's MTU is set to it.
+ */
+static void set_mtu(void)
+{
+	unsigned mtu = O.mtu;
+	struct tw_nl *nl;
+	int err;
+
+	if (!mtu) {
+		struct vx_addr all[MAX_REMOTES * 2 + 1];
+		unsigned n = 0;
+
+		for (unsigned i = 0; i < O.n_remotes; i++)
+			all[n++] = O.remotes[i];
+		for (unsigned i = 0; i < O.n_fdb; i++)
+			all[n++] = O.fdb[i].addr;
+		if (O.has_group)
+			all[n++] = O.group;
+		for (unsigned i = 0; i < n; i++) {
+			unsigned p = path_mtu(&all[i]);
+			/* raw: the same headers but VXLAN's 8 bytes */
+			unsigned over = (is_v4(&all[i]) ? VX_OVERHEAD4 : VX_OVERHEAD6) -
+					(O.raw ? VX_HDR_LEN : 0);
+
+			if (p > over && (!mtu || p - over < mtu))
+				mtu = p - over;
+		}
+	}
+	if (!mtu) {
+		logmsg(false, "%s: no path MTU known: its MTU is left as it is", S.ifname);
+		return;
+	}
+	err = tw_nl_open(&nl);
+	if (!err) {
+		err = tw_link_set_mtu(nl, S.ifname, mtu);
+		tw_nl_close(nl);
+	}
+	if (err < 0)
+		logmsg(true, "%s: could not set its MTU to %u (%s): frames above it are dropped",
+		       S.ifname, mtu, strerror(-err));
+	else
+		logmsg(false, "%s: MTU %u", S.ifname, mtu);
+}
+
+/* ---- the sockets ---- */
+
+static void never_fragment(const struct tw_udp *u)
+{
+	int v = IP_PMTUDISC_DO, on = 1;
+
+	if (u->fd4 >= 0)
+		setsockopt(u->fd4, IPPROTO_IP, IP_MTU_DISCOVER, &v, sizeof(v));
+	if (u->fd6 >= 0) {
+		v = IPV6_PMTUDISC_DO;
+		setsockopt(u->fd6, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &v, sizeof(v));
+		setsockopt(u->fd6, IPPROTO_IPV6, IPV6_DONTFRAG, &on, sizeof(on));
+	}
+}
+
+static void join_group(void)
+{
+	unsigned ifindex = if_nametoindex(O.group_dev);
+	int r;
+
+	if (!ifindex)
+		die("--group-dev %s: no such interface", O.group_dev);
+	if (is_v4(&O.group)) {
+		struct ip_mreqn m = {.imr_ifindex = (int)ifindex};
+
+		memcpy(&m.imr_multiaddr, &O.group.a.s6_addr[12], 4);
+		r = setsockopt(S.rx.fd4, IPPROTO_IP, IP_ADD_MEMBERSHIP, &m, sizeof(m));
+		for (int i = 0; !r && i < TX_SOCKS; i++) {
+			struct ip_mreqn out = {.imr_ifindex = (int)ifindex};
+
+			setsockopt(S.tx[i].fd4, IPPROTO_IP, IP_MULTICAST_IF, &out, sizeof(out));
+			setsockopt(S.tx[i].fd4, IPPROTO_IP, IP_MULTICAST_LOOP, &(int){0},
+				   sizeof(int));
+		}
+	} else {
+		struct ipv6_mreq m = {.ipv6mr_multiaddr = O.group.a, .ipv6mr_interface = ifindex};
+
+		r = setsockopt(S.rx.fd6, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, &m, sizeof(m));
+		for (int i = 0; !r && i < TX_SOCKS; i++) {
+			setsockopt(S.tx[i].fd6, IPPROTO_IPV6, IPV6_MULTICAST_IF, &ifindex,
+				   sizeof(ifindex));
+			setsockopt(S.tx[i].fd6, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &(int){0},
+				   sizeof(int));
+		}
+	}
+	if (r < 0)
+		die("--group: cannot join it on %s: %s", O.group_dev, strerror(errno));
+}
+
+static void open_sockets(void)
+{
+	int err, on = 1;
+
+	tw_udp_init(&S.rx, false);
+	S.rx.log = log_io;
+	err = tw_udp_bind(&S.rx, O.port, 0);
+	if (err < 0)
+		die("UDP port %u: %s", O.port, strerror(-err));
+	/* IPv6 peers may send without a UDP checksum, as the kernel allows with udp6zerocsumrx */
+	if (S.rx.fd6 >= 0)
+		setsockopt(S.rx.fd6, SOL_UDP, UDP_NO_CHECK6_RX, &on, sizeof(on));
+	for (int i = 0; i < TX_SOCKS; i++) {
+		tw_udp_init(&S.tx[i], true);
+		S.tx[i].log = log_io;
+		err = tw_udp_bind(&S.tx[i], 0, 0);
+		if (err < 0)
+			die("UDP source ports: %s", strerror(-err));
+		never_fragment(&S.tx[i]);
+	}
+	if (O.has_group)
+		join_group();
+}
+
+/* ---- the data path ---- */
+
+/* Sends @n frames (each with VX_HDR_LEN of room before it, unless raw) to @a. */
+static void send_to(const struct vx_addr *a, struct tw_udp *u, struct iovec *iov, unsigned n)
+{
+	struct tw_endpoint ep;
+	int sent;
+
+	endpoint_of(a, &ep);
+	sent = tw_udp_send_batch(u, &ep, iov, n);
+	if (sent < (int)n)
+		S.tx_dropped += n - (unsigned)(sent > 0 ? sent : 0);
+	S.tx_frames += sent > 0 ? (unsigned)sent : 0;
+}
+
+static void flood(struct iovec *iov, struct tw_udp *u)
+{
+	if (O.has_group)
+		send_to(&O.group, u, iov, 1);
+	for (unsigned i = 0; i < O.n_remotes; i++)
+		send_to(&O.remotes[i], u, iov, 1);
+}
+
+/*
+ * Frames read from the TAP, each to where its destination MAC is, or
+ * flooded. Runs of frames to one remote from one source socket leave in one
+ * sendmmsg (and equal-sized ones in UDP GSO runs).
+ */
+static void on_tap(void)
+{
+	struct tw_tunio_slots s = {
+	    .base = S.slots + VX_HDR_LEN, .stride = SLOT, .cap = SLOT - VX_HDR_LEN, .n = BATCH};
+	unsigned hdr = O.raw ? 0 : VX_HDR_LEN;
+
+	for (int turn = 0; turn < 4; turn++) {
+		uint8_t *pkts[128];
+		uint16_t lens[128];
+		struct iovec run[BATCH];
+		const struct vx_addr *run_to = NULL;
+		struct tw_udp *run_sock = NULL;
+		unsigned n = 0, k = 0;
+		int r;
+
+		while (n < BATCH) {
+			r = tw_tunio_read(&S.tap, &s, n, pkts + n, lens + n);
+			if (r == -EAGAIN || r == -ENOBUFS || r == -EMSGSIZE) {
+				if (r == -EMSGSIZE)
+					tw_tunio_drop(&S.tap); /* bigger than any frame: dropped */
+				break;
+			}
+			if (r < 0) {
+				if (r == -EINTR)
+					continue;
+				logmsg(true, "%s: %s", S.ifname, strerror(-r));
+				S.stopping = true;
+				return;
+			}
+			n += (unsigned)r;
+			if (!r)
+				break;
+		}
+		for (unsigned i = 0; i < n; i++) {
+			uint8_t *frame = pkts[i];
+			const struct vx_fdb_entry *e;
+			struct tw_udp *u;
+			struct iovec v;
+
+			if (lens[i] < VX_ETH_HDR_LEN)
+				continue;
+			if (!O.raw)
+				vx_hdr_write(frame - VX_HDR_LEN, O.vni);
+			v = (struct iovec){frame - hdr, lens[i] + hdr};
+			u = &S.tx[vx_flow_hash(frame, lens[i]) % TX_SOCKS];
+			e = O.raw ? NULL : vx_fdb_lookup(&S.fdb, frame);
+			if (!e && !O.raw) {
+				flood(&v, u);
+				continue;
+			}
+			const struct vx_addr *to = e ? &e->remote : &O.remotes[0];
+
+			if (k && (u != run_sock || memcmp(to, run_to, sizeof(*to)))) {
+				send_to(run_to, run_sock, run, k);
+				k = 0;
+			}
+			run_to = to;
+			run_sock = u;
+			run[k++] = v;
+		}
+		if (k)
+			send_to(run_to, run_sock, run, k);
+		if (n < BATCH)
+			return;
+	}
+}
+
+/* The @k-th datagram of receive slot @i: the whole, or one segment of a GRO train. */
+static size_t datagram_at(const struct tw_udp_batch *b, unsigned i, size_t off)
+{
+	size_t total = b->msgs[i].msg_len, seg = b->seg[i] ? b->seg[i] : total;
+
+	if (off >= total)
+		return 0;
+	return total - off < seg ? total - off : seg;
+}
+
+static void on_udp(int fd)
+{
+	uint64_t now = 0;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	for (int turn = 0; turn < 4; turn++) {
+		int n = tw_udp_recv_batch(fd, S.batch);
+
+		if (n <= 0)
+			return;
+		for (int i = 0; i < n; i++) {
+			struct vx_addr from;
+
+			addr_of(&S.batch->ep[i], &from);
+			for (size_t off = 0, len; (len = datagram_at(S.batch, (unsigned)i, off));
+			     off += len) {
+				uint8_t *d = S.batch->data[i] + off;
+				size_t hdr = O.raw ? 0 : VX_HDR_LEN;
+
+				if (O.raw ? len < VX_ETH_HDR_LEN : !vx_hdr_ok(d, len, O.vni)) {
+					S.rx_dropped++; /* not ours: another VNI, no I flag, short
+							 */
+					continue;
+				}
+				if (O.learning && !O.raw)
+					vx_fdb_learn(&S.fdb, d + hdr + 6, &from, now);
+				tw_tunio_queue(&S.tap, d + hdr, len - hdr);
+				S.rx_frames++;
+			}
+		}
+		tw_tunio_flush(&S.tap);
+		if (n < TW_UDP_BATCH)
+			return;
+	}
+}
+
+static void on_timer(void)
+{
+	struct timespec ts;
+	uint64_t ticks;
+
+	if (read(S.timerfd, &ticks, sizeof(ticks)) < 0) {
+		/* nothing to read */
+	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	vx_fdb_age(&S.fdb, (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec);
+}
+
+/* SIGUSR1: the FDB and the counters, on stderr (the log), as `bridge fdb show` lines. */
+static void dump_fdb(void)
+{
+	struct timespec ts;
+	uint64_t now;
+	char a[INET6_ADDRSTRLEN];
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	for (size_t i = 0; i < S.fdb.cap; i++) {
+		const struct vx_fdb_entry *e = &S.fdb.slots[i];
+
+		if (!e->used)
+			continue;
+		if (e->is_static)
+			fprintf(stderr, "fdb %02x:%02x:%02x:%02x:%02x:%02x dev %s dst %s static\n",
+				e->mac[0], e->mac[1], e->mac[2], e->mac[3], e->mac[4], e->mac[5],
+				S.ifname, addr_str(&e->remote, a, sizeof(a)));
+		else
+			fprintf(stderr,
+				"fdb %02x:%02x:%02x:%02x:%02x:%02x dev %s dst %s learned %" PRIu64
+				"s ago\n",
+				e->mac[0], e->mac[1], e->mac[2], e->mac[3], e->mac[4], e->mac[5],
+				S.ifname, addr_str(&e->remote, a, sizeof(a)),
+				(uint64_t)((now - e->seen_ns) / 1000000000u));
+	}
+	fprintf(stderr,
+		"counters rx_frames %" PRIu64 " tx_frames %" PRIu64 " rx_dropped %" PRIu64
+		" tx_dropped %" PRIu64 " learned %" PRIu64 " moved %" PRIu64 " refused %" PRIu64
+		"\n",
+		S.rx_frames, S.tx_frames, S.rx_dropped, S.tx_dropped, S.fdb.learned, S.fdb.moved,
+		S.fdb.refused);
+	fflush(stderr);
+}
+
+static void on_signal(void)
+{
+	struct signalfd_siginfo si;
+
+	while (read(S.sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGUSR1)
+			dump_fdb();
+		else if (si.ssi_signo != SIGHUP)
+			S.stopping = true;
+	}
+}
+
+static int watch(int fd, uint64_t tag)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = tag};
+
+	return fd < 0 ? 0 : epoll_ctl(S.epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+enum { EV_TAP = 1, EV_RX4, EV_RX6, EV_SIGNAL, EV_TIMER };
+
+static void loop(void)
+{
+	struct itimerspec its = {.it_interval.tv_sec = 1, .it_value.tv_sec = 1};
+	struct epoll_event evs[16];
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	S.sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	S.timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	S.epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (S.sigfd < 0 || S.timerfd < 0 || S.epfd < 0 ||
+	    timerfd_settime(S.timerfd, 0, &its, NULL) < 0 || watch(S.tap.fd, EV_TAP) ||
+	    watch(S.rx.fd4, EV_RX4) || watch(S.rx.fd6, EV_RX6) || watch(S.sigfd, EV_SIGNAL) ||
+	    watch(S.timerfd, EV_TIMER))
+		die("event loop: %s", strerror(errno));
+	while (!S.stopping) {
+		int n = epoll_wait(S.epfd, evs, 16, -1);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			die("epoll_wait: %s", strerror(errno));
+		}
+		for (int i = 0; i < n && !S.stopping; i++) {
+			switch (evs[i].data.u64) {
+			case EV_TAP:
+				on_tap();
+				break;
+			case EV_RX4:
+				on_udp(S.rx.fd4);
+				break;
+			case EV_RX6:
+				on_udp(S.rx.fd6);
+				break;
+			case EV_SIGNAL:
+				on_signal();
+				break;
+			case EV_TIMER:
+				on_timer();
+				break;
+			}
+		}
+	}
+}
+
+/*
+ * Without -f: fork first, so that everything the loop watches belongs to
+ * the process that runs it; the parent exits 0 once the child says it is
+ * up, or with the child's status if it failed first (errors reach the
+ * caller's terminal, and `x=$(tapwire-vxlan ...)` returns).
+ */
+static int daemonize(void)
+{
+	int p[2], st;
+	pid_t pid;
+	char c;
+	ssize_t n;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		die("pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid > 0) {
+		close(p[1]);
+		do
+			n = read(p[0], &c, 1);
+		while (n < 0 && errno == EINTR);
+		if (n == 1 && c == 0)
+			_exit(0);
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 1);
+	}
+	close(p[0]);
+	setsid();
+	return p[1];
+}
+
+/* Up: the parent may go; stdin and (unless files) stdout and stderr become /dev/null. */
+static void detach(int ready_fd)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	struct stat st;
+	char c = 0;
+
+	if (null >= 0) {
+		dup2(null, STDIN_FILENO);
+		for (int fd = STDOUT_FILENO; fd <= STDERR_FILENO; fd++)
+			if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+				dup2(null, fd);
+		close(null);
+	}
+	if (write(ready_fd, &c, 1) < 0) {
+		/* the parent is gone */
+	}
+	close(ready_fd);
+}
+
+int main(int argc, char **argv)
+{
+	int ready_fd = -1, err;
+
+	parse_args(argc, argv);
+	if (!O.foreground)
+		ready_fd = daemonize();
+	open_tap();
+	open_sockets();
+	err = vx_fdb_init(&S.fdb, O.fdb_max, O.ageing);
+	S.batch = malloc(sizeof(*S.batch));
+	S.slots = malloc((size_t)BATCH * SLOT);
+	if (err < 0 || !S.batch || !S.slots)
+		die("out of memory");
+	for (unsigned i = 0; i < O.n_fdb; i++)
+		if (vx_fdb_add_static(&S.fdb, O.fdb[i].mac, &O.fdb[i].addr) < 0)
+			die("--fdb: the table is full (--fdb-max %u)", O.fdb_max);
+	set_mtu();
+	logmsg(false, "%s: VNI %u, UDP port %u, %u remote(s)%s%s", S.ifname, O.vni, O.port,
+	       O.n_remotes, O.has_group ? ", a group" : "", O.learning ? ", learning" : "");
+	if (ready_fd >= 0)
+		detach(ready_fd);
+	loop();
+	logmsg(false, "stopping: %" PRIu64 " frames received, %" PRIu64 " sent", S.rx_frames,
+	       S.tx_frames);
+	tw_tunio_close(&S.tap);
+	tw_udp_close(&S.rx);
+	for (int i = 0; i < TX_SOCKS; i++)
+		tw_udp_close(&S.tx[i]);
+	vx_fdb_free(&S.fdb);
+	free(S.batch);
+	free(S.slots);
+	close(S.epfd);
+	close(S.sigfd);
+	close(S.timerfd);
+	return 0;
+}
