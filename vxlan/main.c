@@ -67,7 +67,7 @@ static struct {
 	int fd;
 	bool foreground, learning, raw, quiet;
 	uint32_t vni;
-	uint16_t port;
+	uint16_t port, remote_port; /* remote_port 0: --port */
 	unsigned ageing, mtu, fdb_max;
 	struct vx_addr local;
 	bool has_local;
@@ -171,13 +171,18 @@ static const char *addr_str(const struct vx_addr *a, char *buf, size_t len)
 	return buf;
 }
 
-/* The endpoint a frame for @a goes to: its address, always at --port (never a source port seen). */
+/*
+ * The endpoint a frame for @a goes to: its address, always at --port (or
+ * --remote-port), never at a source port seen.
+ */
 static void endpoint_of(const struct vx_addr *a, struct tw_endpoint *ep)
 {
+	uint16_t port = O.remote_port ? O.remote_port : O.port;
+
 	memset(ep, 0, sizeof(*ep));
 	if (is_v4(a)) {
 		ep->addr.in4.sin_family = AF_INET;
-		ep->addr.in4.sin_port = htons(O.port);
+		ep->addr.in4.sin_port = htons(port);
 		memcpy(&ep->addr.in4.sin_addr, &a->a.s6_addr[12], 4);
 		if (O.has_local && is_v4(&O.local)) {
 			memcpy(&ep->src4, &O.local.a.s6_addr[12], 4);
@@ -185,7 +190,7 @@ static void endpoint_of(const struct vx_addr *a, struct tw_endpoint *ep)
 		}
 	} else {
 		ep->addr.in6.sin6_family = AF_INET6;
-		ep->addr.in6.sin6_port = htons(O.port);
+		ep->addr.in6.sin6_port = htons(port);
 		ep->addr.in6.sin6_addr = a->a;
 		if (IN6_IS_ADDR_MULTICAST(&a->a) && O.group_dev)
 			ep->addr.in6.sin6_scope_id = if_nametoindex(O.group_dev);
@@ -248,7 +253,8 @@ static void parse_args(int argc, char **argv)
 		OPT_AGEING,
 		OPT_FDB_MAX,
 		OPT_MTU,
-		OPT_RAW
+		OPT_RAW,
+		OPT_REMOTE_PORT
 	};
 	static const struct option opts[] = {
 	    {"foreground", no_argument, NULL, 'f'},
@@ -269,6 +275,7 @@ static void parse_args(int argc, char **argv)
 	    {"fdb-max", required_argument, NULL, OPT_FDB_MAX},
 	    {"mtu", required_argument, NULL, OPT_MTU},
 	    {"raw", no_argument, NULL, OPT_RAW},
+	    {"remote-port", required_argument, NULL, OPT_REMOTE_PORT},
 	    {NULL, 0, NULL, 0},
 	};
 	bool have_vni = false;
@@ -366,6 +373,11 @@ static void parse_args(int argc, char **argv)
 		case OPT_RAW:
 			O.raw = true;
 			break;
+		case OPT_REMOTE_PORT:
+			O.remote_port = (uint16_t)parse_num("--remote-port", optarg, 65535);
+			if (!O.remote_port)
+				die("--remote-port: 0 is no port");
+			break;
 		default:
 			usage(1);
 		}
@@ -382,6 +394,8 @@ static void parse_args(int argc, char **argv)
 		die("--group needs --group-dev: the interface the group is joined on");
 	if (O.raw && O.n_remotes != 1)
 		die("--raw speaks to exactly one --remote (QEMU's -netdev dgram)");
+	if (O.remote_port && !O.raw)
+		die("--remote-port is for --raw: VXLAN peers all listen on --port");
 }
 
 /* ---- the TAP ---- */
@@ -886,8 +900,12 @@ int main(int argc, char **argv)
 		if (vx_fdb_add_static(&S.fdb, O.fdb[i].mac, &O.fdb[i].addr) < 0)
 			die("--fdb: the table is full (--fdb-max %u)", O.fdb_max);
 	set_mtu();
-	logmsg(false, "%s: VNI %u, UDP port %u, %u remote(s)%s%s", S.ifname, O.vni, O.port,
-	       O.n_remotes, O.has_group ? ", a group" : "", O.learning ? ", learning" : "");
+	if (O.raw)
+		logmsg(false, "%s: raw frames, UDP port %u, to one remote at port %u", S.ifname,
+		       O.port, O.remote_port ? O.remote_port : O.port);
+	else
+		logmsg(false, "%s: VNI %u, UDP port %u, %u remote(s)%s%s", S.ifname, O.vni, O.port,
+		       O.n_remotes, O.has_group ? ", a group" : "", O.learning ? ", learning" : "");
 	if (ready_fd >= 0)
 		detach(ready_fd);
 	loop();

@@ -14,7 +14,12 @@
 #
 # IPv6 underlay, tapwire-vxlan with -f, the kernel sending zero UDP
 # checksums (udp6zerocsumtx): ND and ping6 across both ways, MTU less 70,
-# a full-MTU ping with DF passes, one byte more is refused.
+# a full-MTU ping with DF passes, one byte more is refused; its table
+# (SIGUSR1) has A's MAC behind A's address.
+#
+# Multicast, IPv4 (239.1.1.77) and IPv6 (ff05::78) groups joined on the
+# underlay link, no remote list: ND crosses through the group, ping6 both
+# ways.
 TW_TEST_TIMEOUT=180
 . "$TW_TESTS/lib.sh"
 
@@ -147,5 +152,30 @@ check "its table: A's MAC learned behind fd00:a::1" \
 	wait_for 5 grep -q "^fdb $MAC6 dev $TAP6 dst fd00:a::1 learned" "$LOGF"
 kill -TERM "$PID6"
 check "-f: SIGTERM stops it" wait_for 2 sh -c "! kill -0 $PID6 2>/dev/null"
+
+# ---- multicast: the kernel's group mode, IPv4 and IPv6 underlay ----
+# no --remote: broadcast and unknown frames go to the group, which the
+# kernel joined on A's underlay link; A answers B unicast, as learned
+mcast() { # VNI GROUP LOCAL OVERLAY_A OVERLAY_B
+	local vni=$1 group=$2 local=$3 oa=$4 ob=$5 tap mpid
+	tap="tm$vni$$"
+	ip -n "$NA" link add vm$vni type vxlan id "$vni" dstport 4789 local "$local" \
+		group "$group" dev ua$$
+	ip -n "$NA" addr add "$oa/64" dev vm$vni nodad
+	ip -n "$NA" link set vm$vni up
+	bg mpid ip netns exec "$NB" "$VX" -f --dev "$tap" --vni "$vni" --group "$group" \
+		--group-dev ub$$ 2>>"$LOGF"
+	wait_for 5 ip -n "$NB" link show "$tap" || { fail "group $group: no TAP"; return; }
+	ip -n "$NB" addr add "$ob/64" dev "$tap" nodad
+	ip -n "$NB" link set "$tap" up
+	check "group $group: B -> A, ND through the group and ping6" \
+		wait_for 10 nsx "$NB" ping -6 -c1 -W1 "$oa" || tail -5 "$LOGF" >&2
+	check "group $group: A -> B ping6" nsx "$NA" ping -6 -q -c3 -i0.2 -W2 "$ob"
+	kill -TERM "$mpid"
+	wait_for 2 gone "$mpid" && wait "$mpid"
+}
+ip -n "$NA" link del vx6 # its zero-checksum flags would not share port 4789 with vm78
+mcast 77 239.1.1.77 198.51.100.1 fd00:d::1 fd00:d::2
+mcast 78 ff05::78 fd00:a::1 fd00:e::1 fd00:e::2
 
 finish
