@@ -117,15 +117,18 @@ static void log_io(bool error, const char *msg)
 
 static _Noreturn void usage(int status)
 {
-	fprintf(
-	    status ? stderr : stdout,
-	    "Usage: tapwire-vxlan [-f] {--dev TAP | --fd N} --vni N [--local ADDR] [--port 4789]\n"
-	    "                     [--remote ADDR]... [--group MCAST --group-dev IF]\n"
+	fputs(
+	    "Usage: tapwire-vxlan [-f] [-q] {--dev TAP | --fd N} --vni N [--local ADDR]\n"
+	    "                     [--port 4789] [--remote ADDR]... [--group MCAST --group-dev IF]\n"
 	    "                     [--no-learning] [--fdb MAC=ADDR]... [--ageing SECONDS]\n"
-	    "                     [--fdb-max N] [--mtu N] [--raw] [-q]\n"
+	    "                     [--fdb-max N] [--mtu N]\n"
+	    "       tapwire-vxlan [-f] --raw {--dev TAP | --fd N} --remote ADDR [--port PORT]\n"
+	    "                     [--remote-port PORT]\n"
+	    "       tapwire-vxlan --help | --version\n"
 	    "One Ethernet segment across hosts: VXLAN (RFC 7348) between a TAP and UDP,\n"
-	    "as the kernel's vxlan device speaks it (give it `dstport 4789`). See "
-	    "tapwire-vxlan(8).\n");
+	    "as the kernel's vxlan device speaks it (give it `dstport 4789`).\n"
+	    "See tapwire-vxlan(8).\n",
+	    status ? stderr : stdout);
 	exit(status);
 }
 

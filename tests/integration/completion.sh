@@ -20,7 +20,7 @@ touch "$TW_TMP/files/lab.conf" "$TW_TMP/files/other.txt"
 # is completed; a trailing space starts a new word), sorted, one a line.
 comp() {
 	local prog=$1 line=$2
-	PATH="$TW_BUILD/cli:$TW_BUILD/wg:$TW_BUILD/host:$PATH" bash -c '
+	PATH="$TW_BUILD/cli:$TW_BUILD/wg:$TW_BUILD/host:$TW_BUILD/vxlan:$PATH" bash -c '
 		. "$1" && . "$2"
 		line=$3
 		read -ra COMP_WORDS <<<"$line"
@@ -86,6 +86,7 @@ check "without -n, the names of the namespace it runs in: $(tr '\n' ' ' <<<"$got
 has tapwire-wg "tapwire-wg -" -f --foreground --version --help
 has tapwire-host "tapwire-host --" --dev --fd --tun --dhcp --addr --http --forward --reverse --max-conns --user --help
 has tapwire-host "tapwire-host --user " root nobody
+has tapwire-vxlan "tapwire-vxlan --" --dev --fd --vni --remote --group --group-dev --fdb --raw --remote-port --help
 has tapwire-host "tapwire-host --http " sub
 hasnt tapwire-host "tapwire-host --http " lab.conf
 finish

@@ -92,6 +92,15 @@ rule() {
 	"tapwire tuntap add tap0 mode tap user 1000 vnet_hdr"*)
 		SETUP='ip link add eth0 type veth peer name eth1; ip link add veth0 type veth peer name veth1; lab_conf'
 		AFTER='ip link show vm0 >/dev/null && ! ip link show tap0 2>/dev/null' ;;
+	"ip link add vx0 type vxlan id 42 dstport 4789 remote 192.0.2.20 local 192.0.2.10"*)
+		SETUP='ip link add br0 type bridge'
+		AFTER='ip -d link show vx0 | grep -q "dstport 4789" && ip link show vx0 | grep -q "master br0"' ;;
+	"tapwire-vxlan --dev tvx0 --vni 42 --remote 192.0.2.10"*)
+		AFTER='ip link show tvx0 | grep -q ",UP" && tapwire -d tuntap show tvx0 | grep -q tapwire-vxlan' ;;
+	"tapwire-vxlan --dev tvx1 --vni 43 --remote 203.0.113.2"*)
+		AFTER='tapwire -d tuntap show tvx1 | grep -q tapwire-vxlan' ;;
+	"qemu-system-x86_64 ... -netdev dgram"*)
+		AFTER='tapwire -d tuntap show tvr0 | grep -q tapwire-vxlan' ;;
 	*) return 1 ;;
 	esac
 }
@@ -157,7 +166,7 @@ for src in "${sources[@]}"; do
 		} >"$TW_TMP/script.$n"
 		if ip netns exec "$CUR_NS" env TW_SRC="$TW_SRC" TW_BUILD="$TW_BUILD" TMPD="$TMPD" \
 			HOME="$TMPD/home" LOG_LEVEL=verbose \
-			PATH="$TMPD/bin:$TW_BUILD/cli:$TW_BUILD/wg:$TW_BUILD/host:$TW_BUILD/helper:$PATH" \
+			PATH="$TMPD/bin:$TW_BUILD/cli:$TW_BUILD/wg:$TW_BUILD/host:$TW_BUILD/helper:$TW_BUILD/vxlan:$PATH" \
 			timeout 60 unshare -m --propagation private bash -x "$TW_TMP/script.$n" \
 			>"$TW_TMP/out.$n" 2>&1 </dev/null; then
 			ok "$where runs as written ($first)"

@@ -13,7 +13,7 @@ TW_TEST_TIMEOUT=600
 . "$TW_TESTS/lib.sh"
 needs dpkg-buildpackage lintian dh pkg-config cc ping man
 PKGS=(libtapwire1 libtapwire-dev libtapwire-host0 libtapwire-host-dev tapwire tapwire-wg
-	tapwire-host tapwire-bridge-helper tapwire-cni)
+	tapwire-host tapwire-vxlan tapwire-bridge-helper tapwire-cni)
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" &&
 		die "$p is installed already: this test installs and purges it"
@@ -54,6 +54,8 @@ v=$(sed -n '1s/.*(\([^)]*\)).*/\1/p' "$SRC/debian/changelog")
 check_eq "tapwire --version (installed)" "$(/usr/sbin/tapwire --version)" "tapwire $v"
 check "tapwire-wg --version (installed)" sh -c "/usr/bin/tapwire-wg --version | grep -q 'v$v'"
 check "tapwire-host --help (installed)" sh -c "/usr/bin/tapwire-host --help | grep -q -- --dev"
+check "tapwire-vxlan --version (installed)" sh -c "/usr/bin/tapwire-vxlan --version | grep -q '$v'"
+check "man tapwire-vxlan" sh -c "man -w tapwire-vxlan | grep -q '^/usr/share/man/man8/tapwire-vxlan.8'"
 check "tapwire-bridge-helper installed 0755, not setuid" \
 	test "$(stat -c %a /usr/libexec/tapwire-bridge-helper)" = 755
 check_eq "pkg-config --cflags tapwire" "$(pkg-config --cflags tapwire)" ""
@@ -62,7 +64,8 @@ check_eq "pkg-config --modversion tapwire-host" "$(pkg-config --modversion tapwi
 check "man tapwire finds the installed page" sh -c "man -w tapwire | grep -q '^/usr/share/man/man8/tapwire.8'"
 check "man tapwire-wg" sh -c "man -w tapwire-wg >/dev/null && man -w 5 tapwire.conf >/dev/null"
 check "completions installed" test -f /usr/share/bash-completion/completions/tapwire -a \
-	-f /usr/share/bash-completion/completions/tapwire-wg -a -f /usr/share/bash-completion/completions/tapwire-host
+	-f /usr/share/bash-completion/completions/tapwire-wg -a -f /usr/share/bash-completion/completions/tapwire-host \
+	-a -f /usr/share/bash-completion/completions/tapwire-vxlan
 check "the CNI plugin answers VERSION from /usr/lib/cni/tapwire" \
 	sh -c "echo '{\"cniVersion\":\"1.0.0\"}' | CNI_COMMAND=VERSION /usr/lib/cni/tapwire | grep -q supportedVersions"
 check "units installed" test -f /lib/systemd/system/tapwire@.service -a -f /lib/systemd/system/tapwire-wg@.service
