@@ -8,7 +8,8 @@
 # to the underlay's less 50; ARP and ping cross both ways; the kernel
 # learns B's MAC behind 198.51.100.2; iperf3 TCP both ways; tapwire-vxlan
 # learns A's and C's MACs behind their addresses, and then sends B->A
-# unicast to A only (C sees nothing of it while the pings work); a
+# unicast to A only (C sees nothing of it while the pings work, and all
+# of it when restarted with --no-learning); a
 # full-MTU ping with DF passes and one byte more is refused; frames of
 # another VNI are dropped; SIGTERM stops it at once.
 #
@@ -100,6 +101,9 @@ check "iperf3 TCP B -> A moved data ($((bps / 1000000)) Mbit/s)" test "${bps:-0}
 bps=$(iperf_bps -R)
 check "iperf3 TCP A -> B moved data ($((bps / 1000000)) Mbit/s)" test "${bps:-0}" -gt 1000000
 
+# a daemon is not our child: once it exits it may stay a zombie until init reaps it
+gone() { [ ! -e "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+
 # learning on tapwire-vxlan's side: unicast B -> A goes to A alone, C's
 # vx0 receives nothing of it (its table itself is read in the -f run below)
 LOGF="$TW_TMP/vx.log"
@@ -108,6 +112,23 @@ check "B -> A: 20 pings (the path is live)" nsx "$NB" ping -c20 -i0.05 -W2 -q 19
 c1=$(nsx "$NC" cat /sys/class/net/vx0/statistics/rx_packets)
 check "learned: none of B's 20 unicast frames to A reached C ($((c1 - c0)) frames)" \
 	test $((c1 - c0)) -lt 10
+
+# --no-learning: the same unicast is flooded to C too (what learning saves)
+kill -TERM "$pid"
+wait_for 1 gone "$pid" || die "the daemon did not stop"
+out=$(nsx "$NB" "$VX" --dev "$TAPB" --vni 42 --remote 198.51.100.1 --remote 203.0.113.3 \
+	--no-learning 2>&1) || die "--no-learning: $out"
+pid=$(nsx "$NB" "$TAPWIRE" -d tuntap show "$TAPB" | sed -n 's/.*(\([0-9][0-9]*\)).*/\1/p' | head -1)
+[ -n "$pid" ] || die "no process holds $TAPB"
+_tw_pids+=("$pid")
+ip -n "$NB" addr add 192.0.2.2/24 dev "$TAPB"
+ip -n "$NB" link set "$TAPB" up
+wait_for 10 nsx "$NB" ping -c1 -W1 192.0.2.1 || die "--no-learning: no path"
+c0=$(nsx "$NC" cat /sys/class/net/vx0/statistics/rx_packets)
+check "--no-learning: B -> A, 20 pings" nsx "$NB" ping -c20 -i0.05 -W2 -q 192.0.2.1
+c1=$(nsx "$NC" cat /sys/class/net/vx0/statistics/rx_packets)
+check "--no-learning: B's unicast to A flooded to C as well ($((c1 - c0)) frames)" \
+	test $((c1 - c0)) -ge 20
 
 # DF: a full-MTU ping passes, one byte more is refused
 check "B -> A: 1422-byte ping with DF (a 1450-byte packet)" \
@@ -123,9 +144,7 @@ ip -n "$NA" link set vx1 up
 check_fails "VNI 43: nothing crosses to B" 1 nsx "$NA" ping -c2 -i0.2 -W1 -I vx1 192.0.2.130
 check "... while VNI 42 still does" nsx "$NA" ping -c1 -W2 192.0.2.2
 
-# SIGTERM: gone within a second, and its TAP with it (a daemon is not our
-# child: once it exits it may stay a zombie until init reaps it)
-gone() { [ ! -e "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+# SIGTERM: gone within a second, and its TAP with it
 kill -TERM "$pid"
 check "SIGTERM: stopped within a second" wait_for 1 gone "$pid"
 check "its TAP is gone with it" wait_for 2 sh -c "! ip -n $NB link show $TAPB"
