@@ -33,6 +33,7 @@
 #include <tapwire/tun.h>
 #include <tapwire/version.h>
 
+#include "daemon.h"
 #include "sandbox.h"
 #include "services.h"
 
@@ -550,66 +551,6 @@ static void parse(int argc, char **argv)
 }
 
 /*
- * Without -f the daemon forks before it opens anything, so that the device,
- * its sockets and its signalfd all belong to the process that runs the loop
- * (a signalfd registered in epoll by the parent would never wake the child).
- * The parent waits for the child's word and exits 0 once it is up, or with
- * the child's status if it failed first: errors still reach the caller's
- * terminal, and `x=$(tapwire-host ...)` returns.
- */
-static int daemonize(void)
-{
-	int p[2], st;
-	pid_t pid;
-	char c;
-	ssize_t n;
-
-	if (pipe2(p, O_CLOEXEC) < 0)
-		die("pipe: %s", strerror(errno));
-	pid = fork();
-	if (pid < 0)
-		die("fork: %s", strerror(errno));
-	if (pid > 0) {
-		close(p[1]);
-		do
-			n = read(p[0], &c, 1);
-		while (n < 0 && errno == EINTR);
-		if (n == 1 && c == 0)
-			_exit(0);
-		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-			;
-		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 1);
-	}
-	close(p[0]);
-	if (setsid() < 0)
-		die("setsid: %s", strerror(errno));
-	return p[1];
-}
-
-/*
- * Up: the parent may go. Standard input, and standard output and error
- * unless they are files (`>log 2>&1` keeps the log), are /dev/null from now
- * on: a pipe or a terminal held by the daemon would keep a caller waiting.
- */
-static void detach(int ready_fd, int null)
-{
-	struct stat st;
-	char c = 0;
-
-	if (null >= 0) {
-		dup2(null, STDIN_FILENO);
-		for (int fd = STDOUT_FILENO; fd <= STDERR_FILENO; fd++)
-			if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-				dup2(null, fd);
-		close(null);
-	}
-	if (write(ready_fd, &c, 1) < 0) {
-		/* the parent is gone: nobody to tell */
-	}
-	close(ready_fd);
-}
-
-/*
  * Every relay holds a descriptor, as does every UDP flow: the soft
  * RLIMIT_NOFILE is raised to the hard one, and --max-conns lowered (said)
  * when even that cannot hold them all with room to spare.
@@ -659,8 +600,9 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (O.user && !(pw = getpwnam(O.user)))
 		usage_die("--user %s: no such user", O.user);
-	if (!O.foreground)
-		ready_fd = daemonize();
+	/* without -f: forked before anything is opened (io/daemon.h) */
+	if (!O.foreground && (ready_fd = tw_daemon_start()) < 0)
+		die("fork: %s", strerror(-ready_fd));
 	fd = open_device();
 	if (O.dhcp && O.tun)
 		die("--dhcp needs a TAP; %s is a TUN", O.svc.ifname);
@@ -728,7 +670,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "tapwire-host: %s: up (%s, pid %d)\n", O.svc.ifname, O.tun ? "tun" : "tap",
 		(int)getpid());
 	if (ready_fd >= 0)
-		detach(ready_fd, null);
+		tw_daemon_ready(ready_fd, null);
 
 	for (;;) {
 		/* at least once a second: svc_tick() closes idle UDP flows */

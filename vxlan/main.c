@@ -48,6 +48,7 @@
 #include <tapwire/tapwire.h>
 #include <tapwire/tun.h>
 
+#include "daemon.h"
 #include "fdb.h"
 #include "tunio.h"
 #include "udp.h"
@@ -674,13 +675,18 @@ static size_t datagram_at(const struct tw_udp_batch *b, unsigned i, size_t off)
 	return total - off < seg ? total - off : seg;
 }
 
-static void on_udp(int fd)
+/* The monotonic clock in nanoseconds: the FDB's time. */
+static uint64_t now_ns(void)
 {
-	uint64_t now = 0;
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void on_udp(int fd)
+{
+	uint64_t now = now_ns();
 	for (int turn = 0; turn < 4; turn++) {
 		int n = tw_udp_recv_batch(fd, S.batch);
 
@@ -714,25 +720,21 @@ static void on_udp(int fd)
 
 static void on_timer(void)
 {
-	struct timespec ts;
 	uint64_t ticks;
 
 	if (read(S.timerfd, &ticks, sizeof(ticks)) < 0) {
 		/* nothing to read */
 	}
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	vx_fdb_age(&S.fdb, (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec);
+	vx_fdb_age(&S.fdb, now_ns());
 }
 
 /* SIGUSR1: the FDB and the counters, on stderr (the log), as `bridge fdb show` lines. */
 static void dump_fdb(void)
 {
-	struct timespec ts;
 	uint64_t now;
 	char a[INET6_ADDRSTRLEN];
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	now = now_ns();
 	for (size_t i = 0; i < S.fdb.cap; i++) {
 		const struct vx_fdb_entry *e = &S.fdb.slots[i];
 
@@ -831,67 +833,14 @@ static void loop(void)
 	}
 }
 
-/*
- * Without -f: fork first, so that everything the loop watches belongs to
- * the process that runs it; the parent exits 0 once the child says it is
- * up, or with the child's status if it failed first (errors reach the
- * caller's terminal, and `x=$(tapwire-vxlan ...)` returns).
- */
-static int daemonize(void)
-{
-	int p[2], st;
-	pid_t pid;
-	char c;
-	ssize_t n;
-
-	if (pipe2(p, O_CLOEXEC) < 0)
-		die("pipe: %s", strerror(errno));
-	pid = fork();
-	if (pid < 0)
-		die("fork: %s", strerror(errno));
-	if (pid > 0) {
-		close(p[1]);
-		do
-			n = read(p[0], &c, 1);
-		while (n < 0 && errno == EINTR);
-		if (n == 1 && c == 0)
-			_exit(0);
-		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-			;
-		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 1);
-	}
-	close(p[0]);
-	setsid();
-	return p[1];
-}
-
-/* Up: the parent may go; stdin and (unless files) stdout and stderr become /dev/null. */
-static void detach(int ready_fd)
-{
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	struct stat st;
-	char c = 0;
-
-	if (null >= 0) {
-		dup2(null, STDIN_FILENO);
-		for (int fd = STDOUT_FILENO; fd <= STDERR_FILENO; fd++)
-			if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-				dup2(null, fd);
-		close(null);
-	}
-	if (write(ready_fd, &c, 1) < 0) {
-		/* the parent is gone */
-	}
-	close(ready_fd);
-}
-
 int main(int argc, char **argv)
 {
 	int ready_fd = -1, err;
 
 	parse_args(argc, argv);
-	if (!O.foreground)
-		ready_fd = daemonize();
+	/* without -f: forked before anything is opened (io/daemon.h) */
+	if (!O.foreground && (ready_fd = tw_daemon_start()) < 0)
+		die("fork: %s", strerror(-ready_fd));
 	open_tap();
 	open_sockets();
 	err = vx_fdb_init(&S.fdb, O.fdb_max, O.ageing);
@@ -910,7 +859,7 @@ int main(int argc, char **argv)
 		logmsg(false, "%s: VNI %u, UDP port %u, %u remote(s)%s%s", S.ifname, O.vni, O.port,
 		       O.n_remotes, O.has_group ? ", a group" : "", O.learning ? ", learning" : "");
 	if (ready_fd >= 0)
-		detach(ready_fd);
+		tw_daemon_ready(ready_fd, -1);
 	loop();
 	logmsg(false, "stopping: %" PRIu64 " frames received, %" PRIu64 " sent", S.rx_frames,
 	       S.tx_frames);
