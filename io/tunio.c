@@ -130,6 +130,7 @@ int tw_tunio_setup_offloads(struct tw_tunio *t, bool offloads)
 		note(t, true, "TUN has both packet information and vnet headers: unsupported");
 		return -EINVAL;
 	}
+	t->tap = ifr.ifr_flags & IFF_TAP;
 	if (!(ifr.ifr_flags & IFF_VNET_HDR))
 		return 0;
 	t->vnet = true;
@@ -147,10 +148,12 @@ int tw_tunio_setup_offloads(struct tw_tunio *t, bool offloads)
 		t->gro_flags |= TW_GRO_TCP;
 	if ((set & (TUN_F_USO4 | TUN_F_USO6)) == (TUN_F_USO4 | TUN_F_USO6))
 		t->gro_flags |= TW_GRO_UDP;
-	note(t, false, "TUN offloads: vnet_hdr on, csum %s, tso %s, uso %s, gro %s%s",
-	     set & TUN_F_CSUM ? "on" : "off", set & TUN_F_TSO4 ? "on" : "off",
-	     set & TUN_F_USO4 ? "on" : "off", t->gro_flags & TW_GRO_TCP ? "tcp" : "",
-	     t->gro_flags & TW_GRO_UDP ? " udp" : "");
+	if (t->gro_flags && t->tap)
+		t->gro_flags |= TW_GRO_ETH;
+	note(t, false, "%s offloads: vnet_hdr on, csum %s, tso %s, uso %s, gro %s%s",
+	     t->tap ? "TAP" : "TUN", set & TUN_F_CSUM ? "on" : "off",
+	     set & TUN_F_TSO4 ? "on" : "off", set & TUN_F_USO4 ? "on" : "off",
+	     t->gro_flags & TW_GRO_TCP ? "tcp" : "", t->gro_flags & TW_GRO_UDP ? " udp" : "");
 	return 0;
 }
 
@@ -198,6 +201,42 @@ static int ask_growth(struct tw_tunio *t, size_t bound, size_t whole)
 	return -EMSGSIZE;
 }
 
+/*
+ * A TAP's super-frame: its Ethernet header (untagged, or one VLAN tag) is
+ * stepped over, the IP packet behind it split with tw_vnet_split() into
+ * the slots after the same room, and the header copied before each
+ * segment. The vnet header's offsets count the Ethernet header.
+ */
+static int split_frame(const struct virtio_net_hdr *hdr, const uint8_t *frame, size_t len,
+		       uint8_t **segs, size_t cap, size_t *lens, unsigned room)
+{
+	struct virtio_net_hdr ip_hdr = *hdr;
+	uint8_t *ip_segs[MAX_SEGS];
+	size_t l2 = ETH_HLEN;
+	uint16_t type;
+	int n;
+
+	if (hdr->gso_type == VIRTIO_NET_HDR_GSO_NONE)
+		return tw_vnet_split(hdr, frame, len, segs, cap, lens, room);
+	if (len < ETH_HLEN + 4)
+		return -EINVAL;
+	type = (uint16_t)(frame[12] << 8 | frame[13]);
+	if (type == ETH_P_8021Q || type == ETH_P_8021AD)
+		l2 += 4;
+	if (hdr->csum_start < l2 || hdr->hdr_len < l2 || cap <= l2)
+		return -EINVAL;
+	ip_hdr.csum_start = (uint16_t)(hdr->csum_start - l2);
+	ip_hdr.hdr_len = (uint16_t)(hdr->hdr_len - l2);
+	for (unsigned i = 0; i < room; i++)
+		ip_segs[i] = segs[i] + l2;
+	n = tw_vnet_split(&ip_hdr, frame + l2, len - l2, ip_segs, cap - l2, lens, room);
+	for (int i = 0; i < n; i++) {
+		memcpy(segs[i], frame, l2);
+		lens[i] += l2;
+	}
+	return n;
+}
+
 /* One read in vnet_hdr mode (or the super-packet kept from the last call), split. */
 static int read_vnet(struct tw_tunio *t, const struct tw_tunio_slots *s, unsigned first,
 		     uint8_t **pkts, uint16_t *lens)
@@ -225,8 +264,12 @@ static int read_vnet(struct tw_tunio *t, const struct tw_tunio_slots *s, unsigne
 		room = MAX_SEGS;
 	for (unsigned i = 0; i < room; i++)
 		segs[i] = slot(s, first + i);
-	n = tw_vnet_split(hdr, t->rbuf + TW_VNET_HDR_LEN, len - TW_VNET_HDR_LEN, segs, s->cap,
-			  seg_lens, room);
+	if (t->tap)
+		n = split_frame(hdr, t->rbuf + TW_VNET_HDR_LEN, len - TW_VNET_HDR_LEN, segs, s->cap,
+				seg_lens, room);
+	else
+		n = tw_vnet_split(hdr, t->rbuf + TW_VNET_HDR_LEN, len - TW_VNET_HDR_LEN, segs,
+				  s->cap, seg_lens, room);
 	if (n == -ENOBUFS) {
 		t->rlen = len; /* split again into an empty batch, or bigger slots */
 		if (first)

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * TUN I/O with offloads, shared by the daemons (tapwire-wg today; an
- * overlay or tapwire-host next): a TUN opened with IFF_VNET_HDR gets the
+ * TUN I/O with offloads, shared by the daemons (tapwire-wg on a TUN,
+ * tapwire-vxlan on a TAP; tapwire-host next): a TUN opened with IFF_VNET_HDR gets the
  * best set of TSO/USO/checksum offloads the kernel takes (TUNSETOFFLOAD);
  * a GSO super-packet read from it is split with libtapwire's tw_vnet_split()
  * straight into the caller's buffers; packets to write are gathered and
  * coalesced into super-packets with tw_gro (one writev each). A TUN without
  * vnet headers, with or without packet information headers (struct tun_pi),
- * is read and written plainly.
+ * is read and written plainly. A TAP's Ethernet frames are split after
+ * their Ethernet header (which each segment gets) and merged only under one
+ * Ethernet header (TW_GRO_ETH).
  *
  * The caller owns the buffers packets are read into ("slots": @n of @cap
  * bytes, @stride apart) and decides how they grow; this layer owns one
@@ -35,9 +37,10 @@ struct tw_gro;
 #define TW_TUNIO_OUT_MAX 64
 
 struct tw_tunio {
-	int fd;		    /* -1: none */
-	bool vnet;	    /* the TUN carries a virtio_net_hdr */
-	bool pi;	    /* a TUN without IFF_NO_PI: struct tun_pi first */
+	int fd;	   /* -1: none */
+	bool vnet; /* the TUN carries a virtio_net_hdr */
+	bool pi;   /* a TUN without IFF_NO_PI: struct tun_pi first */
+	bool tap;  /* a TAP: Ethernet frames (TW_GRO_ETH, frames split after their header) */
 	unsigned gro_flags; /* TW_GRO_* allowed on writes */
 	struct tw_gro *gro;
 	uint8_t *rbuf;	/* a super-packet as read, or a plain packet too big for the slots */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
+#include <linux/if_ether.h>
 
 #include "internal.h"
 #include <tapwire/vnet.h>
@@ -276,8 +277,9 @@ TW_EXPORT int tw_vnet_split(const struct virtio_net_hdr *hdr, const uint8_t *pkt
 
 /* One packet of the batch, as parsed. */
 struct gro_pkt {
-	uint8_t *data;
-	size_t len;
+	uint8_t *data; /* the IP packet */
+	size_t len;    /* its length (a frame's less its link-layer header) */
+	uint8_t l2;    /* TW_GRO_ETH: the Ethernet header's bytes before data */
 	uint32_t next; /* next packet of the same write */
 	uint16_t l4, hdrlen;
 	uint32_t seq;
@@ -352,6 +354,28 @@ static bool l4_csum_ok(const struct gro_pkt *p)
 			 csum_add(0, d + p->l4, p->len - p->l4)) == 0xffff;
 }
 
+/*
+ * TW_GRO_ETH: steps over the frame's Ethernet header to the IP packet (an
+ * untagged IPv4 or IPv6 frame); false for anything else, which is then
+ * written alone as it came.
+ */
+static bool eth_skip(struct gro_pkt *p)
+{
+	uint16_t type;
+
+	if (p->len < ETH_HLEN + 20)
+		return false;
+	type = get16(p->data + 12);
+	if (type != ETH_P_IP && type != ETH_P_IPV6)
+		return false;
+	if ((type == ETH_P_IP) != (p->data[ETH_HLEN] >> 4 == 4))
+		return false;
+	p->data += ETH_HLEN;
+	p->len -= ETH_HLEN;
+	p->l2 = ETH_HLEN;
+	return true;
+}
+
 /* Finds the IP version, protocol and L4 offset; false if not plain TCP/UDP. */
 static bool gro_parse_tuple(struct gro_pkt *p)
 {
@@ -420,7 +444,10 @@ static bool same_tuple(const struct gro_pkt *a, const struct gro_pkt *b)
 {
 	const uint8_t *x = a->data, *y = b->data;
 
-	if (a->v6 != b->v6 || a->proto != b->proto)
+	if (a->v6 != b->v6 || a->proto != b->proto || a->l2 != b->l2)
+		return false;
+	/* frames: one super-frame has one Ethernet header */
+	if (a->l2 && memcmp(x - a->l2, y - b->l2, a->l2))
 		return false;
 	if (a->v6 ? memcmp(x + 8, y + 8, 32) : memcmp(x + 12, y + 12, 8))
 		return false;
@@ -539,9 +566,9 @@ static void item_finish(struct tw_gro *g, struct gro_item *it)
 	c = csum_fold(pseudo_sum(d, p->v6, p->proto, it->total - p->l4));
 	memcpy(d + p->l4 + it->vh.csum_offset, &c, 2);
 	it->vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-	it->vh.hdr_len = p->hdrlen;
+	it->vh.hdr_len = (uint16_t)(p->l2 + p->hdrlen);
 	it->vh.gso_size = (uint16_t)it->gso_size;
-	it->vh.csum_start = p->l4;
+	it->vh.csum_start = (uint16_t)(p->l2 + p->l4);
 }
 
 static void gro_build_iov(struct tw_gro *g)
@@ -557,9 +584,9 @@ static void gro_build_iov(struct tw_gro *g)
 		g->iov[n++] = (struct iovec){&it->vh, sizeof(it->vh)};
 		for (uint32_t k = it->head; k != NONE; k = g->pkts[k].next) {
 			struct gro_pkt *p = &g->pkts[k];
-			size_t skip = first ? 0 : p->hdrlen;
+			uint8_t *start = first ? p->data - p->l2 : p->data + p->hdrlen;
 
-			g->iov[n++] = (struct iovec){p->data + skip, p->len - skip};
+			g->iov[n++] = (struct iovec){start, (size_t)(p->data + p->len - start)};
 			first = false;
 		}
 		g->iov_cnt[i] = n - g->first_iov[i];
@@ -581,7 +608,12 @@ static void gro_group(struct tw_gro *g, uint8_t *const *pkts, const size_t *lens
 		p->data = pkts[i];
 		p->len = lens[i];
 		p->next = NONE;
-		p->has_tuple = gro_parse_tuple(p);
+		if (flags & TW_GRO_ETH) {
+			p->has_tuple = eth_skip(p);
+			p->has_tuple = p->has_tuple && gro_parse_tuple(p);
+		} else {
+			p->has_tuple = gro_parse_tuple(p);
+		}
 		p->candidate = p->has_tuple && p->len <= TW_VNET_MAX_PACKET && gro_parse(p, flags);
 		if (!p->candidate) {
 			item_start(g, i);

@@ -57,6 +57,13 @@ int tw_vnet_csum_complete(const struct virtio_net_hdr *hdr, uint8_t *pkt, size_t
 enum {
 	TW_GRO_TCP = 1u << 0, /* TCP segments (needs TUN_F_TSO4/6 on the device) */
 	TW_GRO_UDP = 1u << 1, /* UDP datagrams (needs TUN_F_USO4/6, Linux 6.2+) */
+	/*
+	 * The packets are Ethernet frames (a TAP's): the IP packet follows a
+	 * 14-byte header, frames are merged only when their Ethernet headers
+	 * are equal, and the vnet header's offsets count the Ethernet header.
+	 * Frames that are not untagged IPv4/IPv6 are written alone.
+	 */
+	TW_GRO_ETH = 1u << 2,
 };
 
 struct tw_gro;
@@ -67,8 +74,8 @@ void tw_gro_free(struct tw_gro *gro);
 
 /*
  * Groups the @n IP packets @pkts[i] (@lens[i] bytes each, n <= max_pkts) for
- * writing to the TUN. Packets keep their order within each flow. The headers
- * of the first packet of each group are rewritten in place (lengths,
+ * writing to the TUN (Ethernet frames for a TAP, with TW_GRO_ETH). Packets keep their order within
+ * each flow. The headers of the first packet of each group are rewritten in place (lengths,
  * checksum field, PSH), so the buffers must stay untouched until the writes
  * are done. Packets with bad checksums, IPv4 options, IPv6 extension
  * headers, fragments or unusual TCP flags are passed through alone.

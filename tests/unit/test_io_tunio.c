@@ -209,6 +209,98 @@ static void test_vnet_split(void **state)
 	pair_close(&p);
 }
 
+/*
+ * A TAP's frames (p.t.tap, as a TAP with IFF_VNET_HDR): a super-frame is
+ * split after its Ethernet header, each segment getting the header; frames
+ * of one TCP flow written back are merged into one super-frame whose vnet
+ * header counts the Ethernet header, and frames with another MAC header are
+ * not merged with them.
+ */
+static const uint8_t eth_a[ETH_HLEN] = {2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00};
+static const uint8_t eth_b[ETH_HLEN] = {2, 0, 0, 0, 0, 9, 2, 0, 0, 0, 0, 2, 0x08, 0x00};
+
+/* Fills in the TCP checksum of the IPv4 packet tcp4() built at @b (@len bytes). */
+static void tcp4_csum(uint8_t *b, size_t len)
+{
+	uint32_t sum = IPPROTO_TCP + (uint32_t)(len - 20);
+	uint16_t c;
+
+	b[36] = b[37] = 0;
+	for (size_t i = 12; i < 20; i += 2)
+		sum += (uint32_t)(b[i] << 8 | b[i + 1]);
+	for (size_t i = 20; i < len; i += 2)
+		sum += (uint32_t)(b[i] << 8 | (i + 1 < len ? b[i + 1] : 0));
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	c = htons((uint16_t)~sum);
+	memcpy(b + 36, &c, 2);
+}
+
+static void test_tap_frames(void **state)
+{
+	struct tw_tunio_slots s = slots_of(1500);
+	uint8_t pkt[2000], *pkts[128], frames[4][200], back[1000];
+	struct virtio_net_hdr vh;
+	uint16_t lens[128];
+	struct pair p;
+	size_t len;
+	int n;
+
+	pair_open(&p);
+	p.t.vnet = true;
+	p.t.tap = true;
+	/* the super-packet of test_vnet_split, as a frame */
+	len = tso4(pkt, 450);
+	memmove(pkt + sizeof(vh) + ETH_HLEN, pkt + sizeof(vh), len - sizeof(vh));
+	memcpy(pkt + sizeof(vh), eth_a, ETH_HLEN);
+	memcpy(&vh, pkt, sizeof(vh));
+	vh.hdr_len += ETH_HLEN;
+	vh.csum_start += ETH_HLEN;
+	memcpy(pkt, &vh, sizeof(vh));
+	len += ETH_HLEN;
+	assert_int_equal(send(p.other, pkt, len, 0), (ssize_t)len);
+	n = tw_tunio_read(&p.t, &s, 0, pkts, lens);
+	assert_int_equal(n, 5);
+	for (int i = 0; i < n; i++) {
+		struct tcphdr th;
+
+		memcpy(&th, pkts[i] + ETH_HLEN + 20, sizeof(th));
+		assert_int_equal(lens[i], ETH_HLEN + (i < 4 ? 140 : 90));
+		assert_memory_equal(pkts[i], eth_a, ETH_HLEN);
+		assert_int_equal(ntohl(th.seq), 1000 + 100 * (unsigned)i);
+	}
+	/* a header that cannot be a TAP's super-frame: dropped */
+	vh.csum_start = 4;
+	memcpy(pkt, &vh, sizeof(vh));
+	assert_int_equal(send(p.other, pkt, len, 0), (ssize_t)len);
+	assert_int_equal(tw_tunio_read(&p.t, &s, 0, pkts, lens), 0);
+
+	/* writes: three frames of one flow, then one from another MAC */
+	assert_int_equal(tw_gro_new(TW_TUNIO_OUT_MAX, &p.t.gro), 0);
+	p.t.gro_flags = TW_GRO_TCP | TW_GRO_ETH;
+	for (int i = 0; i < 4; i++) {
+		memcpy(frames[i], i < 3 ? eth_a : eth_b, ETH_HLEN);
+		tcp4(frames[i] + ETH_HLEN, 140, 5000 + 100 * (unsigned)i);
+		tcp4_csum(frames[i] + ETH_HLEN, 140);
+		tw_tunio_queue(&p.t, frames[i], ETH_HLEN + 140);
+	}
+	tw_tunio_flush(&p.t);
+	assert_int_equal(recv(p.other, back, sizeof(back), 0),
+			 (ssize_t)(sizeof(vh) + ETH_HLEN + 40 + 300));
+	memcpy(&vh, back, sizeof(vh));
+	assert_int_equal(vh.gso_type, VIRTIO_NET_HDR_GSO_TCPV4);
+	assert_int_equal(vh.gso_size, 100);
+	assert_int_equal(vh.csum_start, ETH_HLEN + 20);
+	assert_int_equal(vh.hdr_len, ETH_HLEN + 40);
+	assert_memory_equal(back + sizeof(vh), eth_a, ETH_HLEN);
+	assert_int_equal(recv(p.other, back, sizeof(back), 0),
+			 (ssize_t)(sizeof(vh) + ETH_HLEN + 140));
+	assert_memory_equal(back + sizeof(vh), eth_b, ETH_HLEN);
+	assert_int_equal(p.t.gro_writes, 1);
+	assert_int_equal(p.t.gro_pkts, 3);
+	pair_close(&p);
+}
+
 static void test_writes(void **state)
 {
 	uint8_t pkt[200], back[400];
@@ -306,6 +398,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_plain_read),
 	    cmocka_unit_test(test_vnet_split),
+	    cmocka_unit_test(test_tap_frames),
 	    cmocka_unit_test(test_writes),
 	};
 	const struct CMUnitTest tun_tests[] = {
