@@ -59,9 +59,12 @@
 #endif
 
 #define MAX_REMOTES 64
-#define TX_SOCKS    8  /* source ports the flows are spread over */
-#define BATCH	    64 /* frames read per turn of the loop */
-#define SLOT	    (VX_HDR_LEN + 65536)
+#define TX_SOCKS    8 /* source ports the flows are spread over */
+/*
+ * Frames read per turn of the loop: two TCP super-frames (64 KiB each)
+ * split at a 1500-byte MTU.
+ */
+#define BATCH 96
 
 static struct {
 	const char *dev;
@@ -92,8 +95,10 @@ static struct {
 	struct tw_udp_batch *batch;
 	struct vx_fdb fdb;
 	uint8_t *slots; /* BATCH frames as read, VXLAN header room before each */
+	size_t slot;	/* their stride: the TAP's frames and VX_HDR_LEN */
 	int epfd, sigfd, timerfd;
-	uint64_t rx_frames, tx_frames, rx_dropped, tx_dropped;
+	struct vx_rx rx_path; /* its counters: rx_path.st */
+	uint64_t tx_frames, tx_dropped;
 	bool stopping;
 } S = {.epfd = -1, .sigfd = -1, .timerfd = -1};
 
@@ -410,8 +415,9 @@ static void open_tap(void)
 	int fd = O.fd;
 
 	if (fd < 0) {
-		fd =
-		    tw_tun_open(O.dev, TW_TUN_MODE_TAP, TW_TUN_CLOEXEC | TW_TUN_NONBLOCK, S.ifname);
+		/* with vnet headers: whole TCP/UDP super-frames each way (TSO, GRO) */
+		fd = tw_tun_open(O.dev, TW_TUN_MODE_TAP,
+				 TW_TUN_CLOEXEC | TW_TUN_NONBLOCK | TW_TUN_VNET_HDR, S.ifname);
 		if (fd < 0)
 			die("--dev %s: %s", O.dev, strerror(-fd));
 	} else {
@@ -422,11 +428,12 @@ static void open_tap(void)
 	}
 	tw_tunio_init(&S.tap);
 	S.tap.log = log_io;
-	if (tw_tunio_open(&S.tap, fd) < 0 || tw_tunio_setup_offloads(&S.tap, false) < 0)
+	if (tw_tunio_open(&S.tap, fd) < 0 || tw_tunio_setup_offloads(&S.tap, true) < 0)
 		die("%s: cannot set up its I/O", S.ifname);
-	if (S.tap.vnet || S.tap.pi)
-		die("%s: a TAP with %s headers is not supported: make it without", S.ifname,
-		    S.tap.vnet ? "vnet" : "packet information");
+	if (S.tap.pi)
+		die("%s: a TAP with packet information headers is not supported: make it with "
+		    "IFF_NO_PI",
+		    S.ifname);
 }
 
 /* The MTU of the path to @a (the route's device), 0 if unknown. */
@@ -558,6 +565,8 @@ static void open_sockets(void)
 	/* IPv6 peers may send without a UDP checksum, as the kernel allows with udp6zerocsumrx */
 	if (S.rx.fd6 >= 0)
 		setsockopt(S.rx.fd6, SOL_UDP, UDP_NO_CHECK6_RX, &on, sizeof(on));
+	/* trains of datagrams from one sender in one receive */
+	tw_udp_set_gro(&S.rx, true);
 	for (int i = 0; i < TX_SOCKS; i++) {
 		tw_udp_init(&S.tx[i], true);
 		S.tx[i].log = log_io;
@@ -598,28 +607,57 @@ static void flood(struct iovec *iov, struct tw_udp *u)
  * flooded. Runs of frames to one remote from one source socket leave in one
  * sendmmsg (and equal-sized ones in UDP GSO runs).
  */
+/*
+ * Slots of @cap bytes (a frame and the VXLAN header before it), rounded to
+ * cache lines; false if there is no memory for them (the old ones stay).
+ */
+static bool slots_resize(size_t cap)
+{
+	size_t stride = (VX_HDR_LEN + cap + 63) & ~(size_t)63;
+	uint8_t *p = malloc(BATCH * stride);
+
+	if (!p)
+		return false;
+	free(S.slots);
+	S.slots = p;
+	S.slot = stride;
+	return true;
+}
+
 static void on_tap(void)
 {
-	struct tw_tunio_slots s = {
-	    .base = S.slots + VX_HDR_LEN, .stride = SLOT, .cap = SLOT - VX_HDR_LEN, .n = BATCH};
 	unsigned hdr = O.raw ? 0 : VX_HDR_LEN;
+	bool more = true;
 
-	for (int turn = 0; turn < 4; turn++) {
-		uint8_t *pkts[128];
-		uint16_t lens[128];
+	for (int turn = 0; turn < 4 && more; turn++) {
+		struct tw_tunio_slots s = {.base = S.slots + VX_HDR_LEN,
+					   .stride = S.slot,
+					   .cap = S.slot - VX_HDR_LEN,
+					   .n = BATCH};
+		uint8_t *pkts[BATCH + 128];
+		uint16_t lens[BATCH + 128];
 		struct iovec run[BATCH];
 		const struct vx_addr *run_to = NULL;
 		struct tw_udp *run_sock = NULL;
 		unsigned n = 0, k = 0;
 		int r;
 
+		more = false;
 		while (n < BATCH) {
 			r = tw_tunio_read(&S.tap, &s, n, pkts + n, lens + n);
-			if (r == -EAGAIN || r == -ENOBUFS || r == -EMSGSIZE) {
-				if (r == -EMSGSIZE)
-					tw_tunio_drop(&S.tap); /* bigger than any frame: dropped */
+			if (r == -EMSGSIZE) {
+				/* a frame larger than the slots (the MTU was raised): grow them */
+				if (S.tap.need > 65535 || !slots_resize(S.tap.need))
+					tw_tunio_drop(&S.tap);
+				more = true;
 				break;
 			}
+			if (r == -ENOBUFS) {
+				more = true; /* a super-frame waits for the next turn */
+				break;
+			}
+			if (r == -EAGAIN)
+				break;
 			if (r < 0) {
 				if (r == -EINTR)
 					continue;
@@ -628,9 +666,9 @@ static void on_tap(void)
 				return;
 			}
 			n += (unsigned)r;
-			if (!r)
-				break;
 		}
+		if (n == BATCH)
+			more = true;
 		for (unsigned i = 0; i < n; i++) {
 			uint8_t *frame = pkts[i];
 			const struct vx_fdb_entry *e;
@@ -660,8 +698,6 @@ static void on_tap(void)
 		}
 		if (k)
 			send_to(run_to, run_sock, run, k);
-		if (n < BATCH)
-			return;
 	}
 }
 
@@ -684,6 +720,23 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * The largest frame the TAP takes: its MTU, an Ethernet header and a VLAN
+ * tag (as the kernel's vxlan allows). Looked up again every second, so a
+ * changed MTU is followed; unknown (a TAP in another namespace): no limit.
+ */
+static void track_mtu(void)
+{
+	struct ifreq ifr = {0};
+	int fd = S.rx.fd4 >= 0 ? S.rx.fd4 : S.rx.fd6;
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", S.ifname);
+	if (ioctl(fd, SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu > 0)
+		S.rx_path.max_frame = (size_t)ifr.ifr_mtu + VX_ETH_HDR_LEN + 4;
+	else
+		S.rx_path.max_frame = 65535;
+}
+
 static void on_udp(int fd)
 {
 	uint64_t now = now_ns();
@@ -699,17 +752,10 @@ static void on_udp(int fd)
 			for (size_t off = 0, len; (len = datagram_at(S.batch, (unsigned)i, off));
 			     off += len) {
 				uint8_t *d = S.batch->data[i] + off;
-				size_t hdr = O.raw ? 0 : VX_HDR_LEN;
+				size_t at, flen = vx_rx(&S.rx_path, d, len, &from, now, &at);
 
-				if (O.raw ? len < VX_ETH_HDR_LEN : !vx_hdr_ok(d, len, O.vni)) {
-					S.rx_dropped++; /* not ours: another VNI, no I flag, short
-							 */
-					continue;
-				}
-				if (O.learning && !O.raw)
-					vx_fdb_learn(&S.fdb, d + hdr + 6, &from, now);
-				tw_tunio_queue(&S.tap, d + hdr, len - hdr);
-				S.rx_frames++;
+				if (flen)
+					tw_tunio_queue(&S.tap, d + at, flen);
 			}
 		}
 		tw_tunio_flush(&S.tap);
@@ -726,6 +772,7 @@ static void on_timer(void)
 		/* nothing to read */
 	}
 	vx_fdb_age(&S.fdb, now_ns());
+	track_mtu();
 }
 
 /* SIGUSR1: the FDB and the counters, on stderr (the log), as `bridge fdb show` lines. */
@@ -753,11 +800,13 @@ static void dump_fdb(void)
 				(uint64_t)((now - e->seen_ns) / 1000000000u));
 	}
 	fprintf(stderr,
-		"counters rx_frames %" PRIu64 " tx_frames %" PRIu64 " rx_dropped %" PRIu64
+		"counters rx_frames %" PRIu64 " tx_frames %" PRIu64 " rx_truncated %" PRIu64
+		" rx_bad_flags %" PRIu64 " rx_other_vni %" PRIu64 " rx_too_big %" PRIu64
 		" tx_dropped %" PRIu64 " learned %" PRIu64 " moved %" PRIu64 " refused %" PRIu64
 		"\n",
-		S.rx_frames, S.tx_frames, S.rx_dropped, S.tx_dropped, S.fdb.learned, S.fdb.moved,
-		S.fdb.refused);
+		S.rx_path.st.frames, S.tx_frames, S.rx_path.st.truncated, S.rx_path.st.bad_flags,
+		S.rx_path.st.other_vni, S.rx_path.st.too_big, S.tx_dropped, S.fdb.learned,
+		S.fdb.moved, S.fdb.refused);
 	fflush(stderr);
 }
 
@@ -845,13 +894,17 @@ int main(int argc, char **argv)
 	open_sockets();
 	err = vx_fdb_init(&S.fdb, O.fdb_max, O.ageing);
 	S.batch = malloc(sizeof(*S.batch));
-	S.slots = malloc((size_t)BATCH * SLOT);
-	if (err < 0 || !S.batch || !S.slots)
+	if (err < 0 || !S.batch)
 		die("out of memory");
 	for (unsigned i = 0; i < O.n_fdb; i++)
 		if (vx_fdb_add_static(&S.fdb, O.fdb[i].mac, &O.fdb[i].addr) < 0)
 			die("--fdb: the table is full (--fdb-max %u)", O.fdb_max);
 	set_mtu();
+	S.rx_path =
+	    (struct vx_rx){.vni = O.vni, .raw = O.raw, .learning = O.learning, .fdb = &S.fdb};
+	track_mtu();
+	if (!slots_resize(S.rx_path.max_frame))
+		die("out of memory");
 	if (O.raw)
 		logmsg(false, "%s: raw frames, UDP port %u, to one remote at port %u", S.ifname,
 		       O.port, O.remote_port ? O.remote_port : O.port);
@@ -861,8 +914,8 @@ int main(int argc, char **argv)
 	if (ready_fd >= 0)
 		tw_daemon_ready(ready_fd, -1);
 	loop();
-	logmsg(false, "stopping: %" PRIu64 " frames received, %" PRIu64 " sent", S.rx_frames,
-	       S.tx_frames);
+	logmsg(false, "stopping: %" PRIu64 " frames received, %" PRIu64 " sent",
+	       S.rx_path.st.frames, S.tx_frames);
 	tw_tunio_close(&S.tap);
 	tw_udp_close(&S.rx);
 	for (int i = 0; i < TX_SOCKS; i++)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <string.h>
 
+#include "fdb.h"
 #include "vxlan.h"
 
 /* FNV-1a over the flow's bytes: cheap, and good enough to spread ports. */
@@ -41,4 +42,35 @@ uint32_t vx_flow_hash(const uint8_t *f, size_t len)
 	if (l4 && (proto == 6 || proto == 17 || proto == 132) && len >= l4 + 4)
 		h = mix(h, f + l4, 4);
 	return h;
+}
+
+size_t vx_rx(struct vx_rx *rx, const uint8_t *d, size_t len, const struct vx_addr *from,
+	     uint64_t now, size_t *ret_off)
+{
+	size_t hdr = rx->raw ? 0 : VX_HDR_LEN;
+
+	*ret_off = hdr;
+	if (len < hdr + VX_ETH_HDR_LEN) {
+		rx->st.truncated++;
+		return 0;
+	}
+	if (!rx->raw) {
+		/* the reserved bits are ignored, as RFC 7348 asks of a receiver */
+		if (!(d[0] & VX_FLAG_I)) {
+			rx->st.bad_flags++;
+			return 0;
+		}
+		if (((uint32_t)d[4] << 16 | (uint32_t)d[5] << 8 | d[6]) != rx->vni) {
+			rx->st.other_vni++;
+			return 0;
+		}
+	}
+	if (len - hdr > rx->max_frame) {
+		rx->st.too_big++;
+		return 0;
+	}
+	if (rx->learning && !rx->raw)
+		vx_fdb_learn(rx->fdb, d + hdr + 6, from, now);
+	rx->st.frames++;
+	return len - hdr;
 }

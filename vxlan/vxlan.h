@@ -33,12 +33,36 @@ static inline void vx_hdr_write(uint8_t *h, uint32_t vni)
 	h[7] = 0;
 }
 
-/* Whether @h (@len bytes of UDP payload) is a VXLAN packet for @vni with a frame after it. */
-static inline bool vx_hdr_ok(const uint8_t *h, size_t len, uint32_t vni)
-{
-	return len >= VX_HDR_LEN + VX_ETH_HDR_LEN && (h[0] & VX_FLAG_I) &&
-	       ((uint32_t)h[4] << 16 | (uint32_t)h[5] << 8 | h[6]) == vni;
-}
+/* What the receive path did with datagrams: counted, never logged one by one. */
+struct vx_rx_stats {
+	uint64_t frames;    /* delivered to the TAP */
+	uint64_t truncated; /* shorter than the VXLAN header and an Ethernet header */
+	uint64_t bad_flags; /* the I flag missing */
+	uint64_t other_vni; /* a VNI not ours */
+	uint64_t too_big;   /* a frame larger than the TAP's MTU allows */
+};
+
+struct vx_fdb;
+struct vx_addr;
+
+/* The receive path's configuration and counters. */
+struct vx_rx {
+	uint32_t vni;
+	bool raw;	  /* the whole datagram is the frame (no VXLAN header) */
+	bool learning;	  /* inner source MAC -> outer source address */
+	size_t max_frame; /* the TAP's MTU and an Ethernet header (and a VLAN tag) */
+	struct vx_fdb *fdb;
+	struct vx_rx_stats st;
+};
+
+/*
+ * One received datagram (UDP payload @d, @len bytes, from @from at @now):
+ * checked (length, I flag, VNI, size), its inner source MAC learned, and
+ * the frame's length returned, found at @d + *ret_off; 0 when dropped (and
+ * counted). Safe on any input.
+ */
+size_t vx_rx(struct vx_rx *rx, const uint8_t *d, size_t len, const struct vx_addr *from,
+	     uint64_t now, size_t *ret_off);
 
 /*
  * A hash of the inner frame's flow: the MAC addresses and EtherType, and for

@@ -4,8 +4,9 @@
  * ageing, static entries that learning leaves alone, the bound on entries
  * (the learned entry seen longest ago makes room; a table full of static
  * ones refuses), removal that keeps every other entry findable (random
- * inserts and ageing against a plain list, seeded), the header's I flag and
- * VNI, and a flow hash that separates flows and keeps one flow together.
+ * inserts and ageing against a plain list, seeded), the receive path (the
+ * I flag, the VNI, truncated and oversized frames counted, reserved bits
+ * ignored, learning), and a flow hash that separates flows and keeps one flow together.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -159,18 +160,43 @@ static void test_random(void **state)
 
 static void test_header_and_hash(void **state)
 {
-	uint8_t h[8 + 14] = {0}, f1[64] = {0}, f2[64] = {0};
+	uint8_t h[8 + 14 + 4] = {0}, f1[64] = {0}, f2[64] = {0};
+	struct vx_fdb fdb;
+	struct vx_rx rx = {.vni = 0x123456, .learning = true, .fdb = &fdb, .max_frame = 18};
+	struct vx_addr from;
+	size_t off;
 
+	assert_int_equal(vx_fdb_init(&fdb, 4, 300), 0);
+	addr(&from, 1);
 	vx_hdr_write(h, 0x123456);
+	mac(h + 8 + 6, 77); /* the inner source MAC */
 	assert_int_equal(h[0], 0x08);
 	assert_int_equal(h[4] << 16 | h[5] << 8 | h[6], 0x123456);
-	assert_true(vx_hdr_ok(h, sizeof(h), 0x123456));
-	assert_false(vx_hdr_ok(h, sizeof(h), 0x123457));     /* another VNI */
-	assert_false(vx_hdr_ok(h, sizeof(h) - 1, 0x123456)); /* no whole Ethernet header */
-	h[1] = h[3] = h[7] = 0xff, h[0] |= 0xf7;	     /* reserved bits: ignored */
-	assert_true(vx_hdr_ok(h, sizeof(h), 0x123456));
+	assert_int_equal(vx_rx(&rx, h, 22, &from, 0, &off), 14);
+	assert_int_equal(off, 8);
+	assert_non_null(vx_fdb_lookup(&fdb, h + 8 + 6)); /* learned */
+	rx.vni = 0x123457;
+	assert_int_equal(vx_rx(&rx, h, 22, &from, 0, &off), 0); /* another VNI */
+	rx.vni = 0x123456;
+	assert_int_equal(vx_rx(&rx, h, 21, &from, 0, &off), 0);	 /* no whole Ethernet header */
+	assert_int_equal(vx_rx(&rx, h, 26, &from, 0, &off), 18); /* a VLAN tag's room */
+	rx.max_frame = 17;
+	assert_int_equal(vx_rx(&rx, h, 26, &from, 0, &off), 0); /* larger than the TAP takes */
+	h[1] = h[3] = h[7] = 0xff, h[0] |= 0xf7;		/* reserved bits: ignored */
+	assert_int_equal(vx_rx(&rx, h, 22, &from, 0, &off), 14);
 	h[0] &= (uint8_t)~0x08; /* no I flag */
-	assert_false(vx_hdr_ok(h, sizeof(h), 0x123456));
+	assert_int_equal(vx_rx(&rx, h, 22, &from, 0, &off), 0);
+	assert_int_equal(rx.st.frames, 3);
+	assert_int_equal(rx.st.other_vni, 1);
+	assert_int_equal(rx.st.truncated, 1);
+	assert_int_equal(rx.st.too_big, 1);
+	assert_int_equal(rx.st.bad_flags, 1);
+	/* raw: the whole datagram is the frame, no learning */
+	rx = (struct vx_rx){.raw = true, .learning = true, .fdb = &fdb, .max_frame = 100};
+	assert_int_equal(vx_rx(&rx, h, 22, &from, 0, &off), 22);
+	assert_int_equal(off, 0);
+	assert_int_equal(fdb.n, 1);
+	vx_fdb_free(&fdb);
 
 	/* IPv4 UDP frames: one flow hashes alike, another port differently */
 	f1[12] = 0x08, f1[14] = 0x45, f1[23] = 17;
