@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "clock.h"
+#include "ctl.h"
 #include "crypto.h"
 #include "device.h"
 #include "log.h"
@@ -453,73 +454,18 @@ int wg_uapi_feed(struct wg_device *dev, struct wg_uapi_conn *c, const char *buf,
 	return c->state == UAPI_CLOSED ? -1 : 0;
 }
 
-/* Is a daemon listening on @path? Its pid in @ret_pid if the kernel tells. */
-static bool socket_alive(const char *path, pid_t *ret_pid)
-{
-	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	struct ucred cred = {0};
-	socklen_t clen = sizeof(cred);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool alive;
-
-	if (fd < 0)
-		return false;
-	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
-	alive = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
-	if (alive && getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0)
-		*ret_pid = cred.pid;
-	close(fd);
-	return alive;
-}
-
-/*
- * Waits (WG_UAPI_TAKEOVER_MS at most) until nobody listens on @path: a
- * daemon whose interface was just deleted removes its socket as it stops,
- * and `ip link del wg0; tapwire-wg wg0` must not race it. True if free.
- */
-static bool wait_socket_free(const char *path, pid_t *ret_pid)
-{
-	struct timespec tick = {0, 10 * 1000 * 1000};
-
-	for (int i = 0; i < WG_UAPI_TAKEOVER_MS / 10; i++) {
-		if (!socket_alive(path, ret_pid))
-			return true;
-		nanosleep(&tick, NULL);
-	}
-	return !socket_alive(path, ret_pid);
-}
-
 int wg_uapi_listen(const char *ifname, char *ret_path, size_t path_len, pid_t *ret_holder)
 {
-	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	pid_t holder = 0;
-	mode_t old;
-	int fd, err;
+	char path[108];
+	int fd;
 
 	if (mkdir(UAPI_DIR, 0755) < 0 && errno != EEXIST)
 		return -errno;
-	snprintf(a.sun_path, sizeof(a.sun_path), "%s/%s.sock", UAPI_DIR, ifname);
-	if (!wait_socket_free(a.sun_path, &holder)) {
-		if (ret_holder)
-			*ret_holder = holder;
-		return -EADDRINUSE;
-	}
-	unlink(a.sun_path); /* stale: its daemon is gone */
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	old = umask(0077);
-	err = bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ? -errno : 0;
-	umask(old);
-	if (!err && chmod(a.sun_path, 0600) < 0)
-		err = -errno;
-	if (!err && listen(fd, 16) < 0)
-		err = -errno;
-	if (err) {
-		close(fd);
-		return err;
-	}
-	snprintf(ret_path, path_len, "%s", a.sun_path);
+	snprintf(path, sizeof(path), "%s/%s.sock", UAPI_DIR, ifname);
+	/* a daemon whose interface was just deleted removes its socket as it stops */
+	fd = tw_ctl_listen(path, WG_UAPI_TAKEOVER_MS, ret_holder);
+	if (fd >= 0)
+		snprintf(ret_path, path_len, "%s", path);
 	return fd;
 }
 
