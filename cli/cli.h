@@ -111,6 +111,7 @@ extern const struct cli_cmd cli_link_cmds[];
 extern const struct cli_cmd cli_addr_cmds[];
 extern const struct cli_cmd cli_route_cmds[];
 extern const struct cli_cmd cli_bridge_cmds[];
+extern const struct cli_cmd cli_vxlan_cmds[];
 int brctl_main(int argc, char **argv);
 /* `tapwire apply FILE` / `tapwire down FILE` (apply.c). */
 int cli_apply(struct cli *c, int argc, char **argv);

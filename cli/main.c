@@ -20,6 +20,7 @@ const struct cli_cmd cli_objects[] = {
     {"addr", NULL, cli_addr_cmds, "", "IPv4 and IPv6 addresses: add, del, show"},
     {"route", NULL, cli_route_cmds, "", "IPv4 and IPv6 routes: add, del, show"},
     {"bridge", NULL, cli_bridge_cmds, "", "Ethernet bridges, their ports and forwarding database"},
+    {"vxlan", NULL, cli_vxlan_cmds, "", "tapwire-vxlan overlays: show"},
     {"apply", cli_apply, NULL, "FILE", "bring up the topology FILE declares (tapwire.conf(5))"},
     {"down", cli_down, NULL, "FILE", "remove what FILE declares"},
     {0},

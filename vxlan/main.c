@@ -38,6 +38,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,6 +49,7 @@
 #include <tapwire/tapwire.h>
 #include <tapwire/tun.h>
 
+#include "ctl.h"
 #include "daemon.h"
 #include "fdb.h"
 #include "tunio.h"
@@ -59,7 +61,8 @@
 #endif
 
 #define MAX_REMOTES 64
-#define TX_SOCKS    8 /* source ports the flows are spread over */
+#define VX_RUN_DIR  "/run/tapwire-vxlan" /* control sockets, IFNAME.sock */
+#define TX_SOCKS    8			 /* source ports the flows are spread over */
 /*
  * Frames read per turn of the loop: two TCP super-frames (64 KiB each)
  * split at a 1500-byte MTU.
@@ -80,6 +83,7 @@ static struct {
 	struct vx_addr group;
 	bool has_group;
 	const char *group_dev;
+	const char *control; /* NULL: the default path; "" none */
 	struct {
 		uint8_t mac[6];
 		struct vx_addr addr;
@@ -96,11 +100,12 @@ static struct {
 	struct vx_fdb fdb;
 	uint8_t *slots; /* BATCH frames as read, VXLAN header room before each */
 	size_t slot;	/* their stride: the TAP's frames and VX_HDR_LEN */
-	int epfd, sigfd, timerfd;
+	int epfd, sigfd, timerfd, ctlfd;
+	char ctl_path[108];   /* the control socket, "" when none */
 	struct vx_rx rx_path; /* its counters: rx_path.st */
 	uint64_t tx_frames, tx_dropped;
 	bool stopping;
-} S = {.epfd = -1, .sigfd = -1, .timerfd = -1};
+} S = {.epfd = -1, .sigfd = -1, .timerfd = -1, .ctlfd = -1};
 
 static void logmsg(bool error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void logmsg(bool error, const char *fmt, ...)
@@ -127,7 +132,7 @@ static _Noreturn void usage(int status)
 	    "Usage: tapwire-vxlan [-f] [-q] {--dev TAP | --fd N} --vni N [--local ADDR]\n"
 	    "                     [--port 4789] [--remote ADDR]... [--group MCAST --group-dev IF]\n"
 	    "                     [--no-learning] [--fdb MAC=ADDR]... [--ageing SECONDS]\n"
-	    "                     [--fdb-max N] [--mtu N]\n"
+	    "                     [--fdb-max N] [--mtu N] [--control PATH]\n"
 	    "       tapwire-vxlan [-f] --raw {--dev TAP | --fd N} --remote ADDR [--port PORT]\n"
 	    "                     [--remote-port PORT]\n"
 	    "       tapwire-vxlan --help | --version\n"
@@ -263,7 +268,8 @@ static void parse_args(int argc, char **argv)
 		OPT_FDB_MAX,
 		OPT_MTU,
 		OPT_RAW,
-		OPT_REMOTE_PORT
+		OPT_REMOTE_PORT,
+		OPT_CONTROL
 	};
 	static const struct option opts[] = {
 	    {"foreground", no_argument, NULL, 'f'},
@@ -285,6 +291,7 @@ static void parse_args(int argc, char **argv)
 	    {"mtu", required_argument, NULL, OPT_MTU},
 	    {"raw", no_argument, NULL, OPT_RAW},
 	    {"remote-port", required_argument, NULL, OPT_REMOTE_PORT},
+	    {"control", required_argument, NULL, OPT_CONTROL},
 	    {NULL, 0, NULL, 0},
 	};
 	bool have_vni = false;
@@ -381,6 +388,12 @@ static void parse_args(int argc, char **argv)
 			break;
 		case OPT_RAW:
 			O.raw = true;
+			break;
+		case OPT_CONTROL:
+			if (*optarg && strlen(optarg) >= sizeof(S.ctl_path))
+				die("--control: \"%s\" is longer than a unix socket path may be",
+				    optarg);
+			O.control = optarg;
 			break;
 		case OPT_REMOTE_PORT:
 			O.remote_port = (uint16_t)parse_num("--remote-port", optarg, 65535);
@@ -775,39 +788,173 @@ static void on_timer(void)
 	track_mtu();
 }
 
-/* SIGUSR1: the FDB and the counters, on stderr (the log), as `bridge fdb show` lines. */
-static void dump_fdb(void)
+/* The counters, by the names the log and the control socket give them. */
+static void counters(const char *names[10], uint64_t vals[10])
 {
-	uint64_t now;
+	static const char *const n[10] = {
+	    "rx_frames",  "tx_frames",	"rx_truncated", "rx_bad_flags", "rx_other_vni",
+	    "rx_too_big", "tx_dropped", "learned",	"moved",	"refused"};
+	const uint64_t v[10] = {S.rx_path.st.frames,
+				S.tx_frames,
+				S.rx_path.st.truncated,
+				S.rx_path.st.bad_flags,
+				S.rx_path.st.other_vni,
+				S.rx_path.st.too_big,
+				S.tx_dropped,
+				S.fdb.learned,
+				S.fdb.moved,
+				S.fdb.refused};
+
+	memcpy(names, n, sizeof(n));
+	memcpy(vals, v, sizeof(v));
+}
+
+/*
+ * The FDB and the counters on @f: with @ctl as the control socket's
+ * key=value lines (tapwire-vxlan(8), CONTROL SOCKET), else as the log's
+ * `bridge fdb show` lines (SIGUSR1).
+ */
+static void state_write(FILE *f, bool ctl)
+{
+	uint64_t now = now_ns(), vals[10];
+	const char *names[10];
 	char a[INET6_ADDRSTRLEN];
 
-	now = now_ns();
+	if (ctl) {
+		fprintf(f, "ifname=%s\npid=%ld\nmode=%s\nvni=%u\nport=%u\nlearning=%d\n", S.ifname,
+			(long)getpid(), O.raw ? "raw" : "vxlan", O.vni, O.port, O.learning);
+		struct stat st;
+
+		if (stat("/proc/self/ns/net", &st) == 0)
+			fprintf(f, "netns=%lu\n", (unsigned long)st.st_ino);
+		fprintf(f, "ageing=%u\nfdb_max=%u\nmtu=%zu\n", O.ageing, O.fdb_max,
+			S.rx_path.max_frame - VX_ETH_HDR_LEN - 4);
+		if (O.has_local)
+			fprintf(f, "local=%s\n", addr_str(&O.local, a, sizeof(a)));
+		for (unsigned i = 0; i < O.n_remotes; i++)
+			fprintf(f, "remote=%s\n", addr_str(&O.remotes[i], a, sizeof(a)));
+		if (O.has_group)
+			fprintf(f, "group=%s %s\n", addr_str(&O.group, a, sizeof(a)), O.group_dev);
+	}
 	for (size_t i = 0; i < S.fdb.cap; i++) {
 		const struct vx_fdb_entry *e = &S.fdb.slots[i];
+		char mac[18];
 
 		if (!e->used)
 			continue;
-		if (e->is_static)
-			fprintf(stderr, "fdb %02x:%02x:%02x:%02x:%02x:%02x dev %s dst %s static\n",
-				e->mac[0], e->mac[1], e->mac[2], e->mac[3], e->mac[4], e->mac[5],
-				S.ifname, addr_str(&e->remote, a, sizeof(a)));
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", e->mac[0], e->mac[1],
+			 e->mac[2], e->mac[3], e->mac[4], e->mac[5]);
+		addr_str(&e->remote, a, sizeof(a));
+		if (ctl && e->is_static)
+			fprintf(f, "fdb=%s %s static\n", mac, a);
+		else if (ctl)
+			fprintf(f, "fdb=%s %s %" PRIu64 "\n", mac, a,
+				(now - e->seen_ns) / 1000000000u);
+		else if (e->is_static)
+			fprintf(f, "fdb %s dev %s dst %s static\n", mac, S.ifname, a);
 		else
-			fprintf(stderr,
-				"fdb %02x:%02x:%02x:%02x:%02x:%02x dev %s dst %s learned %" PRIu64
-				"s ago\n",
-				e->mac[0], e->mac[1], e->mac[2], e->mac[3], e->mac[4], e->mac[5],
-				S.ifname, addr_str(&e->remote, a, sizeof(a)),
-				(uint64_t)((now - e->seen_ns) / 1000000000u));
+			fprintf(f, "fdb %s dev %s dst %s learned %" PRIu64 "s ago\n", mac, S.ifname,
+				a, (now - e->seen_ns) / 1000000000u);
 	}
-	fprintf(stderr,
-		"counters rx_frames %" PRIu64 " tx_frames %" PRIu64 " rx_truncated %" PRIu64
-		" rx_bad_flags %" PRIu64 " rx_other_vni %" PRIu64 " rx_too_big %" PRIu64
-		" tx_dropped %" PRIu64 " learned %" PRIu64 " moved %" PRIu64 " refused %" PRIu64
-		"\n",
-		S.rx_path.st.frames, S.tx_frames, S.rx_path.st.truncated, S.rx_path.st.bad_flags,
-		S.rx_path.st.other_vni, S.rx_path.st.too_big, S.tx_dropped, S.fdb.learned,
-		S.fdb.moved, S.fdb.refused);
-	fflush(stderr);
+	counters(names, vals);
+	if (!ctl)
+		fputs("counters", f);
+	for (int i = 0; i < 10; i++)
+		fprintf(f, ctl ? "%s=%" PRIu64 "\n" : " %s %" PRIu64, names[i], vals[i]);
+	fputc('\n', f);
+	fflush(f);
+}
+
+/* ---- the control socket ---- */
+
+/*
+ * The control socket's path: --control, or IFNAME.sock in /run/tapwire-vxlan
+ * (made if need be: root) or else in $XDG_RUNTIME_DIR/tapwire-vxlan (a
+ * user's); "" when there is none to be had.
+ */
+static void control_path(void)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	char dir[80];
+
+	if (O.control) {
+		snprintf(S.ctl_path, sizeof(S.ctl_path), "%s", O.control);
+		return;
+	}
+	S.ctl_path[0] = '\0';
+	if (mkdir(VX_RUN_DIR, 0755) == 0 || (errno == EEXIST && access(VX_RUN_DIR, W_OK) == 0)) {
+		snprintf(S.ctl_path, sizeof(S.ctl_path), VX_RUN_DIR "/%s.sock", S.ifname);
+		return;
+	}
+	if (xdg && *xdg == '/' && strlen(xdg) < 60) {
+		snprintf(dir, sizeof(dir), "%s/tapwire-vxlan", xdg);
+		if (mkdir(dir, 0700) == 0 || errno == EEXIST)
+			snprintf(S.ctl_path, sizeof(S.ctl_path), "%s/%s.sock", dir, S.ifname);
+	}
+}
+
+static void open_control(void)
+{
+	pid_t holder = 0;
+
+	control_path();
+	if (!S.ctl_path[0]) {
+		if (!O.control)
+			logmsg(false,
+			       "no control socket: %s is not writable and XDG_RUNTIME_DIR "
+			       "is not set (give --control PATH)",
+			       VX_RUN_DIR);
+		return;
+	}
+	S.ctlfd = tw_ctl_listen(S.ctl_path, 1000, &holder);
+	if (S.ctlfd == -EADDRINUSE)
+		die("%s: another tapwire-vxlan (process %ld) serves it: give --control PATH",
+		    S.ctl_path, (long)holder);
+	if (S.ctlfd < 0)
+		die("%s: %s", S.ctl_path, strerror(-S.ctlfd));
+}
+
+/*
+ * One client: a request line ("show"), the reply, closed. The client gets
+ * a second to ask and to read; meanwhile the data path waits, so only the
+ * socket's owner (and root) may connect (mode 0600).
+ */
+static void on_control(void)
+{
+	struct timeval tv = {1, 0};
+	char req[64], *buf = NULL;
+	size_t len = 0, got = 0;
+	FILE *f;
+	int fd = accept4(S.ctlfd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	while (got < sizeof(req) - 1 && !memchr(req, '\n', got)) {
+		ssize_t n = recv(fd, req + got, sizeof(req) - 1 - got, 0);
+
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	req[got] = '\0';
+	if ((f = open_memstream(&buf, &len))) {
+		if (!strcmp(req, "show\n"))
+			state_write(f, true);
+		else
+			fputs("error=unknown request (this daemon knows \"show\")\n", f);
+		fclose(f);
+		for (size_t off = 0; buf && off < len;) {
+			ssize_t n = send(fd, buf + off, len - off, MSG_NOSIGNAL);
+
+			if (n <= 0)
+				break;
+			off += (size_t)n;
+		}
+		free(buf);
+	}
+	close(fd);
 }
 
 static void on_signal(void)
@@ -816,7 +963,7 @@ static void on_signal(void)
 
 	while (read(S.sigfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGUSR1)
-			dump_fdb();
+			state_write(stderr, false);
 		else if (si.ssi_signo != SIGHUP)
 			S.stopping = true;
 	}
@@ -829,7 +976,7 @@ static int watch(int fd, uint64_t tag)
 	return fd < 0 ? 0 : epoll_ctl(S.epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-enum { EV_TAP = 1, EV_RX4, EV_RX6, EV_SIGNAL, EV_TIMER };
+enum { EV_TAP = 1, EV_RX4, EV_RX6, EV_SIGNAL, EV_TIMER, EV_CTL };
 
 static void loop(void)
 {
@@ -850,7 +997,7 @@ static void loop(void)
 	if (S.sigfd < 0 || S.timerfd < 0 || S.epfd < 0 ||
 	    timerfd_settime(S.timerfd, 0, &its, NULL) < 0 || watch(S.tap.fd, EV_TAP) ||
 	    watch(S.rx.fd4, EV_RX4) || watch(S.rx.fd6, EV_RX6) || watch(S.sigfd, EV_SIGNAL) ||
-	    watch(S.timerfd, EV_TIMER))
+	    watch(S.timerfd, EV_TIMER) || watch(S.ctlfd, EV_CTL))
 		die("event loop: %s", strerror(errno));
 	while (!S.stopping) {
 		int n = epoll_wait(S.epfd, evs, 16, -1);
@@ -877,6 +1024,9 @@ static void loop(void)
 			case EV_TIMER:
 				on_timer();
 				break;
+			case EV_CTL:
+				on_control();
+				break;
 			}
 		}
 	}
@@ -900,6 +1050,7 @@ int main(int argc, char **argv)
 		if (vx_fdb_add_static(&S.fdb, O.fdb[i].mac, &O.fdb[i].addr) < 0)
 			die("--fdb: the table is full (--fdb-max %u)", O.fdb_max);
 	set_mtu();
+	open_control();
 	S.rx_path =
 	    (struct vx_rx){.vni = O.vni, .raw = O.raw, .learning = O.learning, .fdb = &S.fdb};
 	track_mtu();
@@ -916,6 +1067,10 @@ int main(int argc, char **argv)
 	loop();
 	logmsg(false, "stopping: %" PRIu64 " frames received, %" PRIu64 " sent",
 	       S.rx_path.st.frames, S.tx_frames);
+	if (S.ctlfd >= 0) {
+		close(S.ctlfd);
+		unlink(S.ctl_path);
+	}
 	tw_tunio_close(&S.tap);
 	tw_udp_close(&S.rx);
 	for (int i = 0; i < TX_SOCKS; i++)

@@ -7,7 +7,8 @@
 # replication to A and C: the daemon returns once up and sets the TAP's MTU
 # to the underlay's less 50; ARP and ping cross both ways; the kernel
 # learns B's MAC behind 198.51.100.2; iperf3 TCP both ways; tapwire-vxlan
-# learns A's and C's MACs behind their addresses, and then sends B->A
+# learns A's and C's MACs behind their addresses (`tapwire -j vxlan show`,
+# from the daemon's namespace only), and then sends B->A
 # unicast to A only (C sees nothing of it while the pings work, and all
 # of it when restarted with --no-learning); a
 # full-MTU ping with DF passes and one byte more is refused; frames of
@@ -113,6 +114,22 @@ c1=$(nsx "$NC" cat /sys/class/net/vx0/statistics/rx_packets)
 check "learned: none of B's 20 unicast frames to A reached C ($((c1 - c0)) frames)" \
 	test $((c1 - c0)) -lt 10
 
+# the table as `tapwire vxlan show` gives it (the daemon's control socket),
+# read from the daemon's namespace (-n) and not from the test's own
+SHOWJ="$TW_TMP/show.json"
+nsx "$NB" "$TAPWIRE" -j vxlan show "$TAPB" >"$SHOWJ"
+check "tapwire -j vxlan show: A's MAC behind 198.51.100.1, C's behind 203.0.113.3" \
+	python3 -c "import json,sys
+d = json.load(open(sys.argv[1]))[0]
+fdb = {e['mac']: e['dst'] for e in d['fdb'] if not e['static']}
+assert d['ifname'] == '$TAPB' and d['vni'] == 42 and d['port'] == 4789, d
+assert fdb.get('$MACA') == '198.51.100.1' and fdb.get('$MACC') == '203.0.113.3', fdb
+assert d['remotes'] == ['198.51.100.1', '203.0.113.3'] and d['stats']['rx_frames'] > 0, d" "$SHOWJ"
+check "tapwire -n NS vxlan show: the same overlay, as text" \
+	sh -c "'$TAPWIRE' -n '$NB' vxlan show | grep -q '^    fdb $MACA dst 198.51.100.1 learned'"
+check "... and not in another namespace" \
+	sh -c "! '$TAPWIRE' vxlan show | grep -q '^$TAPB:'"
+
 # --no-learning: the same unicast is flooded to C too (what learning saves)
 kill -TERM "$pid"
 wait_for 1 gone "$pid" || die "the daemon did not stop"
@@ -148,6 +165,7 @@ check "... while VNI 42 still does" nsx "$NA" ping -c1 -W2 192.0.2.2
 kill -TERM "$pid"
 check "SIGTERM: stopped within a second" wait_for 1 gone "$pid"
 check "its TAP is gone with it" wait_for 2 sh -c "! ip -n $NB link show $TAPB"
+check "its control socket is gone with it" test ! -e "/run/tapwire-vxlan/$TAPB.sock"
 
 # ---- IPv6 underlay, -f, the kernel sending zero UDP checksums ----
 ip -n "$NA" link add vx6 type vxlan id 60 dstport 4789 local fd00:a::1 remote fd00:a::2 \
