@@ -23,6 +23,7 @@
 
 #include "apply.h"
 #include "cli.h"
+#include "vxctl.h"
 
 /* One change made by this run, and what it takes to undo it. */
 enum undo_op {
@@ -38,6 +39,8 @@ enum undo_op {
 	U_STATE,
 	U_ADDR,
 	U_ROUTE,
+	U_VX_STARTED, /* tapwire-vxlan started on name */
+	U_VX_STOPPED, /* one with other options stopped: args are how to start it again */
 };
 
 struct undo {
@@ -53,6 +56,7 @@ struct undo {
 	size_t mac_len;
 	struct tw_prefix prefix;
 	struct tw_route route;
+	char *args; /* U_VX_STOPPED, owned by the journal */
 };
 
 struct run {
@@ -129,6 +133,11 @@ static int journal(struct run *r, const struct undo *u)
 	return 0;
 }
 
+static bool is_tun(enum apply_kind k)
+{
+	return k == APPLY_TUN || k == APPLY_TAP || k == APPLY_VXLAN;
+}
+
 static bool owned(enum apply_kind k)
 {
 	return k != APPLY_LINK;
@@ -201,7 +210,7 @@ static const char *mode_name(enum tw_tun_mode mode)
 
 static enum tw_tun_mode kind_mode(enum apply_kind k)
 {
-	return k == APPLY_TAP ? TW_TUN_MODE_TAP : TW_TUN_MODE_TUN;
+	return k == APPLY_TAP || k == APPLY_VXLAN ? TW_TUN_MODE_TAP : TW_TUN_MODE_TUN;
 }
 
 static unsigned info_flags(const struct tw_tun_info *t)
@@ -260,7 +269,7 @@ static int check_if(struct run *r, const struct apply_if *i)
 	if (i->kind == APPLY_BRIDGE && strcmp(l->kind, "bridge"))
 		return file_err(r, i->line, 0, "\"%s\" exists and is %s%s, not a bridge", i->name,
 				l->kind[0] ? "a " : "not a bridge", l->kind);
-	if (i->kind == APPLY_TUN || i->kind == APPLY_TAP)
+	if (is_tun(i->kind))
 		return check_tun(r, i, l);
 	return CLI_OK;
 }
@@ -387,7 +396,7 @@ static int devices_create(struct run *r)
 		const struct apply_if *i = &r->m.ifs[k];
 		bool exists = link_by_name(r, i->name) != NULL;
 
-		if (i->kind == APPLY_TUN || i->kind == APPLY_TAP) {
+		if (is_tun(i->kind)) {
 			ret = exists ? tun_ids(r, i) : tun_create(r, i);
 		} else if (i->kind == APPLY_BRIDGE && !exists) {
 			struct undo u = {.op = U_BRIDGE_CREATED};
@@ -405,6 +414,174 @@ static int devices_create(struct run *r)
 		}
 	}
 	return ret;
+}
+
+/* ---- tapwire-vxlan ---- */
+
+/* The daemon's command line for @i: argv[0], the options in one fixed order. */
+static char **vx_argv(const struct apply_if *i)
+{
+	const struct apply_vxlan *v = i->vx;
+	char **a = calloc(16 + 4 * APPLY_VX_MAX, sizeof(*a));
+	size_t n = 0;
+	bool ok = a != NULL;
+
+#define ARG(s) (ok = ok && (a[n++] = strdup(s)) != NULL)
+#define NUM(x)                                                                                     \
+	do {                                                                                       \
+		char b_[24];                                                                       \
+		snprintf(b_, sizeof(b_), "%u", (unsigned)(x));                                     \
+		ARG(b_);                                                                           \
+	} while (0)
+	if (!a)
+		return NULL;
+	ARG("tapwire-vxlan");
+	ARG("--dev");
+	ARG(i->name);
+	ARG("--vni");
+	NUM(v->vni);
+	if (v->local[0]) {
+		ARG("--local");
+		ARG(v->local);
+	}
+	if (v->port) {
+		ARG("--port");
+		NUM(v->port);
+	}
+	for (size_t k = 0; k < v->n_remotes; k++) {
+		ARG("--remote");
+		ARG(v->remotes[k]);
+	}
+	if (v->group[0]) {
+		ARG("--group");
+		ARG(v->group);
+		ARG("--group-dev");
+		ARG(v->group_dev);
+	}
+	if (v->no_learning)
+		ARG("--no-learning");
+	for (size_t k = 0; k < v->n_fdb; k++) {
+		ARG("--fdb");
+		ARG(v->fdb[k]);
+	}
+	if (v->has_ageing) {
+		ARG("--ageing");
+		NUM(v->ageing);
+	}
+	if (v->fdb_max) {
+		ARG("--fdb-max");
+		NUM(v->fdb_max);
+	}
+	if (i->mtu) {
+		ARG("--mtu");
+		NUM(i->mtu);
+	}
+#undef ARG
+#undef NUM
+	if (!ok) {
+		for (size_t k = 0; k < n; k++)
+			free(a[k]);
+		free(a);
+		return NULL;
+	}
+	return a;
+}
+
+static void argv_free(char **a)
+{
+	for (size_t k = 0; a && a[k]; k++)
+		free(a[k]);
+	free(a);
+}
+
+/* The words after argv[0], as the daemon reports them (args=). */
+static void argv_join(char **a, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	for (size_t k = 1; a[k]; k++) {
+		size_t l = strlen(buf);
+
+		snprintf(buf + l, len - l, "%s%s", k > 1 ? " " : "", a[k]);
+	}
+}
+
+/* Splits @args (words without blanks, as argv_join made them) into a new argv. */
+static char **argv_split(const char *args)
+{
+	char *copy = strdup(args), *save = NULL, **a;
+	size_t n = 1;
+
+	if (!copy)
+		return NULL;
+	a = calloc(strlen(args) / 2 + 3, sizeof(*a));
+	if (a && !(a[0] = strdup("tapwire-vxlan"))) {
+		free(a);
+		a = NULL;
+	}
+	for (char *w = strtok_r(copy, " ", &save); a && w; w = strtok_r(NULL, " ", &save))
+		if (!(a[n++] = strdup(w))) {
+			argv_free(a);
+			a = NULL;
+		}
+	free(copy);
+	return a;
+}
+
+/*
+ * tapwire-vxlan on each [vxlan] section's TAP with the options it
+ * declares: left alone when one runs with them, else (re)started.
+ */
+static int vxlan_daemons(struct run *r)
+{
+	for (size_t k = 0; k < r->m.n_ifs; k++) {
+		const struct apply_if *i = &r->m.ifs[k];
+		struct undo u = {.op = U_VX_STARTED};
+		struct vxlan_state s;
+		char want[4096], why[1024];
+		char **argv;
+		bool running;
+		int err;
+
+		if (i->kind != APPLY_VXLAN)
+			continue;
+		argv = vx_argv(i);
+		if (!argv)
+			return file_err(r, i->line, -ENOMEM, "cannot start tapwire-vxlan");
+		argv_join(argv, want, sizeof(want));
+		running = vxlan_find(i->name, &s) == 0;
+		if (running) {
+			const char *have = vxlan_get(&s, "args");
+			struct undo st = {.op = U_VX_STOPPED};
+
+			if (have && !strcmp(have, want)) {
+				vxlan_state_free(&s);
+				argv_free(argv);
+				continue;
+			}
+			snprintf(st.name, sizeof(st.name), "%s", i->name);
+			st.args = strdup(have ? have : "");
+			vxlan_state_free(&s);
+			err = st.args ? vxlan_stop(i->name) : -ENOMEM;
+			if (err < 0 || journal(r, &st) < 0) {
+				free(st.args);
+				argv_free(argv);
+				return file_err(r, i->line, err < 0 ? err : -ENOMEM,
+						"cannot stop the tapwire-vxlan on \"%s\"", i->name);
+			}
+		}
+		err = vxlan_start(argv, why, sizeof(why));
+		argv_free(argv);
+		if (err < 0)
+			return file_err(r, i->line, err, "cannot start tapwire-vxlan on \"%s\"%s%s",
+					i->name, why[0] ? ": " : "", why);
+		snprintf(u.name, sizeof(u.name), "%s", i->name);
+		if (journal(r, &u) < 0) {
+			vxlan_stop(i->name);
+			return file_err(r, i->line, -ENOMEM, "cannot record the change");
+		}
+		say(r, "%s tapwire-vxlan on %s", running ? "restarted" : "started", i->name);
+	}
+	return CLI_OK;
 }
 
 static int bridge_options(struct run *r, const struct apply_if *i)
@@ -681,7 +858,9 @@ static int apply_changes(struct run *r)
 {
 	int ret;
 
-	if ((ret = devices_create(r)) != CLI_OK || (ret = links_read(r)) != CLI_OK)
+	/* the daemons set their TAPs' MTU: the links are read after them */
+	if ((ret = devices_create(r)) != CLI_OK || (ret = vxlan_daemons(r)) != CLI_OK ||
+	    (ret = links_read(r)) != CLI_OK)
 		return ret;
 	for (size_t k = 0; k < r->m.n_ifs; k++)
 		if (r->m.ifs[k].kind == APPLY_BRIDGE && r->m.ifs[k].br_set &&
@@ -756,6 +935,18 @@ static int undo_one(struct run *r, const struct undo *u, char *what, size_t len)
 		route_text(&u->route, text, sizeof(text));
 		snprintf(what, len, "removed route %s", text);
 		return tw_route_del(r->nl, &u->route);
+	case U_VX_STARTED:
+		snprintf(what, len, "stopped tapwire-vxlan on %s", u->name);
+		return vxlan_stop(u->name);
+	case U_VX_STOPPED: {
+		char **argv = argv_split(u->args), why[256];
+		int err;
+
+		snprintf(what, len, "started tapwire-vxlan on %s again", u->name);
+		err = argv ? vxlan_start(argv, why, sizeof(why)) : -ENOMEM;
+		argv_free(argv);
+		return err;
+	}
 	}
 	return -EINVAL;
 }
@@ -771,7 +962,8 @@ static void rollback(struct run *r)
 		const struct undo *u = &r->journal[k];
 		int err;
 
-		if (u->op != U_TUN_CREATED && u->op != U_BRIDGE_CREATED && created_here(r, u->name))
+		if (u->op != U_TUN_CREATED && u->op != U_BRIDGE_CREATED && u->op != U_VX_STARTED &&
+		    created_here(r, u->name))
 			continue;
 		err = undo_one(r, u, what, sizeof(what));
 		if (err < 0)
@@ -859,6 +1051,13 @@ static void down_device(struct run *r, const struct apply_if *i)
 		return;
 	}
 	t = tun_by_name(r, i->name);
+	if (i->kind == APPLY_VXLAN && l && !strcmp(l->kind, "tun")) {
+		err = vxlan_stop(i->name);
+		if (err == 0)
+			say(r, "stopped tapwire-vxlan on %s", i->name);
+		else if (err != -ENOENT)
+			down_fail(r, i->line, err, "stop the tapwire-vxlan on", i->name);
+	}
 	if (strcmp(l->kind, "tun") || !t || t->mode != kind_mode(i->kind)) {
 		file_err(r, i->line, 0, "\"%s\" is not a %s device; left alone", i->name,
 			 apply_kind_name(i->kind));
@@ -939,6 +1138,8 @@ static void run_free(struct run *r)
 	free(r->links);
 	tw_tun_list_free(r->tuns, r->n_tuns);
 	free(r->ports);
+	for (size_t k = 0; k < r->n_journal; k++)
+		free(r->journal[k].args);
 	free(r->journal);
 }
 

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <net/if.h>
+#include <netinet/in.h>
 
 #include <tapwire/tapwire.h>
 #include <tapwire/addr.h>
@@ -29,7 +30,23 @@ enum apply_kind {
 	APPLY_TUN,
 	APPLY_TAP,
 	APPLY_BRIDGE,
-	APPLY_LINK, /* an interface that exists already; the file only configures it */
+	APPLY_LINK,  /* an interface that exists already; the file only configures it */
+	APPLY_VXLAN, /* a TAP the file owns, with tapwire-vxlan(8) running on it */
+};
+
+/* Remotes or static entries of one [vxlan] section: tapwire-vxlan's own limit. */
+#define APPLY_VX_MAX 64
+
+/* What a [vxlan NAME] section declares: the daemon's options, as text. */
+struct apply_vxlan {
+	unsigned vni, port, ageing, fdb_max; /* port, fdb_max 0: the daemon's default */
+	bool has_ageing, no_learning;
+	char local[INET6_ADDRSTRLEN];
+	char group[INET6_ADDRSTRLEN], group_dev[IFNAMSIZ];
+	char remotes[APPLY_VX_MAX][INET6_ADDRSTRLEN];
+	size_t n_remotes;
+	char fdb[APPLY_VX_MAX][18 + INET6_ADDRSTRLEN]; /* MAC=ADDR */
+	size_t n_fdb;
 };
 
 /*
@@ -88,6 +105,7 @@ struct apply_if {
 	size_t n_addrs;
 	struct apply_route *routes;
 	size_t n_routes;
+	struct apply_vxlan *vx; /* vxlan sections only */
 };
 
 /* One [port NAME] section: NAME enslaved to bridge, with its options. */

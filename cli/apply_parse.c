@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <sys/stat.h>
 
 #include <tapwire/tapwire.h>
@@ -31,9 +32,10 @@ enum {
 	S_TAP = 1u << APPLY_TAP,
 	S_BRIDGE = 1u << APPLY_BRIDGE,
 	S_LINK = 1u << APPLY_LINK,
-	S_PORT = 1u << 4,
+	S_VXLAN = 1u << APPLY_VXLAN,
+	S_PORT = 1u << 5,
 	S_DEV = S_TUN | S_TAP,
-	S_IF = S_TUN | S_TAP | S_BRIDGE | S_LINK,
+	S_IF = S_TUN | S_TAP | S_BRIDGE | S_LINK | S_VXLAN,
 };
 
 struct pstate {
@@ -65,11 +67,11 @@ static int perr(struct pstate *ps, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static const char *const kind_names[] = {"tun", "tap", "bridge", "link"};
+static const char *const kind_names[] = {"tun", "tap", "bridge", "link", "vxlan"};
 
 const char *apply_kind_name(enum apply_kind kind)
 {
-	return kind <= APPLY_LINK ? kind_names[kind] : "?";
+	return kind <= APPLY_VXLAN ? kind_names[kind] : "?";
 }
 
 /* Decimal only: "010" is ten, not eight, whatever strtoul would think. */
@@ -181,24 +183,34 @@ static int key_state(struct pstate *ps, const struct key *k, char **words, int n
 	return 0;
 }
 
-static int key_mac(struct pstate *ps, const struct key *k, char **words, int n)
+/* A unicast, non-zero MAC address, for key @key. */
+static int parse_mac(struct pstate *ps, const char *key, const char *w, uint8_t mac[6])
 {
-	uint8_t mac[6];
-	const char *p = words[0];
+	const char *p = w;
 
 	for (int b = 0; b < 6; b++, p += 3) {
 		if (!isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]) ||
 		    p[2] != (b == 5 ? '\0' : ':'))
 			return perr(ps,
-				    "\"mac\" must be six hex bytes like 02:00:5e:00:53:01, not "
+				    "\"%s\" must be six hex bytes like 02:00:5e:00:53:01, not "
 				    "\"%s\"",
-				    words[0]);
+				    key, w);
 		mac[b] = (uint8_t)strtoul((char[]){p[0], p[1], '\0'}, NULL, 16);
 	}
 	if (mac[0] & 1)
-		return perr(ps, "\"mac\" %s is a multicast address", words[0]);
+		return perr(ps, "\"%s\" %s is a multicast address", key, w);
 	if (!(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))
-		return perr(ps, "\"mac\" must not be all zeros");
+		return perr(ps, "\"%s\" must not be all zeros", key);
+	return 0;
+}
+
+static int key_mac(struct pstate *ps, const struct key *k, char **words, int n)
+{
+	uint8_t mac[6];
+	int err = parse_mac(ps, "mac", words[0], mac);
+
+	if (err)
+		return err;
 	memcpy(ps->cur_if->mac, mac, 6);
 	ps->cur_if->has_mac = true;
 	return 0;
@@ -343,6 +355,92 @@ static int key_port_opt(struct pstate *ps, const struct key *k, char **words, in
 	return 0;
 }
 
+/* ---- [vxlan NAME]: tapwire-vxlan's options ---- */
+
+/* An IPv4 or IPv6 address (@multicast: a group, else unicast), copied to @out. */
+static int vx_addr(struct pstate *ps, const char *key, const char *w, bool multicast,
+		   char out[INET6_ADDRSTRLEN])
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+	bool mc;
+
+	if (inet_pton(AF_INET, w, &a4) == 1)
+		mc = (ntohl(a4.s_addr) >> 28) == 0xe;
+	else if (inet_pton(AF_INET6, w, &a6) == 1)
+		mc = IN6_IS_ADDR_MULTICAST(&a6);
+	else
+		return perr(ps, "\"%s\" must be an IPv4 or IPv6 address, not \"%s\"", key, w);
+	if (mc != multicast)
+		return perr(ps, "\"%s\" must be a %s address, not \"%s\"%s", key,
+			    multicast ? "multicast" : "unicast", w,
+			    multicast ? "" : " (a multicast group is \"group\")");
+	snprintf(out, INET6_ADDRSTRLEN, "%s", w);
+	return 0;
+}
+
+static int key_vx(struct pstate *ps, const struct key *k, char **words, int n)
+{
+	struct apply_vxlan *v = ps->cur_if->vx;
+	uint8_t mac[6];
+	int err = 0;
+
+	switch (k->arg) {
+	case 0:
+		return uint_range(ps, k, words[0], 0, 0xffffff, &v->vni);
+	case 1:
+		return vx_addr(ps, k->name, words[0], false, v->local);
+	case 2:
+		return uint_range(ps, k, words[0], 1, 65535, &v->port);
+	case 3: /* group = MCAST DEV */
+		if (n != 2)
+			return perr(ps, "\"group\" is a multicast address and the interface to "
+					"join it on: group = 239.1.1.1 eth0");
+		if (tw_ifname_valid(words[1]) < 0)
+			return perr(ps, "\"%s\" is not a valid interface name", words[1]);
+		snprintf(v->group_dev, sizeof(v->group_dev), "%s", words[1]);
+		return vx_addr(ps, k->name, words[0], true, v->group);
+	case 4: {
+		bool on = true;
+
+		if ((err = on_off(ps, k, words[0], &on)))
+			return err;
+		v->no_learning = !on;
+		return 0;
+	}
+	case 5:
+		v->has_ageing = true;
+		return uint_range(ps, k, words[0], 0, 1000000, &v->ageing);
+	case 6:
+		return uint_range(ps, k, words[0], 1, 1u << 20, &v->fdb_max);
+	case 7: /* remote = ADDR, repeatable */
+		if (n > 1)
+			return perr(ps, "one address a \"remote\" line");
+		if (v->n_remotes == APPLY_VX_MAX)
+			return perr(ps, "more than %d remotes", APPLY_VX_MAX);
+		for (size_t j = 0; j < v->n_remotes; j++)
+			if (!strcmp(v->remotes[j], words[0]))
+				return perr(ps, "remote %s is given twice", words[0]);
+		return vx_addr(ps, k->name, words[0], false, v->remotes[v->n_remotes++]);
+	case 8: { /* fdb = MAC ADDR, repeatable */
+		char addr[INET6_ADDRSTRLEN];
+
+		if (n != 2)
+			return perr(ps, "\"fdb\" is a MAC address and the remote it is behind: "
+					"fdb = 02:00:5e:00:53:01 198.51.100.2");
+		if (v->n_fdb == APPLY_VX_MAX)
+			return perr(ps, "more than %d fdb entries", APPLY_VX_MAX);
+		if ((err = parse_mac(ps, "fdb", words[0], mac)) ||
+		    (err = vx_addr(ps, k->name, words[1], false, addr)))
+			return err;
+		snprintf(v->fdb[v->n_fdb++], sizeof(v->fdb[0]), "%02x:%02x:%02x:%02x:%02x:%02x=%s",
+			 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], addr);
+		return 0;
+	}
+	}
+	return -EINVAL;
+}
+
 /* slot: where a single-valued key remembers its line, to refuse it twice. */
 static const struct key keys[] = {
     {"user", S_DEV, 0, key_id, 0},
@@ -352,10 +450,20 @@ static const struct key keys[] = {
     {"multi_queue", S_DEV, 4, key_flag, TW_TUN_MULTI_QUEUE},
     {"mtu", S_IF, 5, key_mtu, 0},
     {"state", S_IF, 6, key_state, 0},
-    {"mac", S_TAP | S_BRIDGE | S_LINK, 7, key_mac, 0},
+    {"mac", S_TAP | S_BRIDGE | S_LINK | S_VXLAN, 7, key_mac, 0},
     {"address", S_IF, -1, key_address, 0},
     {"route", S_IF, -1, key_route, 0},
     {"bridge", S_PORT, 0, key_port_bridge, 0},
+    /* vxlan sections have no bridge options: their slots are free */
+    {"vni", S_VXLAN, 8, key_vx, 0},
+    {"local", S_VXLAN, 9, key_vx, 1},
+    {"port", S_VXLAN, 10, key_vx, 2},
+    {"group", S_VXLAN, 11, key_vx, 3},
+    {"learning", S_VXLAN, 12, key_vx, 4},
+    {"ageing", S_VXLAN, 13, key_vx, 5},
+    {"fdb_max", S_VXLAN, 14, key_vx, 6},
+    {"remote", S_VXLAN, -1, key_vx, 7},
+    {"fdb", S_VXLAN, -1, key_vx, 8},
     {0},
 };
 
@@ -390,7 +498,7 @@ static bool key_find(const char *name, unsigned kind, struct key *ret)
 
 static const char *section_word(unsigned kind)
 {
-	for (unsigned k = 0; k <= APPLY_LINK; k++)
+	for (unsigned k = 0; k <= APPLY_VXLAN; k++)
 		if (kind == 1u << k)
 			return kind_names[k];
 	return "port";
@@ -414,7 +522,7 @@ static const struct apply_port *port_find(const struct apply_model *m, const cha
 
 static int section_kind(struct pstate *ps, const char *word, unsigned *ret)
 {
-	for (unsigned k = 0; k <= APPLY_LINK; k++)
+	for (unsigned k = 0; k <= APPLY_VXLAN; k++)
 		if (!strcmp(word, kind_names[k])) {
 			*ret = 1u << k;
 			return 0;
@@ -423,7 +531,8 @@ static int section_kind(struct pstate *ps, const char *word, unsigned *ret)
 		*ret = S_PORT;
 		return 0;
 	}
-	return perr(ps, "unknown section \"%s\" (expected tun, tap, bridge, port or link)", word);
+	return perr(ps, "unknown section \"%s\" (expected tun, tap, bridge, port, link or vxlan)",
+		    word);
 }
 
 static int section_end(struct pstate *ps);
@@ -476,6 +585,12 @@ static int section_begin(struct pstate *ps, char **words, int n)
 	*ps->cur_if = (struct apply_if){.line = ps->line, .up = -1};
 	ps->cur_if->kind = (enum apply_kind)__builtin_ctz(kind);
 	snprintf(ps->cur_if->name, IFNAMSIZ, "%s", words[1]);
+	if (kind == S_VXLAN) {
+		/* the daemon attaches with vnet headers, which the TAP keeps */
+		ps->cur_if->tun_flags = TW_TUN_VNET_HDR;
+		if (!(ps->cur_if->vx = calloc(1, sizeof(*ps->cur_if->vx))))
+			return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -486,6 +601,14 @@ static int section_end(struct pstate *ps)
 	unsigned saved = ps->line;
 	int err = 0;
 
+	if (i && i->vx && !i->key_line[8]) {
+		ps->line = i->line;
+		err = perr(ps, "[vxlan %s] needs \"vni = N\"", i->name);
+	} else if (i && i->vx && !i->vx->n_remotes && !i->vx->group[0] && !i->vx->n_fdb) {
+		ps->line = i->line;
+		err = perr(ps, "[vxlan %s] sends nowhere: give \"remote\", \"group\" or \"fdb\"",
+			   i->name);
+	}
 	if (ps->cur_port && !ps->cur_port->bridge[0]) {
 		ps->line = ps->cur_port->line;
 		err = perr(ps, "[port %s] needs \"bridge = NAME\"", ps->cur_port->name);
@@ -631,6 +754,7 @@ void apply_model_free(struct apply_model *m)
 	for (size_t i = 0; i < m->n_ifs; i++) {
 		free(m->ifs[i].addrs);
 		free(m->ifs[i].routes);
+		free(m->ifs[i].vx);
 	}
 	free(m->ifs);
 	free(m->ports);

@@ -37,4 +37,18 @@ void vxlan_state_free(struct vxlan_state *s);
  */
 int vxlan_find(const char *ifname, struct vxlan_state *ret);
 
+/*
+ * Starts tapwire-vxlan (TAPWIRE_VXLAN, else from PATH) with @argv (argv[0]
+ * included, NULL-terminated) in its default mode: it returns once the
+ * daemon is up. 0, or -errno with what it said on standard error in @why.
+ */
+int vxlan_start(char *const *argv, char *why, size_t why_len);
+
+/*
+ * Stops the daemon serving @ifname in this namespace (SIGTERM) and waits,
+ * three seconds at most, for its control socket to go. 0, -ENOENT (none),
+ * -ETIMEDOUT.
+ */
+int vxlan_stop(const char *ifname);
+
 #endif

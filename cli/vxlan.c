@@ -2,6 +2,9 @@
 /* `tapwire vxlan show`: what tapwire-vxlan daemons say on their control sockets. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,6 +163,82 @@ int vxlan_find(const char *ifname, struct vxlan_state *ret)
 		}
 	}
 	return -ENOENT;
+}
+
+int vxlan_start(char *const *argv, char *why, size_t why_len)
+{
+	const char *prog = getenv("TAPWIRE_VXLAN");
+	size_t len = 0;
+	int pipefd[2], status;
+	pid_t pid;
+
+	why[0] = '\0';
+	if (!prog || !*prog)
+		prog = "tapwire-vxlan";
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return -errno;
+	}
+	if (pid == 0) {
+		dup2(pipefd[1], STDERR_FILENO);
+		execvp(prog, argv);
+		dprintf(STDERR_FILENO, "cannot run %s: %s", prog, strerror(errno));
+		_exit(127);
+	}
+	close(pipefd[1]);
+	/* the daemon's parent exits once it is up; the daemon drops its stderr then */
+	for (ssize_t n; (n = read(pipefd[0], why + len, why_len - 1 - len));) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		len += (size_t)n;
+		if (len + 1 == why_len) { /* keep the end: the error comes last */
+			memmove(why, why + len / 2, len - len / 2);
+			len -= len / 2;
+		}
+	}
+	why[len] = '\0';
+	while (len && why[len - 1] == '\n')
+		why[--len] = '\0';
+	/* its last line says why it stopped; the ones before are its log */
+	if (strrchr(why, '\n'))
+		memmove(why, strrchr(why, '\n') + 1, strlen(strrchr(why, '\n')));
+	close(pipefd[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 127 ? -ENOENT : -EIO;
+}
+
+int vxlan_stop(const char *ifname)
+{
+	struct vxlan_state s;
+	struct timespec tick = {0, 10 * 1000 * 1000};
+	const char *v;
+	pid_t pid;
+
+	if (vxlan_find(ifname, &s) < 0)
+		return -ENOENT;
+	v = vxlan_get(&s, "pid");
+	pid = v ? (pid_t)strtol(v, NULL, 10) : 0;
+	if (pid > 1)
+		kill(pid, SIGTERM);
+	for (int i = 0; i < 300; i++) {
+		if (!tw_ctl_alive(s.path, NULL)) {
+			vxlan_state_free(&s);
+			return 0;
+		}
+		nanosleep(&tick, NULL);
+	}
+	vxlan_state_free(&s);
+	return -ETIMEDOUT;
 }
 
 static void show_one(struct cli *c, const struct vxlan_state *s)

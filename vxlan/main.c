@@ -84,6 +84,7 @@ static struct {
 	bool has_group;
 	const char *group_dev;
 	const char *control; /* NULL: the default path; "" none */
+	char args[2048];     /* the command line as given, for the control socket */
 	struct {
 		uint8_t mac[6];
 		struct vx_addr addr;
@@ -296,6 +297,12 @@ static void parse_args(int argc, char **argv)
 	};
 	bool have_vni = false;
 	int c;
+
+	for (int i = 1; i < argc; i++) {
+		size_t l = strlen(O.args);
+
+		snprintf(O.args + l, sizeof(O.args) - l, "%s%s", i > 1 ? " " : "", argv[i]);
+	}
 
 	while ((c = getopt_long(argc, argv, "fqhV", opts, NULL)) != -1) {
 		switch (c) {
@@ -835,6 +842,7 @@ static void state_write(FILE *f, bool ctl)
 			fprintf(f, "remote=%s\n", addr_str(&O.remotes[i], a, sizeof(a)));
 		if (O.has_group)
 			fprintf(f, "group=%s %s\n", addr_str(&O.group, a, sizeof(a)), O.group_dev);
+		fprintf(f, "args=%s\n", O.args);
 	}
 	for (size_t i = 0; i < S.fdb.cap; i++) {
 		const struct vx_fdb_entry *e = &S.fdb.slots[i];
