@@ -435,9 +435,15 @@ static void open_tap(void)
 	int fd = O.fd;
 
 	if (fd < 0) {
-		/* with vnet headers: whole TCP/UDP super-frames each way (TSO, GRO) */
-		fd = tw_tun_open(O.dev, TW_TUN_MODE_TAP,
-				 TW_TUN_CLOEXEC | TW_TUN_NONBLOCK | TW_TUN_VNET_HDR, S.ifname);
+		/*
+		 * With vnet headers: whole TCP/UDP super-frames each way (TSO,
+		 * GRO). TW_VXLAN_OFFLOAD=0 opens it without (for comparisons).
+		 */
+		const char *off = getenv("TW_VXLAN_OFFLOAD");
+		unsigned vnet = off && !strcmp(off, "0") ? 0 : TW_TUN_VNET_HDR;
+
+		fd = tw_tun_open(O.dev, TW_TUN_MODE_TAP, TW_TUN_CLOEXEC | TW_TUN_NONBLOCK | vnet,
+				 S.ifname);
 		if (fd < 0)
 			die("--dev %s: %s", O.dev, strerror(-fd));
 	} else {
