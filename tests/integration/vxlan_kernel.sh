@@ -14,8 +14,9 @@
 # full-MTU ping with DF passes and one byte more is refused; frames of
 # another VNI are dropped; SIGTERM stops it at once.
 #
-# IPv6 underlay, tapwire-vxlan with -f, the kernel sending zero UDP
-# checksums (udp6zerocsumtx): ND and ping6 across both ways, MTU less 70,
+# IPv6 underlay, tapwire-vxlan with -f on a TAP it inherits (--fd 3, vnet
+# headers), the kernel sending zero UDP checksums (udp6zerocsumtx): ND and
+# ping6 across both ways, iperf3 TCP both ways, MTU less 70,
 # a full-MTU ping with DF passes, one byte more is refused; its table
 # (SIGUSR1) has A's MAC behind A's address.
 #
@@ -85,11 +86,12 @@ check "A's kernel learned B's MAC behind 198.51.100.2" \
 	sh -c "bridge -n $NA fdb show dev vx0 | grep -q '^$MACB dst 198.51.100.2 '"
 
 # iperf3 TCP both ways (-R: A sends); the server is ended by PID either way
-iperf_bps() { # ARGS...: bits/s received, 0 on failure (the error in the log)
-	local srv j="$TW_TMP/iperf.json"
-	bg srv ip netns exec "$NA" iperf3 -s -1 -B 192.0.2.1 -p 5201 >/dev/null 2>&1
-	wait_for 5 sh -c "ip netns exec $NA ss -ltn | grep -q 192.0.2.1:5201" || die "iperf3 server"
-	nsx "$NB" timeout 15 iperf3 -c 192.0.2.1 -p 5201 -t 2 -J "$@" >"$j"
+iperf_bps() { # ARGS...: bits/s received, 0 on failure (the error in the log); A's address in $IPERF_A
+	local srv j="$TW_TMP/iperf.json" a=${IPERF_A:-192.0.2.1}
+	bg srv ip netns exec "$NA" iperf3 -s -1 -B "$a" -p 5201 >/dev/null 2>&1
+	wait_for 5 sh -c "ip netns exec $NA ss -ltn | grep -qF '$a]:5201' || ip netns exec $NA ss -ltn | grep -qF '$a:5201'" ||
+		die "iperf3 server"
+	nsx "$NB" timeout 15 iperf3 -c "$a" -p 5201 -t 2 -J "$@" >"$j"
 	kill "$srv" 2>/dev/null
 	wait "$srv" 2>/dev/null
 	python3 -c 'import json,sys
@@ -167,12 +169,20 @@ check "SIGTERM: stopped within a second" wait_for 1 gone "$pid"
 check "its TAP is gone with it" wait_for 2 sh -c "! ip -n $NB link show $TAPB"
 check "its control socket is gone with it" test ! -e "/run/tapwire-vxlan/$TAPB.sock"
 
-# ---- IPv6 underlay, -f, the kernel sending zero UDP checksums ----
+# ---- IPv6 underlay, -f, --fd, the kernel sending zero UDP checksums ----
 ip -n "$NA" link add vx6 type vxlan id 60 dstport 4789 local fd00:a::1 remote fd00:a::2 \
 	udp6zerocsumtx udp6zerocsumrx
 ip -n "$NA" addr add fd00:b::1/64 dev vx6 nodad
 ip -n "$NA" link set vx6 up
-bg PID6 ip netns exec "$NB" "$VX" -f --dev "$TAP6" --vni 60 --remote fd00:a::1 2>"$LOGF"
+# on an inherited fd (--fd 3): a TAP the caller opened, with vnet headers
+bg PID6 ip netns exec "$NB" python3 -c '
+import fcntl, os, struct, sys
+fd = os.open("/dev/net/tun", os.O_RDWR)
+IFF_TAP, IFF_NO_PI, IFF_VNET_HDR = 0x2, 0x1000, 0x4000
+fcntl.ioctl(fd, 0x400454ca, struct.pack("16sH", sys.argv[1].encode(), IFF_TAP | IFF_NO_PI | IFF_VNET_HDR))
+os.dup2(fd, 3)
+os.execv(sys.argv[2], [sys.argv[2]] + sys.argv[3:])' "$TAP6" "$VX" -f --fd 3 --vni 60 \
+	--remote fd00:a::1 2>"$LOGF"
 check "IPv6 underlay: its TAP appears" wait_for 5 ip -n "$NB" link show "$TAP6"
 check_eq "the TAP's MTU: the underlay's 1500 less 70" \
 	"$(nsx "$NB" cat /sys/class/net/"$TAP6"/mtu)" 1430
@@ -180,6 +190,10 @@ ip -n "$NB" addr add fd00:b::2/64 dev "$TAP6" nodad
 ip -n "$NB" link set "$TAP6" up
 check "B -> A over IPv6: ND and ping6 across" wait_for 10 nsx "$NB" ping -6 -c1 -W1 fd00:b::1
 check "A -> B over IPv6: ping6" nsx "$NA" ping -6 -q -c3 -i0.2 -W2 fd00:b::2
+bps=$(IPERF_A=fd00:b::1 iperf_bps)
+check "IPv6 underlay, --fd: iperf3 TCP B -> A moved data ($((bps / 1000000)) Mbit/s)" test "${bps:-0}" -gt 1000000
+bps=$(IPERF_A=fd00:b::1 iperf_bps -R)
+check "IPv6 underlay: iperf3 TCP A -> B moved data ($((bps / 1000000)) Mbit/s)" test "${bps:-0}" -gt 1000000
 check "IPv6: a full-MTU ping with DF (1430)" nsx "$NB" ping -6 -c1 -W2 -M do -s 1382 fd00:b::1
 check_fails "IPv6: one byte more is refused" 1 nsx "$NB" ping -6 -c1 -W1 -M do -s 1383 fd00:b::1
 # its table: A's MAC learned behind fd00:a::1
