@@ -356,7 +356,8 @@ static int show_all(struct cli *c)
 				n++;
 		}
 		closedir(dir);
-		qsort(names, n, sizeof(*names), cmp_str);
+		if (n) /* names is NULL when there are none */
+			qsort(names, n, sizeof(*names), cmp_str);
 		for (size_t i = 0; i < n; i++) {
 			struct vxlan_state s;
 			char path[400];
