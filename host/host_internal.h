@@ -23,7 +23,7 @@
 #include <tapwire/host.h>
 
 #define TWH_MAX_MTU 9000 /* lwIP's MSS is fixed at 1460: larger MTUs gain nothing */
-#define TWH_BATCH   64	 /* frames read per tw_host_process() */
+#define TWH_BATCH   64	 /* frames read per tw_host_process() (main.c's FLOOD_BATCH) */
 #define TWH_DNS_MAX 3
 /* Half-open connections lwIP keeps at once (guard.c) */
 #define TWH_SYN_BACKLOG 256
