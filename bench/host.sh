@@ -90,7 +90,7 @@ for ((r = 1; r <= RUNS; r++)); do
 	for s in "${order[@]}"; do
 		for dir in up down; do
 			rev=(); [ $dir = down ] && rev=(-R)
-			g=$(ip netns exec ${NS_OF[$s]} iperf3 -c ${DST_OF[$s]} -p 5201 -t "$DUR" -J "${rev[@]}" 2>/dev/null |
+			g=$(ip netns exec ${NS_OF[$s]} timeout $((DUR + 20)) iperf3 -c ${DST_OF[$s]} -p 5201 -t "$DUR" -J "${rev[@]}" 2>/dev/null |
 				jq -r '.end.sum_received.bits_per_second / 1e9' 2>/dev/null || echo 0)
 			echo "$s tcp_$dir $r $g" >>"$OUT/raw.txt"
 			log "run $r $s $dir: ${g:0:5} Gbit/s"
