@@ -169,7 +169,7 @@ head -c $((32 * 1024 * 1024)) /dev/zero >"$TW_TMP/top/site/big.bin"
 bg SLOW nsx "$NS" curl -sS -m 60 --limit-rate 2M -o "$TW_TMP/slow.out" "http://$IP/big.bin" \
 	2>"$TW_TMP/slow.err"
 wait_for 10 test -s "$TW_TMP/slow.out" ||
-	die "the slow download did not start: curl: $(cat "$TW_TMP/slow.err"); daemon: $(tail -5 "$HLOG1")"
+	die "the slow download did not start: curl: $(cat "$TW_TMP/slow.err"); daemon $HPID $(kill -0 "$HPID" 2>/dev/null && echo alive || echo gone): $(tail -5 "$HLOG1")"
 nsx "$NS" ip link set tap-d0 down
 check "TAP down: the daemon's frames are dropped (said in its log)" \
 	wait_for 10 grep -q "tap-d0: device down or transmit queue full" "$HLOG1"
