@@ -50,11 +50,12 @@ hasnt() {
 	ok "\"$line\" does not offer $*"
 }
 
-has tapwire "tapwire " tuntap link addr route bridge apply down help
+has tapwire "tapwire " tuntap link addr route bridge vxlan apply down help
 has tapwire "tapwire li" link
 hasnt tapwire "tapwire li" tuntap addr
 has tapwire "tapwire -" -j --json -n -b -force --help
 has tapwire "tapwire tuntap " add del show help
+has tapwire "tapwire vxlan " show help
 has tapwire "tapwire bridge " add del addif delif set port show showstp showmacs
 has tapwire "tapwire bridge port " set
 has tapwire "tapwire -n $NS link set " cv0 cv1 cbr0 ctap0 dev
@@ -86,7 +87,8 @@ check "without -n, the names of the namespace it runs in: $(tr '\n' ' ' <<<"$got
 has tapwire-wg "tapwire-wg -" -f --foreground --version --help
 has tapwire-host "tapwire-host --" --dev --fd --tun --dhcp --addr --http --forward --reverse --max-conns --user --help
 has tapwire-host "tapwire-host --user " root nobody
-has tapwire-vxlan "tapwire-vxlan --" --dev --fd --vni --remote --group --group-dev --fdb --raw --remote-port --help
+has tapwire-vxlan "tapwire-vxlan --" --dev --fd --vni --remote --group --group-dev --fdb --raw --remote-port --control --help
+has tapwire-vxlan "tapwire-vxlan --control " lab.conf sub
 has tapwire-host "tapwire-host --http " sub
 hasnt tapwire-host "tapwire-host --http " lab.conf
 finish
