@@ -25,7 +25,7 @@ pkgs=(
 	podman runc busybox-static
 )
 if [ "${TW_DEPS_BENCH:-0}" = 1 ]; then
-	pkgs+=(fastd openvpn tinc linux-perf slirp4netns passt)
+	pkgs+=(fastd openvpn tinc linux-perf slirp4netns passt gnuplot-nox)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
