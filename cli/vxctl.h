@@ -11,8 +11,6 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define VXLAN_RUN_DIR "/run/tapwire-vxlan"
-
 /* One daemon's answer to "show": its key=value lines, in order. */
 struct vxlan_state {
 	char path[108];

@@ -138,20 +138,14 @@ static bool in_my_netns(const struct vxlan_state *s)
 }
 
 /* The directories daemons put their sockets in by default, most privileged first. */
-static size_t run_dirs(char dirs[2][100])
+static size_t run_dirs(char dirs[2][TW_CTL_DIR_MAX])
 {
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-	size_t n = 0;
-
-	snprintf(dirs[n++], 100, "%s", VXLAN_RUN_DIR);
-	if (xdg && *xdg == '/' && strlen(xdg) < 60)
-		snprintf(dirs[n++], 100, "%s/tapwire-vxlan", xdg);
-	return n;
+	return tw_ctl_dirs("tapwire-vxlan", dirs);
 }
 
 int vxlan_find(const char *ifname, struct vxlan_state *ret)
 {
-	char dirs[2][100], path[256];
+	char dirs[2][TW_CTL_DIR_MAX], path[256];
 	size_t n = run_dirs(dirs);
 
 	for (size_t i = 0; i < n; i++) {
@@ -330,7 +324,7 @@ static int cmp_str(const void *a, const void *b)
 /* Every daemon of this namespace with a socket in the default directories, by name. */
 static int show_all(struct cli *c)
 {
-	char dirs[2][100];
+	char dirs[2][TW_CTL_DIR_MAX];
 	size_t nd = run_dirs(dirs);
 
 	out_open_array(&c->out, NULL);

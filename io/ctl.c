@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -18,6 +19,18 @@ static int addr_of(const char *path, struct sockaddr_un *a)
 		return -ENAMETOOLONG;
 	memcpy(a->sun_path, path, strlen(path) + 1);
 	return 0;
+}
+
+size_t tw_ctl_dirs(const char *name, char dirs[2][TW_CTL_DIR_MAX])
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	size_t n = 0;
+
+	snprintf(dirs[n++], TW_CTL_DIR_MAX, "/run/%s", name);
+	/* a path too long for a socket name below it is left out */
+	if (xdg && *xdg == '/' && snprintf(dirs[n], TW_CTL_DIR_MAX, "%s/%s", xdg, name) < 60)
+		n++;
+	return n;
 }
 
 bool tw_ctl_alive(const char *path, pid_t *ret_pid)

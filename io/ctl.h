@@ -17,6 +17,15 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/*
+ * The directories a daemon named @name (e.g. "tapwire-vxlan") puts its
+ * control sockets in by default, most privileged first: /run/NAME, then
+ * $XDG_RUNTIME_DIR/NAME when that is set (a user's). Fills @dirs and returns
+ * how many; the daemon takes the first it can write, clients look in each.
+ */
+#define TW_CTL_DIR_MAX 100
+size_t tw_ctl_dirs(const char *name, char dirs[2][TW_CTL_DIR_MAX]);
+
 /* Whether a process listens on @path; its pid in @ret_pid when the kernel says. */
 bool tw_ctl_alive(const char *path, pid_t *ret_pid);
 

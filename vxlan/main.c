@@ -61,8 +61,7 @@
 #endif
 
 #define MAX_REMOTES 64
-#define VX_RUN_DIR  "/run/tapwire-vxlan" /* control sockets, IFNAME.sock */
-#define TX_SOCKS    8			 /* source ports the flows are spread over */
+#define TX_SOCKS    8 /* source ports the flows are spread over */
 /*
  * Frames read per turn of the loop: two TCP super-frames (64 KiB each)
  * split at a 1500-byte MTU.
@@ -888,23 +887,20 @@ static void state_write(FILE *f, bool ctl)
  */
 static void control_path(void)
 {
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-	char dir[80];
+	char dirs[2][TW_CTL_DIR_MAX];
+	size_t n = tw_ctl_dirs("tapwire-vxlan", dirs);
 
+	S.ctl_path[0] = '\0';
 	if (O.control) {
 		snprintf(S.ctl_path, sizeof(S.ctl_path), "%s", O.control);
 		return;
 	}
-	S.ctl_path[0] = '\0';
-	if (mkdir(VX_RUN_DIR, 0755) == 0 || (errno == EEXIST && access(VX_RUN_DIR, W_OK) == 0)) {
-		snprintf(S.ctl_path, sizeof(S.ctl_path), VX_RUN_DIR "/%s.sock", S.ifname);
-		return;
-	}
-	if (xdg && *xdg == '/' && strlen(xdg) < 60) {
-		snprintf(dir, sizeof(dir), "%s/tapwire-vxlan", xdg);
-		if (mkdir(dir, 0700) == 0 || errno == EEXIST)
-			snprintf(S.ctl_path, sizeof(S.ctl_path), "%s/%s.sock", dir, S.ifname);
-	}
+	for (size_t i = 0; i < n && !S.ctl_path[0]; i++)
+		if (mkdir(dirs[i], i ? 0700 : 0755) == 0 ||
+		    (errno == EEXIST && access(dirs[i], W_OK) == 0))
+			if (snprintf(S.ctl_path, sizeof(S.ctl_path), "%s/%s.sock", dirs[i],
+				     S.ifname) >= (int)sizeof(S.ctl_path))
+				S.ctl_path[0] = '\0'; /* too long to bind: none */
 }
 
 static void open_control(void)
@@ -914,10 +910,8 @@ static void open_control(void)
 	control_path();
 	if (!S.ctl_path[0]) {
 		if (!O.control)
-			logmsg(false,
-			       "no control socket: %s is not writable and XDG_RUNTIME_DIR "
-			       "is not set (give --control PATH)",
-			       VX_RUN_DIR);
+			logmsg(false, "no control socket: /run/tapwire-vxlan is not writable and "
+				      "XDG_RUNTIME_DIR is not set (give --control PATH)");
 		return;
 	}
 	S.ctlfd = tw_ctl_listen(S.ctl_path, 1000, &holder);
